@@ -1,0 +1,64 @@
+// The proxy's effective configuration: what `run` uses and `check-config` prints.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace config {
+
+struct Endpoint {
+    std::string host;
+    std::uint16_t port = 0;
+};
+
+// Per-side limits (RFC 6120 §13.12 lets a server pick its own stanza size limit).
+struct Limits {
+    std::size_t max_stanza_bytes = 1024 * 1024;
+    // A direction stops reading its source while the destination's write queue holds more
+    // than high_watermark bytes, and resumes once it drains below low_watermark.
+    std::size_t write_queue_high_bytes = 4 * 1024 * 1024;
+    std::size_t write_queue_low_bytes = 1024 * 1024;
+    // A component that connects and does not finish the XEP-0114 handshake in time is dropped.
+    std::uint32_t handshake_timeout_ms = 30000;
+    std::uint32_t upstream_connect_timeout_ms = 10000;
+};
+
+struct Link {
+    std::string name;    // defaults to `domain`; used in logs and captures
+    std::string domain;  // the component's JID (XEP-0114 stream `to`)
+    Endpoint listen;     // where the MUC connects
+    Endpoint upstream;   // the XMPP server's component port
+    Limits limits;       // top-level `limits` with this link's `limits` overrides applied
+};
+
+struct Log {
+    std::string level = "info";  // trace debug info warn error
+};
+
+struct Config {
+    std::vector<Link> links;
+    Log log;
+    std::optional<std::string> capture_path;  // JSON Lines of every chunk read, per link
+};
+
+// A config that failed validation. `what()` names the key path and what was expected, e.g.
+// `links[0].upstream.port: expected an integer 1-65535, got "abc"`.
+struct ConfigError {
+    std::string message;
+};
+
+// Parses and validates JSON text. Unknown keys are errors. On failure returns the first error.
+struct ParseResult {
+    std::optional<Config> config;
+    std::optional<ConfigError> error;
+};
+ParseResult parse_config(const std::string& json_text);
+ParseResult load_config_file(const std::string& path);
+
+// The effective config (defaults filled in) as pretty JSON, for `check-config`.
+std::string effective_config_json(const Config& config);
+
+}  // namespace config

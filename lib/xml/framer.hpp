@@ -1,0 +1,83 @@
+// Splits one direction of an XMPP stream (RFC 6120 §4) into its units: the stream header,
+// top-level elements (stanzas, <handshake/>, <stream:error/>), whitespace keepalives and the
+// closing tag. Each unit is handed on with its exact raw bytes as soon as its last byte has
+// been fed, so a relay can forward it untouched.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "xml/element_view.hpp"
+
+namespace xml {
+
+// The stream errors a framer can find (RFC 6120 §4.9.3); the relay turns them into
+// <stream:error/> elements.
+enum class FrameErrorKind {
+    none,
+    not_well_formed,   // §4.9.3.13
+    restricted_xml,    // §4.9.3.18: DTD, comment, processing instruction, undeclared entity
+    policy_violation,  // §4.9.3.14: a unit over the size limit
+};
+
+struct FrameError {
+    FrameErrorKind kind = FrameErrorKind::none;
+    std::string text;  // for logs and the stream error's <text/>
+};
+
+std::string_view condition_name(FrameErrorKind kind);
+
+class FrameSink {
+  public:
+    virtual ~FrameSink() = default;
+    // `raw` runs from the first byte of the stream (XML declaration included) to the end of
+    // the header's start tag.
+    virtual void on_stream_open(const ElementView& header, std::string_view raw) = 0;
+    virtual void on_stanza(const ElementView& top, std::string_view raw) = 0;
+    virtual void on_whitespace(std::string_view raw) = 0;
+    virtual void on_stream_close(std::string_view raw) = 0;
+};
+
+struct FramerLimits {
+    // Bytes of one unit not yet handed on (a stanza, or the stream header) before the
+    // stream is refused with <policy-violation/>.
+    std::size_t max_unit_bytes = 1024 * 1024;
+};
+
+class Framer {
+  public:
+    Framer(FrameSink& sink, FramerLimits limits);
+    ~Framer();
+    Framer(const Framer&) = delete;
+    Framer& operator=(const Framer&) = delete;
+
+    // Feeds the next bytes. Every unit completed by them reaches the sink before this
+    // returns, including those before an error in the same chunk. Returns false on error (see
+    // error()); the framer then accepts nothing more.
+    bool feed(std::string_view bytes);
+
+    // Ends parsing from inside a sink callback: no more units are reported.
+    void stop();
+
+    const FrameError& error() const { return error_; }
+    bool stopped() const { return stopped_; }
+
+    // Bytes held for a unit not yet complete (for tests and memory accounting).
+    std::size_t pending_bytes() const;
+
+  private:
+    struct Parser;
+    friend struct Parser;
+
+    void fail(FrameErrorKind kind, std::string text);
+
+    FrameSink& sink_;
+    FramerLimits limits_;
+    std::unique_ptr<Parser> parser_;
+    FrameError error_;
+    bool stopped_ = false;
+};
+
+}  // namespace xml

@@ -1,0 +1,131 @@
+// Splitting follows RFC 7622 §3.1; each part is then prepared with the IDNA2003-era
+// stringprep profiles (RFC 3920 appendices A and B, RFC 3491) that Prosody uses, so that
+// this proxy and the server it sits beside agree on when two JIDs are the same.
+#include "xmpp/jid.hpp"
+
+#include <arpa/inet.h>
+#include <idn-free.h>
+#include <idna.h>
+#include <netinet/in.h>
+#include <stringprep.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace xmpp {
+namespace {
+
+// RFC 7622 §3.2.1, §3.3.1, §3.4.1: each part is 1 to 1023 octets once prepared.
+constexpr std::size_t kMaxPartBytes = 1023;
+
+// Unassigned code points are allowed, as in a stringprep "query" and as Prosody does:
+// flags 0 is what the libidn stringprep_* macros pass.
+constexpr Stringprep_profile_flags kPrepFlags = static_cast<Stringprep_profile_flags>(0);
+
+// One part through one profile; nullopt when the profile rejects it or the result is empty
+// or too long.
+std::optional<std::string> prepare_part(std::string_view part, const Stringprep_profile* profile) {
+    // The C API reads a NUL-terminated string: an embedded NUL would silently shorten it.
+    if (part.find('\0') != std::string_view::npos) return std::nullopt;
+    // stringprep rewrites in place, so the buffer must hold both the input and any result
+    // short enough to be accepted; a longer result fails with STRINGPREP_TOO_SMALL_BUFFER.
+    std::string buffer(std::max(part.size(), kMaxPartBytes) + 1, '\0');
+    part.copy(buffer.data(), part.size());
+    if (stringprep(buffer.data(), buffer.size(), kPrepFlags, profile) != STRINGPREP_OK) {
+        return std::nullopt;
+    }
+    buffer.resize(std::strlen(buffer.c_str()));
+    if (buffer.empty() || buffer.size() > kMaxPartBytes) return std::nullopt;
+    return buffer;
+}
+
+// RFC 3490 §3.1 counts U+3002 IDEOGRAPHIC FULL STOP as a label separator; nameprep keeps it
+// (and maps U+FF0E and U+FF61 onto '.' and U+3002), so fold it to '.' for comparison.
+void fold_label_separators(std::string& domain) {
+    static constexpr std::string_view kIdeographicFullStop = "\xE3\x80\x82";
+    for (auto at = domain.find(kIdeographicFullStop); at != std::string::npos;
+         at = domain.find(kIdeographicFullStop, at + 1)) {
+        domain.replace(at, kIdeographicFullStop.size(), ".");
+    }
+}
+
+// RFC 7622 §3.2: an IP-literal domainpart is an IPv6 address in brackets (RFC 3986 §3.2.2).
+bool is_ipv6_literal(const std::string& domain) {
+    if (domain.size() < 3 || domain.front() != '[' || domain.back() != ']') return false;
+    const std::string address = domain.substr(1, domain.size() - 2);
+    in6_addr parsed{};
+    return inet_pton(AF_INET6, address.c_str(), &parsed) == 1;
+}
+
+// A host name: non-empty labels, each accepted by IDNA ToASCII with the STD3 rules (letters,
+// digits and hyphens once in ASCII form, no leading or trailing hyphen, at most 63 octets).
+bool is_host_name(const std::string& domain) {
+    std::size_t label_start = 0;
+    while (true) {
+        const auto dot = domain.find('.', label_start);
+        const auto label_end = dot == std::string::npos ? domain.size() : dot;
+        if (label_end == label_start) return false;
+        if (dot == std::string::npos) break;
+        label_start = dot + 1;
+    }
+    char* ascii = nullptr;
+    const int rc = idna_to_ascii_8z(domain.c_str(), &ascii,
+                                    IDNA_ALLOW_UNASSIGNED | IDNA_USE_STD3_ASCII_RULES);
+    idn_free(ascii);
+    return rc == IDNA_SUCCESS;
+}
+
+}  // namespace
+
+std::string Jid::bare() const { return local.empty() ? domain : local + '@' + domain; }
+
+std::string Jid::full() const { return resource.empty() ? bare() : bare() + '/' + resource; }
+
+std::optional<std::string> prepare_domain(std::string_view text) {
+    auto domain = prepare_part(text, stringprep_nameprep);
+    if (!domain) return std::nullopt;
+    fold_label_separators(*domain);
+    // RFC 7622 §3.2: a final label separator is stripped before the JID is compared or used.
+    if (domain->back() == '.') domain->pop_back();
+    if (domain->empty()) return std::nullopt;
+    if (domain->front() == '[') {
+        if (!is_ipv6_literal(*domain)) return std::nullopt;
+    } else if (!is_host_name(*domain)) {
+        return std::nullopt;
+    }
+    return domain;
+}
+
+std::optional<Jid> parse_jid(std::string_view text) {
+    // RFC 7622 §3.1: the first '/' starts the resourcepart (which may itself hold '/' and
+    // '@'); in what precedes it, the first '@' ends the localpart. A separator with nothing
+    // on its far side is an error, never an absent part.
+    std::optional<std::string_view> resource_text;
+    if (const auto slash = text.find('/'); slash != std::string_view::npos) {
+        resource_text = text.substr(slash + 1);
+        text = text.substr(0, slash);
+    }
+    std::optional<std::string_view> local_text;
+    if (const auto at = text.find('@'); at != std::string_view::npos) {
+        local_text = text.substr(0, at);
+        text = text.substr(at + 1);
+    }
+
+    Jid jid;
+    if (local_text) {
+        auto local = prepare_part(*local_text, stringprep_xmpp_nodeprep);
+        if (!local) return std::nullopt;
+        jid.local = std::move(*local);
+    }
+    auto domain = prepare_domain(text);
+    if (!domain) return std::nullopt;
+    jid.domain = std::move(*domain);
+    if (resource_text) {
+        auto resource = prepare_part(*resource_text, stringprep_xmpp_resourceprep);
+        if (!resource) return std::nullopt;
+        jid.resource = std::move(*resource);
+    }
+    return jid;
+}
+
+}  // namespace xmpp

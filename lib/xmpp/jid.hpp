@@ -1,0 +1,29 @@
+// JIDs (RFC 7622 syntax, prepared with the stringprep profiles Prosody uses: nodeprep,
+// nameprep, resourceprep from libidn), so that two spellings of one JID compare equal.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace xmpp {
+
+struct Jid {
+    std::string local;     // may be empty
+    std::string domain;    // never empty
+    std::string resource;  // may be empty
+
+    std::string bare() const;  // local@domain or domain
+    std::string full() const;  // bare/resource or bare
+    bool is_bare() const { return resource.empty(); }
+    bool operator==(const Jid&) const = default;
+};
+
+// Splits and prepares a JID; nullopt when it is not a valid JID (empty parts, prep failure,
+// a part over 1023 bytes).
+std::optional<Jid> parse_jid(std::string_view text);
+
+// nameprep + syntax check of a domainpart alone (for config `domain`).
+std::optional<std::string> prepare_domain(std::string_view text);
+
+}  // namespace xmpp

@@ -1,0 +1,165 @@
+#include "xmpp/jid.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using xmpp::Jid;
+using xmpp::parse_jid;
+using xmpp::prepare_domain;
+
+TEST_CASE("jid: localpart and domainpart are case-folded, the resourcepart is kept") {
+    const auto jid = parse_jid("Bob@Example.ORG/Phone");
+    REQUIRE(jid);
+    CHECK(jid->local == "bob");
+    CHECK(jid->domain == "example.org");
+    CHECK(jid->resource == "Phone");
+    CHECK(jid->bare() == "bob@example.org");
+    CHECK(jid->full() == "bob@example.org/Phone");
+    CHECK_FALSE(jid->is_bare());
+}
+
+TEST_CASE("jid: two spellings of one JID compare equal") {
+    CHECK(parse_jid("ROOM@Conference.Example.org") == parse_jid("room@conference.example.org"));
+    CHECK(parse_jid("room@conference.example.org.") == parse_jid("room@conference.example.org"));
+}
+
+TEST_CASE("jid: bare and full forms") {
+    const auto domain_only = parse_jid("example.org");
+    REQUIRE(domain_only);
+    CHECK(domain_only->local.empty());
+    CHECK(domain_only->is_bare());
+    CHECK(domain_only->bare() == "example.org");
+    CHECK(domain_only->full() == "example.org");
+
+    const auto domain_resource = parse_jid("example.org/admin");
+    REQUIRE(domain_resource);
+    CHECK(domain_resource->bare() == "example.org");
+    CHECK(domain_resource->full() == "example.org/admin");
+
+    const auto bare = parse_jid("room@conference.example.org");
+    REQUIRE(bare);
+    CHECK(bare->is_bare());
+    CHECK(bare->full() == "room@conference.example.org");
+}
+
+TEST_CASE("jid: the first '/' starts the resource, which may hold '/' and '@'") {
+    const auto jid = parse_jid("room@muc.example.org/nick/with@at/and/slashes");
+    REQUIRE(jid);
+    CHECK(jid->local == "room");
+    CHECK(jid->domain == "muc.example.org");
+    CHECK(jid->resource == "nick/with@at/and/slashes");
+
+    // An '@' after the first '/' belongs to the resource, not the localpart.
+    const auto no_local = parse_jid("muc.example.org/user@host");
+    REQUIRE(no_local);
+    CHECK(no_local->local.empty());
+    CHECK(no_local->domain == "muc.example.org");
+    CHECK(no_local->resource == "user@host");
+}
+
+TEST_CASE("jid: resourceprep keeps case and spaces but maps compatibility characters") {
+    const auto jid = parse_jid("room@muc.example.org/The Nick");
+    REQUIRE(jid);
+    CHECK(jid->resource == "The Nick");
+    // U+FB01 LATIN SMALL LIGATURE FI becomes "fi" under NFKC.
+    const auto ligature = parse_jid("room@muc.example.org/\xEF\xAC\x81sh");
+    REQUIRE(ligature);
+    CHECK(ligature->resource == "fish");
+}
+
+TEST_CASE("jid: non-ASCII parts are prepared") {
+    const auto jid = parse_jid("J\xC3\x96RG@M\xC3\x9CNCHEN.example/x");  // JÖRG@MÜNCHEN.example
+    REQUIRE(jid);
+    CHECK(jid->local == "j\xC3\xB6rg");
+    CHECK(jid->domain == "m\xC3\xBCnchen.example");
+}
+
+TEST_CASE("jid: an IPv6 literal domainpart") {
+    const auto jid = parse_jid("user@[::1]/r");
+    REQUIRE(jid);
+    CHECK(jid->domain == "[::1]");
+    CHECK_FALSE(parse_jid("user@[not-an-address]"));
+}
+
+TEST_CASE("jid: a separator with nothing on its far side is invalid") {
+    CHECK_FALSE(parse_jid(""));
+    CHECK_FALSE(parse_jid("@example.org"));
+    CHECK_FALSE(parse_jid("@x"));
+    CHECK_FALSE(parse_jid("x/"));
+    CHECK_FALSE(parse_jid("user@"));
+    CHECK_FALSE(parse_jid("user@/r"));
+    CHECK_FALSE(parse_jid("/r"));
+    CHECK_FALSE(parse_jid("."));
+}
+
+TEST_CASE("jid: a second '@' before the resource lands in the domainpart and is rejected") {
+    CHECK_FALSE(parse_jid("a@b@c"));
+    CHECK_FALSE(parse_jid("a@b@c/r"));
+}
+
+TEST_CASE("jid: malformed domainparts") {
+    CHECK_FALSE(parse_jid("user@exa mple.org"));
+    CHECK_FALSE(parse_jid("user@example..org"));
+    CHECK_FALSE(parse_jid("user@.example.org"));
+    CHECK_FALSE(parse_jid("user@example.org.."));
+    CHECK_FALSE(parse_jid("user@-example.org"));
+    CHECK_FALSE(parse_jid("user@exa_mple.org"));
+    CHECK_FALSE(parse_jid("user@" + std::string(64, 'a') + ".org"));
+}
+
+TEST_CASE("jid: characters nodeprep prohibits in a localpart") {
+    CHECK_FALSE(parse_jid("a\"b@example.org"));
+    CHECK_FALSE(parse_jid("a&b@example.org"));
+    CHECK_FALSE(parse_jid("a'b@example.org"));
+    CHECK_FALSE(parse_jid("a:b@example.org"));
+    CHECK_FALSE(parse_jid("a<b@example.org"));
+    CHECK_FALSE(parse_jid("a>b@example.org"));
+    CHECK_FALSE(parse_jid("a b@example.org"));
+    // '/' and '@' cannot reach the localpart through parse_jid (they split first), so a
+    // localpart holding them is always the split above: "a/b@x" is domain "a", resource "b@x".
+    const auto split = parse_jid("a/b@example.org");
+    REQUIRE(split);
+    CHECK(split->local.empty());
+    CHECK(split->domain == "a");
+    CHECK(split->resource == "b@example.org");
+    // Control characters are prohibited in every part.
+    CHECK_FALSE(parse_jid("a\x01@example.org"));
+    CHECK_FALSE(parse_jid("user@example.org/a\x7F"));
+}
+
+TEST_CASE("jid: a part may be at most 1023 bytes once prepared") {
+    const std::string longest(1023, 'a');
+    const std::string too_long(1024, 'a');
+    CHECK(parse_jid(longest + "@example.org"));
+    CHECK_FALSE(parse_jid(too_long + "@example.org"));
+    CHECK(parse_jid("user@example.org/" + longest));
+    CHECK_FALSE(parse_jid("user@example.org/" + too_long));
+    // Preparation can grow a part: U+FB01 is 3 bytes in, "fi" is 2 bytes out, but U+0390
+    // (2 bytes) case-folds to 3 code points (6 bytes) in nodeprep.
+    std::string grows;
+    for (int i = 0; i < 200; ++i) grows += "\xCE\x90";
+    CHECK(grows.size() == 400);
+    CHECK_FALSE(parse_jid(grows + "@example.org"));
+}
+
+TEST_CASE("jid: input that is not valid text") {
+    CHECK_FALSE(parse_jid(std::string("a\0b@example.org", 15)));
+    CHECK_FALSE(parse_jid("\xFF@example.org"));
+}
+
+TEST_CASE("prepare_domain: folds case, strips one final dot, rejects what is not a domain") {
+    CHECK(prepare_domain("Conference.Example.ORG") == "conference.example.org");
+    CHECK(prepare_domain("conference.example.org.") == "conference.example.org");
+    CHECK(prepare_domain("localhost") == "localhost");
+    CHECK(prepare_domain("127.0.0.1") == "127.0.0.1");
+    CHECK(prepare_domain("[::1]") == "[::1]");
+    CHECK(prepare_domain("a\xE3\x80\x82" "b") == "a.b");  // U+3002 separates labels
+    CHECK_FALSE(prepare_domain(""));
+    CHECK_FALSE(prepare_domain("."));
+    CHECK_FALSE(prepare_domain("example.org.."));
+    CHECK_FALSE(prepare_domain("user@example.org"));
+    CHECK_FALSE(prepare_domain("example.org/r"));
+    CHECK_FALSE(prepare_domain("exa mple.org"));
+    CHECK_FALSE(prepare_domain(std::string(1024, 'a')));
+}
