@@ -12,6 +12,7 @@ namespace config {
 struct Endpoint {
     std::string host;
     std::uint16_t port = 0;
+    bool operator==(const Endpoint&) const = default;
 };
 
 // Per-side limits (RFC 6120 §13.12 lets a server pick its own stanza size limit).
@@ -24,6 +25,7 @@ struct Limits {
     // A component that connects and does not finish the XEP-0114 handshake in time is dropped.
     std::uint32_t handshake_timeout_ms = 30000;
     std::uint32_t upstream_connect_timeout_ms = 10000;
+    bool operator==(const Limits&) const = default;
 };
 
 struct Link {
@@ -32,16 +34,19 @@ struct Link {
     Endpoint listen;     // where the MUC connects
     Endpoint upstream;   // the XMPP server's component port
     Limits limits;       // top-level `limits` with this link's `limits` overrides applied
+    bool operator==(const Link&) const = default;
 };
 
 struct Log {
     std::string level = "info";  // trace debug info warn error
+    bool operator==(const Log&) const = default;
 };
 
 struct Config {
     std::vector<Link> links;
     Log log;
     std::optional<std::string> capture_path;  // JSON Lines of every chunk read, per link
+    bool operator==(const Config&) const = default;
 };
 
 // A config that failed validation. `what()` names the key path and what was expected, e.g.

@@ -43,10 +43,18 @@ std::optional<std::string> prepare_part(std::string_view part, const Stringprep_
 // (and maps U+FF0E and U+FF61 onto '.' and U+3002), so fold it to '.' for comparison.
 void fold_label_separators(std::string& domain) {
     static constexpr std::string_view kIdeographicFullStop = "\xE3\x80\x82";
-    for (auto at = domain.find(kIdeographicFullStop); at != std::string::npos;
-         at = domain.find(kIdeographicFullStop, at + 1)) {
-        domain.replace(at, kIdeographicFullStop.size(), ".");
+    if (domain.find(kIdeographicFullStop) == std::string::npos) return;
+    std::string folded;
+    folded.reserve(domain.size());
+    for (std::size_t at = 0; at < domain.size();) {
+        if (domain.compare(at, kIdeographicFullStop.size(), kIdeographicFullStop) == 0) {
+            folded += '.';
+            at += kIdeographicFullStop.size();
+        } else {
+            folded += domain[at++];
+        }
     }
+    domain = std::move(folded);
 }
 
 // RFC 7622 §3.2: an IP-literal domainpart is an IPv6 address in brackets (RFC 3986 §3.2.2).
@@ -69,17 +77,21 @@ bool is_host_name(const std::string& domain) {
         label_start = dot + 1;
     }
     char* ascii = nullptr;
-    const int rc = idna_to_ascii_8z(domain.c_str(), &ascii,
-                                    IDNA_ALLOW_UNASSIGNED | IDNA_USE_STD3_ASCII_RULES);
+    const int rc =
+        idna_to_ascii_8z(domain.c_str(), &ascii, IDNA_ALLOW_UNASSIGNED | IDNA_USE_STD3_ASCII_RULES);
     idn_free(ascii);
     return rc == IDNA_SUCCESS;
 }
 
 }  // namespace
 
-std::string Jid::bare() const { return local.empty() ? domain : local + '@' + domain; }
+std::string Jid::bare() const {
+    return local.empty() ? domain : local + '@' + domain;
+}
 
-std::string Jid::full() const { return resource.empty() ? bare() : bare() + '/' + resource; }
+std::string Jid::full() const {
+    return resource.empty() ? bare() : bare() + '/' + resource;
+}
 
 std::optional<std::string> prepare_domain(std::string_view text) {
     auto domain = prepare_part(text, stringprep_nameprep);

@@ -135,12 +135,14 @@ TEST_CASE("jid: a part may be at most 1023 bytes once prepared") {
     CHECK_FALSE(parse_jid(too_long + "@example.org"));
     CHECK(parse_jid("user@example.org/" + longest));
     CHECK_FALSE(parse_jid("user@example.org/" + too_long));
-    // Preparation can grow a part: U+FB01 is 3 bytes in, "fi" is 2 bytes out, but U+0390
-    // (2 bytes) case-folds to 3 code points (6 bytes) in nodeprep.
-    std::string grows;
-    for (int i = 0; i < 200; ++i) grows += "\xCE\x90";
-    CHECK(grows.size() == 400);
-    CHECK_FALSE(parse_jid(grows + "@example.org"));
+    // Preparation can grow a part past the limit: U+FDFA (3 bytes) becomes an 18-letter
+    // phrase (33 bytes) under NFKC, so 40 of them are 120 bytes in and 1320 bytes out.
+    std::string ligatures;
+    for (int i = 0; i < 40; ++i) ligatures += "\xEF\xB7\xBA";
+    CHECK_FALSE(parse_jid("user@example.org/" + ligatures));
+    const auto fewer = parse_jid("user@example.org/" + ligatures.substr(0, 20 * 3));
+    REQUIRE(fewer);
+    CHECK(fewer->resource.size() == 20 * 33);
 }
 
 TEST_CASE("jid: input that is not valid text") {
@@ -154,7 +156,8 @@ TEST_CASE("prepare_domain: folds case, strips one final dot, rejects what is not
     CHECK(prepare_domain("localhost") == "localhost");
     CHECK(prepare_domain("127.0.0.1") == "127.0.0.1");
     CHECK(prepare_domain("[::1]") == "[::1]");
-    CHECK(prepare_domain("a\xE3\x80\x82" "b") == "a.b");  // U+3002 separates labels
+    const std::string ideographic_full_stop = "\xE3\x80\x82";  // U+3002 separates labels
+    CHECK(prepare_domain("a" + ideographic_full_stop + "b") == "a.b");
     CHECK_FALSE(prepare_domain(""));
     CHECK_FALSE(prepare_domain("."));
     CHECK_FALSE(prepare_domain("example.org.."));

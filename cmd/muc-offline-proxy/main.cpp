@@ -1,0 +1,119 @@
+// muc-offline-proxy: run | check-config
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <uv.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "config/config.hpp"
+#include "net/proxy.hpp"
+
+namespace {
+
+constexpr std::uint64_t kShutdownGraceMs = 5000;
+
+void set_up_logging(const std::string& level) {
+    auto logger = spdlog::stderr_color_mt("muc-offline-proxy");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+    logger->set_level(spdlog::level::from_str(level));
+    logger->flush_on(spdlog::level::trace);
+    spdlog::set_default_logger(logger);
+}
+
+std::optional<config::Config> load(const std::string& path) {
+    config::ParseResult result = config::load_config_file(path);
+    if (result.error) {
+        const std::string& message = result.error->message;
+        bool names_file = message.rfind(path, 0) == 0;
+        std::cerr << "muc-offline-proxy: " << (names_file ? "" : path + ": ") << message << "\n";
+        return std::nullopt;
+    }
+    return result.config;
+}
+
+int check_config(const std::string& path) {
+    std::optional<config::Config> config = load(path);
+    if (!config) return 1;
+    std::cout << config::effective_config_json(*config) << "\n";
+    return 0;
+}
+
+struct Signals {
+    uv_signal_t term{};
+    uv_signal_t interrupt{};
+};
+
+int run(const std::string& path, const std::string& capture) {
+    std::optional<config::Config> config = load(path);
+    if (!config) return 1;
+    if (!capture.empty()) config->capture_path = capture;
+    set_up_logging(config->log.level);
+    // A peer that vanishes must cost one failed write, not the process.
+    signal(SIGPIPE, SIG_IGN);
+
+    uv_loop_t* loop = uv_default_loop();
+    net::Proxy proxy(loop, *config,
+                     [](const config::Link&) { return std::make_unique<xmpp::FilterChain>(); });
+    std::string error;
+    bool started = proxy.start(error);
+
+    Signals signals;
+    auto stop = [](uv_signal_t* handle, int signum) {
+        auto* proxy = static_cast<net::Proxy*>(handle->data);
+        spdlog::info("{}: shutting down (stop accepting, flush, close streams)", strsignal(signum));
+        auto* signals = static_cast<Signals*>(handle->loop->data);
+        uv_signal_stop(&signals->term);
+        uv_signal_stop(&signals->interrupt);
+        proxy->shut_down(kShutdownGraceMs, [signals] {
+            uv_close(reinterpret_cast<uv_handle_t*>(&signals->term), nullptr);
+            uv_close(reinterpret_cast<uv_handle_t*>(&signals->interrupt), nullptr);
+        });
+    };
+    loop->data = &signals;
+    for (uv_signal_t* handle : {&signals.term, &signals.interrupt}) {
+        uv_signal_init(loop, handle);
+        handle->data = &proxy;
+    }
+    if (started) {
+        uv_signal_start(&signals.term, stop, SIGTERM);
+        uv_signal_start(&signals.interrupt, stop, SIGINT);
+    } else {
+        spdlog::error("cannot start: {}", error);
+        uv_close(reinterpret_cast<uv_handle_t*>(&signals.term), nullptr);
+        uv_close(reinterpret_cast<uv_handle_t*>(&signals.interrupt), nullptr);
+    }
+    uv_run(loop, UV_RUN_DEFAULT);
+    if (started) {
+        proxy.log_counters();
+        spdlog::info("stopped");
+    }
+    uv_loop_close(loop);
+    return started ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"muc-offline-proxy: offline delivery for any MUC, on the XEP-0114 component link"};
+    app.require_subcommand(1);
+
+    std::string config_path;
+    std::string capture_path;
+    CLI::App* run_command = app.add_subcommand("run", "Run the proxy");
+    run_command->add_option("-c,--config", config_path, "JSON config file")->required();
+    run_command->add_option(
+        "--capture", capture_path,
+        "Record every chunk read on each link as JSON Lines (overrides config 'capture')");
+
+    std::string check_path;
+    CLI::App* check_command =
+        app.add_subcommand("check-config", "Validate a config and print the effective one");
+    check_command->add_option("file", check_path, "JSON config file")->required();
+
+    CLI11_PARSE(app, argc, argv);
+    if (run_command->parsed()) return run(config_path, capture_path);
+    if (check_command->parsed()) return check_config(check_path);
+    return 2;
+}

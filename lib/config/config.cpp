@@ -1,0 +1,174 @@
+// The config schema: which keys exist, their defaults and bounds, and what must be unique
+// across links. README.md shows the whole schema in one piece.
+#include "config/config.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "config/json_reader.hpp"
+#include "xmpp/jid.hpp"
+
+namespace config {
+namespace {
+
+constexpr std::uint64_t kMaxQueueBytes = 1024ull * 1024 * 1024;
+constexpr std::uint64_t kMaxTimeoutMs = 60 * 60 * 1000;
+
+// Reads a `limits` object over `limits`, so a link's keys override the top level's.
+Limits read_limits(const ConfigValue& value, Limits limits) {
+    value.expect_object_with_keys({"max_stanza_bytes", "write_queue_high_bytes",
+                                   "write_queue_low_bytes", "handshake_timeout_ms",
+                                   "upstream_connect_timeout_ms"});
+    if (auto key = value.member("max_stanza_bytes")) {
+        limits.max_stanza_bytes = key->integer(1024, 64 * 1024 * 1024);
+    }
+    if (auto key = value.member("write_queue_high_bytes")) {
+        limits.write_queue_high_bytes = key->integer(64 * 1024, kMaxQueueBytes);
+    }
+    if (auto key = value.member("write_queue_low_bytes")) {
+        limits.write_queue_low_bytes = key->integer(0, kMaxQueueBytes);
+    }
+    if (auto key = value.member("handshake_timeout_ms")) {
+        limits.handshake_timeout_ms = key->integer(100, kMaxTimeoutMs);
+    }
+    if (auto key = value.member("upstream_connect_timeout_ms")) {
+        limits.upstream_connect_timeout_ms = key->integer(100, kMaxTimeoutMs);
+    }
+    // The pause/resume pair needs a gap: with low >= high a paused direction would resume at
+    // once and flap around a single queue size.
+    if (limits.write_queue_low_bytes >= limits.write_queue_high_bytes) {
+        throw ConfigError{value.path_of("write_queue_low_bytes") +
+                          ": expected less than write_queue_high_bytes (" +
+                          std::to_string(limits.write_queue_high_bytes) + "), got " +
+                          std::to_string(limits.write_queue_low_bytes)};
+    }
+    return limits;
+}
+
+Endpoint read_endpoint(const ConfigValue& value) {
+    value.expect_object_with_keys({"host", "port"});
+    Endpoint endpoint{.host = "127.0.0.1"};
+    if (auto host = value.member("host")) endpoint.host = host->non_empty_string();
+    endpoint.port = static_cast<std::uint16_t>(value.required_member("port").integer(1, 65535));
+    return endpoint;
+}
+
+std::string describe_endpoint(const Endpoint& endpoint) {
+    const bool ipv6 = endpoint.host.find(':') != std::string::npos;
+    return (ipv6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
+}
+
+Link read_link(const ConfigValue& value, const Limits& top_level) {
+    value.expect_object_with_keys({"name", "domain", "listen", "upstream", "limits"});
+    Link link;
+    const auto domain = value.required_member("domain");
+    // The domain is the component's JID, compared as the server compares it.
+    const auto prepared = domain.json().is_string()
+                              ? xmpp::prepare_domain(domain.json().get<std::string>())
+                              : std::nullopt;
+    if (!prepared) domain.reject("expected a domain name");
+    link.domain = *prepared;
+    if (auto name = value.member("name")) {
+        link.name = name->non_empty_string();
+    } else {
+        link.name = link.domain;
+    }
+    link.listen = read_endpoint(value.required_member("listen"));
+    link.upstream = read_endpoint(value.required_member("upstream"));
+    if (auto limits = value.member("limits")) {
+        link.limits = read_limits(*limits, top_level);
+    } else {
+        link.limits = top_level;
+    }
+    return link;
+}
+
+// Each link is checked against those before it, so the message points at the later one.
+// Domains first: when two links share a domain and neither names itself, the names clash
+// too, and the domain is what the user wrote.
+void check_link_is_unique(const ConfigValue& links, std::size_t index,
+                          const std::vector<Link>& earlier, const Link& link) {
+    const auto clash = [&](std::string_view key, const std::string& shown, auto same) {
+        for (std::size_t i = 0; i < earlier.size(); ++i) {
+            if (same(earlier[i])) {
+                throw ConfigError{links.element(index).path_of(key) + ": " + shown +
+                                  " is already used by " + links.element(i).path()};
+            }
+        }
+    };
+    clash("domain", quote_json(link.domain),
+          [&](const Link& other) { return other.domain == link.domain; });
+    clash("name", quote_json(link.name),
+          [&](const Link& other) { return other.name == link.name; });
+    clash("listen", describe_endpoint(link.listen),
+          [&](const Link& other) { return other.listen == link.listen; });
+}
+
+Log read_log(const ConfigValue& value) {
+    value.expect_object_with_keys({"level"});
+    Log log;
+    if (auto level = value.member("level")) {
+        const auto& text = level->json();
+        if (text != "trace" && text != "debug" && text != "info" && text != "warn" &&
+            text != "error") {
+            level->reject("expected one of trace, debug, info, warn, error");
+        }
+        log.level = text.get<std::string>();
+    }
+    return log;
+}
+
+Config read_config(const ConfigValue& root) {
+    root.expect_object_with_keys({"links", "limits", "log", "capture"});
+    Config config;
+    Limits top_level;
+    if (auto limits = root.member("limits")) top_level = read_limits(*limits, top_level);
+
+    const auto links = root.required_member("links");
+    if (!links.json().is_array() || links.json().empty()) {
+        links.reject("expected a non-empty array of links");
+    }
+    for (std::size_t i = 0; i < links.json().size(); ++i) {
+        Link link = read_link(links.element(i), top_level);
+        check_link_is_unique(links, i, config.links, link);
+        config.links.push_back(std::move(link));
+    }
+
+    if (auto log = root.member("log")) config.log = read_log(*log);
+    if (auto capture = root.member("capture"); capture && !capture->json().is_null()) {
+        config.capture_path = capture->non_empty_string("expected a file path or null");
+    }
+    return config;
+}
+
+}  // namespace
+
+ParseResult parse_config(const std::string& json_text) {
+    try {
+        return {read_config(ConfigValue::root(parse_json_text(json_text))), std::nullopt};
+    } catch (ConfigError& error) {
+        return {std::nullopt, std::move(error)};
+    }
+}
+
+ParseResult load_config_file(const std::string& path) {
+    const auto cannot_read = [&path] {
+        return ParseResult{std::nullopt,
+                           ConfigError{path + ": cannot read: " + std::strerror(errno)}};
+    };
+    // fopen rather than ifstream: streams do not promise to leave errno meaningful.
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                               &std::fclose);
+    if (!file) return cannot_read();
+    std::string text;
+    char chunk[8192];
+    std::size_t got;
+    // A directory opens fine on Linux and fails here with EISDIR.
+    while ((got = std::fread(chunk, 1, sizeof chunk, file.get())) > 0) text.append(chunk, got);
+    if (std::ferror(file.get())) return cannot_read();
+    return parse_config(text);
+}
+
+}  // namespace config

@@ -1,0 +1,45 @@
+// What `check-config` prints: the config as `run` will use it. Every default is written out
+// and each link carries its own effective limits, so there is no top-level `limits`; the
+// text parses back to the same Config.
+#include "config/config.hpp"
+#include "config/json_reader.hpp"
+
+namespace config {
+namespace {
+
+Json endpoint_json(const Endpoint& endpoint) {
+    return Json{{"host", endpoint.host}, {"port", endpoint.port}};
+}
+
+Json limits_json(const Limits& limits) {
+    return Json{
+        {"max_stanza_bytes", limits.max_stanza_bytes},
+        {"write_queue_high_bytes", limits.write_queue_high_bytes},
+        {"write_queue_low_bytes", limits.write_queue_low_bytes},
+        {"handshake_timeout_ms", limits.handshake_timeout_ms},
+        {"upstream_connect_timeout_ms", limits.upstream_connect_timeout_ms},
+    };
+}
+
+}  // namespace
+
+std::string effective_config_json(const Config& config) {
+    Json links = Json::array();
+    for (const auto& link : config.links) {
+        links.push_back(Json{
+            {"name", link.name},
+            {"domain", link.domain},
+            {"listen", endpoint_json(link.listen)},
+            {"upstream", endpoint_json(link.upstream)},
+            {"limits", limits_json(link.limits)},
+        });
+    }
+    Json document = Json::object();
+    document["links"] = std::move(links);
+    document["log"] = Json{{"level", config.log.level}};
+    document["capture"] = config.capture_path ? Json(*config.capture_path) : Json(nullptr);
+    // Parsed text is valid UTF-8; replace guards a Config built by hand.
+    return document.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace config

@@ -1,0 +1,501 @@
+#include "net/link.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "xmpp/jid.hpp"
+#include "xmpp/stream_text.hpp"
+
+namespace net {
+namespace {
+constexpr std::size_t kReadBufferBytes = 64 * 1024;
+
+std::string upstream_name(const config::Link& link) {
+    return link.upstream.host + ":" + std::to_string(link.upstream.port);
+}
+}  // namespace
+
+struct Link::Side : xml::FrameSink {
+    Link& link;
+    SideKind kind;
+    uv_tcp_t tcp{};
+    WriteQueue out;
+    xml::Framer framer;
+    std::unique_ptr<char[]> read_buffer{new char[kReadBufferBytes]};
+    Utf8Carry capture_carry;
+    bool handle_open = false;
+    bool connected = false;
+    bool reading = false;
+    bool closing = false;
+    bool shutdown_started = false;
+    bool broken = false;  // a read or write failed: nothing more can be written
+    // The stream header this side was sent (by the other side, or by the proxy itself): its
+    // prefix is needed to write a matching closing tag.
+    bool header_sent = false;
+    std::string header_prefix;
+
+    Side(Link& owner, SideKind side_kind, std::size_t max_stanza_bytes)
+        : link(owner),
+          kind(side_kind),
+          out(reinterpret_cast<uv_stream_t*>(&tcp),
+              [this](int status) { link.on_written(*this, status); }),
+          framer(*this, xml::FramerLimits{.max_unit_bytes = max_stanza_bytes}) {
+        tcp.data = this;
+    }
+
+    uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp); }
+
+    void on_stream_open(const xml::ElementView& header, std::string_view raw) override {
+        link.on_stream_open(*this, header, raw);
+    }
+    void on_stanza(const xml::ElementView& top, std::string_view raw) override {
+        link.on_stanza(*this, top, raw);
+    }
+    void on_whitespace(std::string_view raw) override { link.on_whitespace(*this, raw); }
+    void on_stream_close(std::string_view raw) override { link.on_stream_close(*this, raw); }
+
+    void start_reading() {
+        if (reading || closing || !connected) return;
+        reading = true;
+        uv_read_start(
+            stream(),
+            [](uv_handle_t* handle, size_t, uv_buf_t* buf) {
+                auto* side = static_cast<Side*>(handle->data);
+                *buf = uv_buf_init(side->read_buffer.get(), kReadBufferBytes);
+            },
+            [](uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
+                auto* side = static_cast<Side*>(stream->data);
+                side->link.on_read(*side, nread);
+            });
+    }
+    void stop_reading() {
+        if (!reading) return;
+        reading = false;
+        uv_read_stop(stream());
+    }
+};
+
+Link::Link(uv_loop_t* loop, LinkEnvironment environment, std::unique_ptr<xmpp::FilterChain> chain,
+           unsigned session)
+    : loop_(loop), env_(std::move(environment)), chain_(std::move(chain)), session_(session) {
+    const std::size_t max_stanza = env_.config->limits.max_stanza_bytes;
+    component_ = std::make_unique<Side>(*this, SideKind::component, max_stanza);
+    server_ = std::make_unique<Side>(*this, SideKind::server, max_stanza);
+    uv_tcp_init(loop_, &component_->tcp);
+    component_->handle_open = true;
+    ++outstanding_;
+    // Until the server's socket is connected, what is relayed to it waits in its queue.
+    server_->out.hold(true);
+    for (uv_timer_t* timer : {&handshake_timer_, &connect_timer_}) {
+        uv_timer_init(loop_, timer);
+        timer->data = this;
+        ++outstanding_;
+    }
+    env_.counters->sessions_accepted++;
+    env_.counters->sessions_active++;
+}
+
+Link::~Link() {
+    env_.counters->sessions_active--;
+}
+
+uv_stream_t* Link::component_stream() {
+    return component_->stream();
+}
+
+Link::Side& Link::other(Side& side) {
+    return side.kind == SideKind::component ? *server_ : *component_;
+}
+
+xmpp::Direction Link::direction_from(const Side& side) const {
+    return side.kind == SideKind::component ? xmpp::Direction::to_server
+                                            : xmpp::Direction::to_component;
+}
+
+const char* Link::name_of(const Side& side) const {
+    return side.kind == SideKind::component ? "component" : "server";
+}
+
+void Link::start() {
+    component_->connected = true;
+    uv_tcp_nodelay(&component_->tcp, 1);
+    component_->start_reading();
+    uv_timer_start(
+        &handshake_timer_,
+        [](uv_timer_t* timer) { static_cast<Link*>(timer->data)->on_timeout("handshake"); },
+        env_.config->limits.handshake_timeout_ms, 0);
+}
+
+void Link::abandon() {
+    finish("the connection could not be accepted");
+}
+
+void Link::on_read(Side& side, ssize_t nread) {
+    if (nread == 0) return;
+    if (nread < 0) {
+        side.stop_reading();
+        if (nread != UV_EOF) side.broken = true;
+        std::string what = nread == UV_EOF ? "closed the connection"
+                                           : std::string("connection failed: ") +
+                                                 uv_strerror(static_cast<int>(nread));
+        spdlog::info("link {}: session {}: {} {}", env_.config->name, session_, name_of(side),
+                     what);
+        finish(std::string(name_of(side)) + " " + what);
+        return;
+    }
+    std::string_view bytes(side.read_buffer.get(), static_cast<std::size_t>(nread));
+    if (env_.capture != nullptr && env_.capture->enabled()) {
+        double seconds = static_cast<double>(uv_hrtime() - env_.proxy_start_ns) / 1e9;
+        std::string_view whole = side.capture_carry.complete(bytes);
+        if (!whole.empty()) {
+            env_.capture->record(seconds, direction_from(side), env_.config->name, session_, whole);
+            env_.capture->flush();
+        }
+    }
+    if (!side.framer.feed(bytes)) {
+        const xml::FrameError& error = side.framer.error();
+        fail_stream(side, xml::condition_name(error.kind), error.text);
+    }
+    after_input();
+}
+
+void Link::after_input() {
+    component_->out.flush();
+    server_->out.flush();
+    update_backpressure();
+}
+
+void Link::on_stream_open(Side& side, const xml::ElementView& header, std::string_view raw) {
+    if (header.name.local != "stream" || header.name.ns != xmpp::kStreamsNs) {
+        fail_stream(side, "invalid-namespace", "the stream header is not <stream:stream/>");
+        return;
+    }
+    Side& peer = other(side);
+    if (side.kind == SideKind::component) {
+        std::string_view to = header.attribute("to");
+        std::optional<std::string> domain = xmpp::prepare_domain(to);
+        if (!domain || *domain != env_.config->domain) {
+            spdlog::warn(
+                "link {}: session {}: component asked for '{}', this link serves '{}': refused "
+                "with host-unknown",
+                env_.config->name, session_, to, env_.config->domain);
+            fail_stream(side, "host-unknown", "this link serves " + env_.config->domain);
+            return;
+        }
+        connect_upstream();
+    }
+    peer.header_sent = true;
+    peer.header_prefix = header.name.prefix;
+    send(peer, raw);
+}
+
+void Link::on_stanza(Side& side, const xml::ElementView& top, std::string_view raw) {
+    const xmpp::Direction direction = direction_from(side);
+    if (authenticated_ && !chain_->empty()) {
+        chain_->run(
+            direction, xmpp::Stanza{top, raw},
+            xmpp::Moment(static_cast<long long>((uv_hrtime() - env_.proxy_start_ns) / 1000)),
+            *this);
+        return;
+    }
+    if (!authenticated_ && side.kind == SideKind::server) {
+        if (top.name.local == "handshake" && top.name.ns == xmpp::kComponentAcceptNs) {
+            authenticated_ = true;
+            uv_timer_stop(&handshake_timer_);
+            env_.counters->sessions_authenticated++;
+            spdlog::info("link {}: session {}: component {} authenticated with the server",
+                         env_.config->name, session_, env_.config->domain);
+        } else if (top.name.local == "error" && top.name.ns == xmpp::kStreamsNs) {
+            std::string condition = top.children().empty() ? "unknown" : top.children()[0].local;
+            spdlog::warn("link {}: session {}: the server refused the component: {}",
+                         env_.config->name, session_, condition);
+        }
+    }
+    emit(direction, raw);
+}
+
+void Link::on_whitespace(Side& side, std::string_view raw) {
+    send(other(side), raw);
+}
+
+void Link::on_stream_close(Side& side, std::string_view raw) {
+    spdlog::debug("link {}: session {}: {} closed its stream", env_.config->name, session_,
+                  name_of(side));
+    send(other(side), raw);
+}
+
+void Link::emit(xmpp::Direction direction, std::string_view bytes) {
+    if (direction == xmpp::Direction::to_server) {
+        env_.counters->stanzas_to_server.fetch_add(1, std::memory_order_relaxed);
+        env_.counters->bytes_to_server.fetch_add(bytes.size(), std::memory_order_relaxed);
+        send(*server_, bytes);
+    } else {
+        env_.counters->stanzas_to_component.fetch_add(1, std::memory_order_relaxed);
+        env_.counters->bytes_to_component.fetch_add(bytes.size(), std::memory_order_relaxed);
+        send(*component_, bytes);
+    }
+}
+
+void Link::send(Side& to, std::string_view bytes) {
+    if (to.closing) return;
+    to.out.append(bytes);
+}
+
+void Link::send_stream_error(Side& to, std::string_view condition, std::string_view text) {
+    if (to.closing) return;
+    if (!to.header_sent) {
+        // Only the component can be without a header: the proxy answers it as its server would.
+        to.out.append(xmpp::server_stream_header(env_.config->domain,
+                                                 "muc-offline-proxy-" + std::to_string(session_)));
+        to.header_sent = true;
+        to.header_prefix = "stream";
+    }
+    to.out.append(xmpp::stream_error(condition, text));
+    to.out.append(xmpp::stream_close(to.header_prefix));
+    env_.counters->stream_errors_sent++;
+}
+
+void Link::fail_stream(Side& offender, std::string_view condition, std::string_view text) {
+    offender.framer.stop();
+    if (condition != "host-unknown") {
+        spdlog::warn("link {}: session {}: stream error <{}/> to the {}: {}", env_.config->name,
+                     session_, condition, name_of(offender), text);
+    }
+    if (offender.kind == SideKind::server || offender.connected)
+        send_stream_error(offender, condition, text);
+    Side& peer = other(offender);
+    // The other side did nothing wrong: its stream is closed cleanly after what it is owed.
+    if (peer.header_sent && !peer.closing) peer.out.append(xmpp::stream_close(peer.header_prefix));
+    finish(std::string(name_of(offender)) + " stream error " + std::string(condition));
+}
+
+void Link::connect_upstream() {
+    if (upstream_started_) return;
+    upstream_started_ = true;
+    uv_tcp_init(loop_, &server_->tcp);
+    server_->handle_open = true;
+    ++outstanding_;
+    resolve_request_.data = this;
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    ++outstanding_;
+    int rc = uv_getaddrinfo(
+        loop_, &resolve_request_,
+        [](uv_getaddrinfo_t* request, int status, addrinfo* result) {
+            static_cast<Link*>(request->data)->on_resolved(status, result);
+        },
+        env_.config->upstream.host.c_str(), std::to_string(env_.config->upstream.port).c_str(),
+        &hints);
+    if (rc != 0) {
+        --outstanding_;
+        on_resolved(rc, nullptr);
+        return;
+    }
+    uv_timer_start(
+        &connect_timer_,
+        [](uv_timer_t* timer) { static_cast<Link*>(timer->data)->on_timeout("upstream connect"); },
+        env_.config->limits.upstream_connect_timeout_ms, 0);
+}
+
+void Link::on_resolved(int status, addrinfo* result) {
+    --outstanding_;
+    if (finishing_) {
+        if (result != nullptr) uv_freeaddrinfo(result);
+        release();
+        return;
+    }
+    if (status != 0 || result == nullptr) {
+        on_connected(status != 0 ? status : UV_EAI_NONAME);
+        return;
+    }
+    connect_request_.data = this;
+    ++outstanding_;
+    int rc = uv_tcp_connect(&connect_request_, &server_->tcp, result->ai_addr,
+                            [](uv_connect_t* request, int rc) {
+                                auto* link = static_cast<Link*>(request->data);
+                                --link->outstanding_;
+                                link->on_connected(rc);
+                            });
+    uv_freeaddrinfo(result);
+    if (rc != 0) {
+        --outstanding_;
+        on_connected(rc);
+    }
+}
+
+void Link::on_connected(int status) {
+    uv_timer_stop(&connect_timer_);
+    if (finishing_) {
+        release();
+        return;
+    }
+    if (status != 0) {
+        env_.counters->upstream_failures++;
+        spdlog::error("link {}: session {}: cannot connect to the server at {}: {}",
+                      env_.config->name, session_, upstream_name(*env_.config),
+                      uv_strerror(status));
+        send_stream_error(
+            *component_, "remote-connection-failed",
+            "the proxy cannot reach the XMPP server at " + upstream_name(*env_.config));
+        finish("upstream unreachable");
+        after_input();
+        return;
+    }
+    server_->connected = true;
+    uv_tcp_nodelay(&server_->tcp, 1);
+    server_->out.hold(false);
+    server_->start_reading();
+    after_input();
+}
+
+void Link::on_timeout(const char* what) {
+    spdlog::warn("link {}: session {}: {} did not complete in time", env_.config->name, session_,
+                 what);
+    send_stream_error(*component_, "connection-timeout", std::string(what) + " timed out");
+    if (server_->header_sent && !server_->closing)
+        server_->out.append(xmpp::stream_close(server_->header_prefix));
+    finish(std::string(what) + " timeout");
+    after_input();
+}
+
+void Link::on_written(Side& side, int status) {
+    if (status != 0) {
+        if (status != UV_ECANCELED && !side.closing) {
+            spdlog::info("link {}: session {}: writing to the {} failed: {}", env_.config->name,
+                         session_, name_of(side), uv_strerror(status));
+        }
+        side.broken = true;
+        side.closing = true;
+        if (!finishing_) finish(std::string("write to ") + name_of(side) + " failed");
+        close_side(side);
+        return;
+    }
+    if (side.closing) {
+        close_side(side);
+        return;
+    }
+    side.out.flush();
+    update_backpressure();
+}
+
+void Link::update_backpressure() {
+    if (finishing_) return;
+    const config::Limits& limits = env_.config->limits;
+    std::size_t largest = std::max(component_->out.bytes(), server_->out.bytes());
+    env_.counters->note_queue(largest);
+    // Reading either side can add to either queue (forwarded stanzas one way, answers the
+    // other), so both sides pause together: memory stays bounded whichever peer stalls.
+    if (!paused_ && largest > limits.write_queue_high_bytes) {
+        paused_ = true;
+        env_.counters->read_pauses++;
+        component_->stop_reading();
+        server_->stop_reading();
+        spdlog::debug("link {}: session {}: write queue at {} bytes, reading paused",
+                      env_.config->name, session_, largest);
+    } else if (paused_ && largest < limits.write_queue_low_bytes) {
+        paused_ = false;
+        component_->start_reading();
+        server_->start_reading();
+    }
+}
+
+void Link::shut_down() {
+    if (finishing_) return;
+    if (component_->connected) {
+        send_stream_error(*component_, "system-shutdown", "the proxy is shutting down");
+    }
+    if (server_->connected && server_->header_sent)
+        server_->out.append(xmpp::stream_close(server_->header_prefix));
+    finish("proxy shutting down");
+    after_input();
+}
+
+void Link::finish(const std::string& reason) {
+    if (finishing_) return;
+    finishing_ = true;
+    spdlog::info("link {}: session {}: closing ({})", env_.config->name, session_, reason);
+    uv_timer_stop(&handshake_timer_);
+    uv_timer_stop(&connect_timer_);
+    component_->stop_reading();
+    server_->stop_reading();
+    component_->framer.stop();
+    server_->framer.stop();
+    // Each side is closed once what it is owed has been written (close_side waits for it).
+    for (Side* side : {component_.get(), server_.get()}) {
+        side->closing = true;
+        side->out.flush();
+        close_side(*side);
+    }
+    release();
+}
+
+void Link::close_now() {
+    for (Side* side : {component_.get(), server_.get()}) {
+        side->closing = true;
+        if (side->handle_open && !uv_is_closing(reinterpret_cast<uv_handle_t*>(&side->tcp))) {
+            uv_close(reinterpret_cast<uv_handle_t*>(&side->tcp), [](uv_handle_t* handle) {
+                auto* closed = static_cast<Side*>(handle->data);
+                closed->handle_open = false;
+                --closed->link.outstanding_;
+                closed->link.release();
+            });
+        }
+    }
+    finish("closed at once");
+}
+
+void Link::close_side(Side& side) {
+    if (!side.handle_open || uv_is_closing(reinterpret_cast<uv_handle_t*>(&side.tcp))) return;
+    if (side.connected && !side.broken && !side.out.idle())
+        return;  // on_written calls again once drained
+    auto on_closed = [](uv_handle_t* handle) {
+        auto* closed = static_cast<Side*>(handle->data);
+        closed->handle_open = false;
+        --closed->link.outstanding_;
+        closed->link.release();
+    };
+    if (side.connected && !side.broken && !side.shutdown_started) {
+        side.shutdown_started = true;
+        auto* request = new uv_shutdown_t;
+        request->data = &side;
+        if (uv_shutdown(request, side.stream(), [](uv_shutdown_t* done, int) {
+                auto* shut = static_cast<Side*>(done->data);
+                delete done;
+                if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&shut->tcp))) {
+                    uv_close(reinterpret_cast<uv_handle_t*>(&shut->tcp), [](uv_handle_t* handle) {
+                        auto* closed = static_cast<Side*>(handle->data);
+                        closed->handle_open = false;
+                        --closed->link.outstanding_;
+                        closed->link.release();
+                    });
+                }
+            }) == 0) {
+            return;
+        }
+        delete request;
+    }
+    uv_close(reinterpret_cast<uv_handle_t*>(&side.tcp), on_closed);
+}
+
+void Link::release() {
+    if (!finishing_) return;
+    for (uv_timer_t* timer : {&handshake_timer_, &connect_timer_}) {
+        auto* handle = reinterpret_cast<uv_handle_t*>(timer);
+        if (!uv_is_closing(handle)) {
+            uv_close(handle, [](uv_handle_t* closed) {
+                auto* link = static_cast<Link*>(closed->data);
+                --link->outstanding_;
+                link->release();
+            });
+        }
+    }
+    if (outstanding_ == 0 && env_.on_finished) {
+        auto done = std::move(env_.on_finished);
+        env_.on_finished = nullptr;
+        done(this);
+    }
+}
+
+}  // namespace net

@@ -1,0 +1,102 @@
+// One component session: the MUC's connection on a link's listen port and the connection the
+// proxy opened to the server for it. Relays the XEP-0114 header and handshake untouched,
+// then runs every stanza through the filter chain. Owns both sockets, their write queues and
+// their framers; frees itself (through `on_finished`) only after every handle has closed.
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "net/capture.hpp"
+#include "net/link_counters.hpp"
+#include "net/write_queue.hpp"
+#include "xml/framer.hpp"
+#include "xmpp/filter_chain.hpp"
+
+namespace net {
+
+struct LinkEnvironment {
+    const config::Link* config;
+    LinkCounters* counters;
+    CaptureFile* capture;          // may be disabled
+    std::uint64_t proxy_start_ns;  // uv_hrtime() at start: filters and captures count from it
+    std::function<void(class Link*)> on_finished;
+};
+
+class Link : private xmpp::StanzaOutput {
+  public:
+    Link(uv_loop_t* loop, LinkEnvironment environment, std::unique_ptr<xmpp::FilterChain> chain,
+         unsigned session);
+    ~Link() override;
+    Link(const Link&) = delete;
+    Link& operator=(const Link&) = delete;
+
+    // The socket to pass to uv_accept; then call start().
+    uv_stream_t* component_stream();
+    void start();
+    // Refuses a connection the listener could not accept properly.
+    void abandon();
+
+    // SIGTERM: the MUC gets <system-shutdown/>, the server the closing tag, both are flushed.
+    void shut_down();
+    // After the shutdown grace period: close without waiting for peers.
+    void close_now();
+
+    bool authenticated() const { return authenticated_; }
+
+  private:
+    enum class SideKind { component, server };
+    struct Side;
+    friend struct Side;
+
+    Side& other(Side& side);
+    xmpp::Direction direction_from(const Side& side) const;
+    const char* name_of(const Side& side) const;
+
+    // Framer events, per side.
+    void on_stream_open(Side& side, const xml::ElementView& header, std::string_view raw);
+    void on_stanza(Side& side, const xml::ElementView& top, std::string_view raw);
+    void on_whitespace(Side& side, std::string_view raw);
+    void on_stream_close(Side& side, std::string_view raw);
+
+    // Socket events.
+    void on_read(Side& side, ssize_t nread);
+    void on_written(Side& side, int status);
+    void after_input();
+
+    void connect_upstream();
+    void on_resolved(int status, struct addrinfo* result);
+    void on_connected(int status);
+    void on_timeout(const char* what);
+
+    void emit(xmpp::Direction direction, std::string_view bytes) override;
+    void send(Side& to, std::string_view bytes);
+    void send_stream_error(Side& to, std::string_view condition, std::string_view text);
+    void fail_stream(Side& offender, std::string_view condition, std::string_view text);
+    void finish(const std::string& reason);
+    void close_side(Side& side);
+    void release();
+    void update_backpressure();
+
+    uv_loop_t* loop_;
+    LinkEnvironment env_;
+    std::unique_ptr<xmpp::FilterChain> chain_;
+    unsigned session_;
+    std::unique_ptr<Side> component_;
+    std::unique_ptr<Side> server_;
+    uv_timer_t handshake_timer_{};
+    uv_timer_t connect_timer_{};
+    uv_getaddrinfo_t resolve_request_{};
+    uv_connect_t connect_request_{};
+    int outstanding_ = 0;  // open handles and requests; the link is freed when none are left
+    bool authenticated_ = false;
+    bool upstream_started_ = false;
+    bool finishing_ = false;
+    bool paused_ = false;
+};
+
+}  // namespace net

@@ -1,0 +1,115 @@
+#include "net/listener.hpp"
+
+#include <netdb.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+namespace net {
+namespace {
+constexpr int kBacklog = 16;
+
+// Resolves the listen host at start-up (a blocking lookup is fine before the loop runs).
+bool resolve_listen_address(const config::Endpoint& endpoint, sockaddr_storage& out,
+                            std::string& error) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    addrinfo* result = nullptr;
+    int rc =
+        getaddrinfo(endpoint.host.c_str(), std::to_string(endpoint.port).c_str(), &hints, &result);
+    if (rc != 0 || result == nullptr) {
+        error = std::string("cannot resolve '") + endpoint.host + "': " + gai_strerror(rc);
+        return false;
+    }
+    std::memcpy(&out, result->ai_addr, result->ai_addrlen);
+    freeaddrinfo(result);
+    return true;
+}
+}  // namespace
+
+Listener::Listener(uv_loop_t* loop, config::Link config, CaptureFile* capture,
+                   std::uint64_t proxy_start_ns, ChainFactory chain_factory)
+    : loop_(loop),
+      config_(std::move(config)),
+      capture_(capture),
+      proxy_start_ns_(proxy_start_ns),
+      chain_factory_(std::move(chain_factory)) {
+    server_.data = this;
+}
+
+Listener::~Listener() = default;
+
+bool Listener::start(std::string& error) {
+    const std::string where = "link '" + config_.name + "': listen " + config_.listen.host + ":" +
+                              std::to_string(config_.listen.port);
+    sockaddr_storage address{};
+    std::string why;
+    if (!resolve_listen_address(config_.listen, address, why)) {
+        error = where + ": " + why;
+        return false;
+    }
+    uv_tcp_init(loop_, &server_);
+    listening_ = true;
+    int rc = uv_tcp_bind(&server_, reinterpret_cast<const sockaddr*>(&address), 0);
+    if (rc == 0) {
+        rc = uv_listen(reinterpret_cast<uv_stream_t*>(&server_), kBacklog,
+                       [](uv_stream_t* server, int status) {
+                           static_cast<Listener*>(server->data)->on_connection(status);
+                       });
+    }
+    if (rc != 0) {
+        error = where + ": " + uv_strerror(rc);
+        return false;
+    }
+    spdlog::info("link {}: listening on {}:{} for component {}, upstream {}:{}", config_.name,
+                 config_.listen.host, config_.listen.port, config_.domain, config_.upstream.host,
+                 config_.upstream.port);
+    return true;
+}
+
+void Listener::on_connection(int status) {
+    if (status != 0) {
+        spdlog::warn("link {}: accept failed: {}", config_.name, uv_strerror(status));
+        return;
+    }
+    unsigned session = next_session_++;
+    LinkEnvironment environment{
+        &config_, &counters_, capture_, proxy_start_ns_, [this](Link* finished) {
+            links_.remove_if([finished](const auto& l) { return l.get() == finished; });
+            spdlog::debug("link {}: session closed, {} left", config_.name, links_.size());
+        }};
+    links_.push_back(
+        std::make_unique<Link>(loop_, std::move(environment), chain_factory_(config_), session));
+    Link& link = *links_.back();
+    if (uv_accept(reinterpret_cast<uv_stream_t*>(&server_), link.component_stream()) != 0) {
+        link.abandon();
+        return;
+    }
+    spdlog::info("link {}: session {}: component connected", config_.name, session);
+    link.start();
+}
+
+void Listener::stop(std::function<void()> on_closed) {
+    if (!listening_) {
+        if (on_closed) on_closed();
+        return;
+    }
+    listening_ = false;
+    on_closed_ = std::move(on_closed);
+    uv_close(reinterpret_cast<uv_handle_t*>(&server_), [](uv_handle_t* handle) {
+        auto* self = static_cast<Listener*>(handle->data);
+        if (self->on_closed_) self->on_closed_();
+    });
+}
+
+void Listener::shut_down_sessions() {
+    for (auto& link : links_) link->shut_down();
+}
+
+void Listener::close_sessions_now() {
+    for (auto& link : links_) link->close_now();
+}
+
+}  // namespace net

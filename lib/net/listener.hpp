@@ -1,0 +1,59 @@
+// The listen socket of one configured link: accepts the MUC's connections and keeps the
+// component sessions (Links) they start until each has closed.
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <list>
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "net/capture.hpp"
+#include "net/link.hpp"
+#include "net/link_counters.hpp"
+
+namespace net {
+
+// Builds the filter chain of a new session on a link.
+using ChainFactory = std::function<std::unique_ptr<xmpp::FilterChain>(const config::Link&)>;
+
+class Listener {
+  public:
+    Listener(uv_loop_t* loop, config::Link config, CaptureFile* capture,
+             std::uint64_t proxy_start_ns, ChainFactory chain_factory);
+    ~Listener();
+    Listener(const Listener&) = delete;
+    Listener& operator=(const Listener&) = delete;
+
+    // Binds and listens (SO_REUSEADDR, as libuv sets it). On failure `error` names the link
+    // and the address.
+    bool start(std::string& error);
+    // Stops accepting; sessions go on.
+    void stop(std::function<void()> on_closed);
+    // Graceful end of every session (SIGTERM), or an immediate one after the grace period.
+    void shut_down_sessions();
+    void close_sessions_now();
+
+    std::size_t session_count() const { return links_.size(); }
+    const config::Link& config() const { return config_; }
+    const LinkCounters& counters() const { return counters_; }
+
+  private:
+    void on_connection(int status);
+
+    uv_loop_t* loop_;
+    config::Link config_;
+    CaptureFile* capture_;
+    std::uint64_t proxy_start_ns_;
+    ChainFactory chain_factory_;
+    LinkCounters counters_;
+    uv_tcp_t server_{};
+    bool listening_ = false;
+    std::function<void()> on_closed_;
+    unsigned next_session_ = 1;
+    std::list<std::unique_ptr<Link>> links_;
+};
+
+}  // namespace net

@@ -1,0 +1,88 @@
+#include "net/write_queue.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace net {
+namespace {
+// Enough spare blocks to absorb bursts without going back to the allocator each time.
+constexpr std::size_t kMaxSpareBlocks = 16;
+}  // namespace
+
+WriteQueue::WriteQueue(uv_stream_t* stream, WrittenCallback on_written)
+    : stream_(stream), on_written_(std::move(on_written)) {
+    request_.data = this;
+}
+
+WriteQueue::~WriteQueue() = default;
+
+std::unique_ptr<WriteQueue::Block> WriteQueue::take_block() {
+    if (spare_.empty()) return std::make_unique<Block>();
+    std::unique_ptr<Block> block = std::move(spare_.back());
+    spare_.pop_back();
+    block->used = 0;
+    return block;
+}
+
+void WriteQueue::append(std::string_view bytes) {
+    queued_bytes_ += bytes.size();
+    while (!bytes.empty()) {
+        if (blocks_.empty() || blocks_.back()->used == Block::kSize)
+            blocks_.push_back(take_block());
+        Block& tail = *blocks_.back();
+        std::size_t n = std::min(bytes.size(), Block::kSize - tail.used);
+        std::memcpy(tail.data.get() + tail.used, bytes.data(), n);
+        tail.used += n;
+        bytes.remove_prefix(n);
+    }
+}
+
+void WriteQueue::hold(bool held) {
+    held_ = held;
+}
+
+void WriteQueue::flush() {
+    if (in_flight_ || held_ || queued_bytes_ == 0) return;
+    buffers_.clear();
+    std::size_t offset = head_offset_;
+    in_flight_bytes_ = 0;
+    for (const auto& block : blocks_) {
+        buffers_.push_back(uv_buf_init(block->data.get() + offset,
+                                       static_cast<unsigned int>(block->used - offset)));
+        in_flight_bytes_ += block->used - offset;
+        offset = 0;
+    }
+    in_flight_ = true;
+    int rc = uv_write(&request_, stream_, buffers_.data(),
+                      static_cast<unsigned int>(buffers_.size()), &WriteQueue::on_write_done);
+    if (rc != 0) {
+        in_flight_ = false;
+        on_written_(rc);
+    }
+}
+
+void WriteQueue::on_write_done(uv_write_t* request, int status) {
+    auto* self = static_cast<WriteQueue*>(request->data);
+    self->in_flight_ = false;
+    if (status == 0) {
+        // Release what was written; the tail block may have grown meanwhile and stays.
+        std::size_t written = self->in_flight_bytes_;
+        self->queued_bytes_ -= written;
+        while (written > 0) {
+            Block& head = *self->blocks_.front();
+            std::size_t in_head = head.used - self->head_offset_;
+            if (written < in_head) {
+                self->head_offset_ += written;
+                break;
+            }
+            written -= in_head;
+            self->head_offset_ = 0;
+            if (self->spare_.size() < kMaxSpareBlocks)
+                self->spare_.push_back(std::move(self->blocks_.front()));
+            self->blocks_.pop_front();
+        }
+    }
+    self->on_written_(status);
+}
+
+}  // namespace net

@@ -1,0 +1,59 @@
+// Bytes waiting to be written to one socket. Stanzas are copied into fixed-size blocks that
+// are recycled, and everything queued while a write is in flight goes out in the next single
+// vectored write: no allocation per stanza in steady state, one syscall per batch.
+#pragma once
+
+#include <uv.h>
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+namespace net {
+
+class WriteQueue {
+  public:
+    // Called after a write completes (status 0) or fails (libuv error code).
+    using WrittenCallback = std::function<void(int status)>;
+
+    WriteQueue(uv_stream_t* stream, WrittenCallback on_written);
+    ~WriteQueue();
+    WriteQueue(const WriteQueue&) = delete;
+    WriteQueue& operator=(const WriteQueue&) = delete;
+
+    void append(std::string_view bytes);
+    // Starts a write of everything queued unless one is in flight or the queue is held.
+    void flush();
+    // While held (e.g. before the socket is connected), bytes accumulate and nothing is written.
+    void hold(bool held);
+
+    std::size_t bytes() const { return queued_bytes_; }  // queued plus in flight
+    bool idle() const { return queued_bytes_ == 0 && !in_flight_; }
+
+  private:
+    struct Block {
+        static constexpr std::size_t kSize = 64 * 1024;
+        std::unique_ptr<char[]> data{new char[kSize]};
+        std::size_t used = 0;
+    };
+
+    static void on_write_done(uv_write_t* request, int status);
+    std::unique_ptr<Block> take_block();
+
+    uv_stream_t* stream_;
+    WrittenCallback on_written_;
+    uv_write_t request_{};
+    bool in_flight_ = false;
+    bool held_ = false;
+    std::size_t queued_bytes_ = 0;
+    std::size_t head_offset_ = 0;      // bytes of blocks_.front() already written
+    std::size_t in_flight_bytes_ = 0;  // bytes the current write covers
+    std::deque<std::unique_ptr<Block>> blocks_;
+    std::vector<std::unique_ptr<Block>> spare_;
+    std::vector<uv_buf_t> buffers_;
+};
+
+}  // namespace net

@@ -1,0 +1,74 @@
+// The interface between the relay and whatever inspects stanzas on the link (the offline
+// delivery feature). A filter sees one stanza at a time and answers with ordered decisions;
+// the link carries them out in that order. Filters do no I/O and read no clock.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "xml/element_view.hpp"
+
+namespace xmpp {
+
+// Which way a stanza travels on the component link.
+enum class Direction {
+    to_server,     // sent by the component (the MUC)
+    to_component,  // sent by the XMPP server
+};
+
+std::string_view direction_name(Direction direction);  // "component->server" / "server->component"
+
+// Time since the proxy started, given to filters so they never read a clock themselves.
+using Moment = std::chrono::microseconds;
+
+struct Stanza {
+    const xml::ElementView& top;
+    std::string_view raw;
+};
+
+struct Decision {
+    enum class Kind {
+        forward,            // the stanza as received, byte for byte
+        forward_rewritten,  // `bytes` instead of the stanza, in its direction
+        inject,             // `bytes` as an extra stanza in `direction`
+    };
+    Kind kind;
+    Direction direction;
+    std::string bytes;
+};
+
+// Ordered decisions for one stanza. A stanza that is neither forwarded nor rewritten is
+// dropped. The buffer is reused from stanza to stanza.
+class Decisions {
+  public:
+    void forward(Direction direction) { add(Decision::Kind::forward, direction, {}); }
+    void forward_rewritten(Direction direction, std::string bytes) {
+        add(Decision::Kind::forward_rewritten, direction, std::move(bytes));
+    }
+    void inject(Direction direction, std::string bytes) {
+        add(Decision::Kind::inject, direction, std::move(bytes));
+    }
+
+    const Decision* begin() const { return items_.data(); }
+    const Decision* end() const { return items_.data() + count_; }
+    std::size_t size() const { return count_; }
+    void clear() { count_ = 0; }
+
+  private:
+    void add(Decision::Kind kind, Direction direction, std::string bytes);
+
+    std::vector<Decision> items_;
+    std::size_t count_ = 0;
+};
+
+class StanzaFilter {
+  public:
+    virtual ~StanzaFilter() = default;
+    // `out` is empty on entry. To pass the stanza on unchanged, call out.forward(direction).
+    virtual void on_stanza(Direction direction, const Stanza& stanza, Moment now,
+                           Decisions& out) = 0;
+};
+
+}  // namespace xmpp

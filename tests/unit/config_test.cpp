@@ -1,0 +1,345 @@
+#include "config/config.hpp"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+namespace {
+
+// The error message, or "<valid>" so a config that wrongly passes fails the CHECK readably.
+std::string error_of(const std::string& text) {
+    const auto result = config::parse_config(text);
+    if (result.config) return "<valid>";
+    REQUIRE(result.error);
+    return result.error->message;
+}
+
+std::string load_error_of(const std::string& path) {
+    const auto result = config::load_config_file(path);
+    if (result.config) return "<valid>";
+    REQUIRE(result.error);
+    return result.error->message;
+}
+
+config::Config parsed(const std::string& text) {
+    const auto result = config::parse_config(text);
+    INFO((result.error ? result.error->message : std::string()));
+    REQUIRE(result.config);
+    return *result.config;
+}
+
+const std::string kMinimal = R"({
+  "links": [
+    {"domain": "conference.example.org", "listen": {"port": 5348}, "upstream": {"port": 5347}}
+  ]
+})";
+
+const std::string kFull = R"({
+  "links": [
+    {
+      "name": "conf",
+      "domain": "Conference.Example.ORG.",
+      "listen": {"host": "127.0.0.2", "port": 5348},
+      "upstream": {"host": "xmpp.example.org", "port": 5347},
+      "limits": {"max_stanza_bytes": 4096, "write_queue_low_bytes": 0}
+    },
+    {
+      "domain": "rooms.example.org",
+      "listen": {"host": "::1", "port": 5349},
+      "upstream": {"port": 5347}
+    }
+  ],
+  "limits": {
+    "max_stanza_bytes": 2048,
+    "write_queue_high_bytes": 65536,
+    "write_queue_low_bytes": 32768,
+    "handshake_timeout_ms": 100,
+    "upstream_connect_timeout_ms": 3600000
+  },
+  "log": {"level": "debug"},
+  "capture": "/var/lib/muc-offline-proxy/capture.jsonl"
+})";
+
+}  // namespace
+
+TEST_CASE("config: a minimal config and its defaults") {
+    const auto config = parsed(kMinimal);
+    REQUIRE(config.links.size() == 1);
+    const auto& link = config.links[0];
+    CHECK(link.name == "conference.example.org");
+    CHECK(link.domain == "conference.example.org");
+    CHECK(link.listen == config::Endpoint{"127.0.0.1", 5348});
+    CHECK(link.upstream == config::Endpoint{"127.0.0.1", 5347});
+    CHECK(link.limits.max_stanza_bytes == 1048576);
+    CHECK(link.limits.write_queue_high_bytes == 4194304);
+    CHECK(link.limits.write_queue_low_bytes == 1048576);
+    CHECK(link.limits.handshake_timeout_ms == 30000);
+    CHECK(link.limits.upstream_connect_timeout_ms == 10000);
+    CHECK(config.log.level == "info");
+    CHECK_FALSE(config.capture_path);
+}
+
+TEST_CASE("config: every key set, and per-link limits over top-level limits") {
+    const auto config = parsed(kFull);
+    REQUIRE(config.links.size() == 2);
+    const auto& conf = config.links[0];
+    CHECK(conf.name == "conf");
+    CHECK(conf.domain == "conference.example.org");  // prepared: case folded, final dot gone
+    CHECK(conf.listen == config::Endpoint{"127.0.0.2", 5348});
+    CHECK(conf.upstream == config::Endpoint{"xmpp.example.org", 5347});
+    CHECK(conf.limits.max_stanza_bytes == 4096);         // the link's own
+    CHECK(conf.limits.write_queue_low_bytes == 0);       // the link's own
+    CHECK(conf.limits.write_queue_high_bytes == 65536);  // from the top level
+    CHECK(conf.limits.handshake_timeout_ms == 100);
+    CHECK(conf.limits.upstream_connect_timeout_ms == 3600000);
+
+    const auto& rooms = config.links[1];
+    CHECK(rooms.name == "rooms.example.org");
+    CHECK(rooms.listen == config::Endpoint{"::1", 5349});
+    CHECK(rooms.limits.max_stanza_bytes == 2048);
+    CHECK(rooms.limits.write_queue_low_bytes == 32768);
+
+    CHECK(config.log.level == "debug");
+    CHECK(config.capture_path == "/var/lib/muc-offline-proxy/capture.jsonl");
+}
+
+TEST_CASE("config: capture may be null") {
+    CHECK_FALSE(
+        parsed(R"({"links": [{"domain": "x", "listen": {"port": 1}, "upstream": {"port": 2}}],
+                           "capture": null})")
+            .capture_path);
+}
+
+TEST_CASE("config: the effective config spells out every default") {
+    CHECK(config::effective_config_json(parsed(kMinimal)) == R"({
+  "links": [
+    {
+      "name": "conference.example.org",
+      "domain": "conference.example.org",
+      "listen": {
+        "host": "127.0.0.1",
+        "port": 5348
+      },
+      "upstream": {
+        "host": "127.0.0.1",
+        "port": 5347
+      },
+      "limits": {
+        "max_stanza_bytes": 1048576,
+        "write_queue_high_bytes": 4194304,
+        "write_queue_low_bytes": 1048576,
+        "handshake_timeout_ms": 30000,
+        "upstream_connect_timeout_ms": 10000
+      }
+    }
+  ],
+  "log": {
+    "level": "info"
+  },
+  "capture": null
+}
+)");
+}
+
+TEST_CASE("config: the effective config parses back to the same config") {
+    const auto minimal = parsed(kMinimal);
+    CHECK(parsed(config::effective_config_json(minimal)) == minimal);
+    const auto full = parsed(kFull);
+    CHECK(parsed(config::effective_config_json(full)) == full);
+}
+
+TEST_CASE("config: JSON that does not parse") {
+    // nlohmann points at the last character it read: here the end of the "info" token.
+    CHECK(error_of("{\n  \"log\": {\n    \"level\" \"info\"}\n}") ==
+          "config: invalid JSON at line 3, column 18: unexpected string literal; expected ':'");
+    CHECK(error_of("{\n  \"links\": [\n      x\n  ]\n}") ==
+          "config: invalid JSON at line 3, column 7: invalid literal");
+    CHECK(error_of("{\"links\": [1]} x") ==
+          "config: invalid JSON at line 1, column 16: invalid literal; expected end of input");
+    CHECK(error_of("{\"links\": [],\n}") ==
+          "config: invalid JSON at line 2, column 1: unexpected '}'; expected string literal");
+    CHECK(error_of("") ==
+          "config: invalid JSON at line 1, column 1: unexpected end of input; expected '[', '{', "
+          "or a literal");
+}
+
+TEST_CASE("config: the top level") {
+    CHECK(error_of("[1, 2]") == "config: expected an object, got [1,2]");
+    CHECK(error_of(R"({"frobnicate": 1, "links": []})") == "frobnicate: unknown key");
+    CHECK(error_of("{}") == "links: required key is missing");
+    CHECK(error_of(R"({"links": []})") == "links: expected a non-empty array of links, got []");
+    CHECK(error_of(R"({"links": {}})") == "links: expected a non-empty array of links, got {}");
+    CHECK(error_of(R"({"links": ["conf"]})") == R"(links[0]: expected an object, got "conf")");
+}
+
+TEST_CASE("config: link keys") {
+    CHECK(error_of(R"({"links": [
+            {"domain": "a.example", "listen": {"port": 1}, "upstream": {"port": 2}},
+            {"domain": "b.example", "listen": {"port": 3}, "upstream": {"port": 2},
+             "frobnicate": true}]})") == "links[1].frobnicate: unknown key");
+    CHECK(error_of(R"({"links": [{"listen": {"port": 1}, "upstream": {"port": 2}}]})") ==
+          "links[0].domain: required key is missing");
+    CHECK(error_of(R"({"links": [{"domain": "not a domain", "listen": {"port": 1},
+                                  "upstream": {"port": 2}}]})") ==
+          R"(links[0].domain: expected a domain name, got "not a domain")");
+    CHECK(error_of(R"({"links": [{"domain": 42, "listen": {"port": 1},
+                                  "upstream": {"port": 2}}]})") ==
+          "links[0].domain: expected a domain name, got 42");
+    CHECK(error_of(R"({"links": [{"domain": "x", "name": "", "listen": {"port": 1},
+                                  "upstream": {"port": 2}}]})") ==
+          R"(links[0].name: expected a non-empty string, got "")");
+    CHECK(error_of(R"({"links": [{"domain": "x", "upstream": {"port": 2}}]})") ==
+          "links[0].listen: required key is missing");
+    CHECK(error_of(R"({"links": [{"domain": "x", "listen": {"port": 1}}]})") ==
+          "links[0].upstream: required key is missing");
+}
+
+TEST_CASE("config: endpoints") {
+    CHECK(error_of(R"({"links": [{"domain": "x", "listen": {"port": 1},
+                                  "upstream": {"port": "abc"}}]})") ==
+          R"(links[0].upstream.port: expected an integer 1-65535, got "abc")");
+    CHECK(error_of(R"({"links": [{"domain": "x", "listen": {"port": 0},
+                                  "upstream": {"port": 2}}]})") ==
+          "links[0].listen.port: expected an integer 1-65535, got 0");
+    CHECK(error_of(R"({"links": [{"domain": "x", "listen": {"port": 65536},
+                                  "upstream": {"port": 2}}]})") ==
+          "links[0].listen.port: expected an integer 1-65535, got 65536");
+    CHECK(error_of(R"({"links": [{"domain": "x", "listen": {"host": "127.0.0.1"},
+                                  "upstream": {"port": 2}}]})") ==
+          "links[0].listen.port: required key is missing");
+    CHECK(error_of(R"({"links": [{"domain": "x", "listen": {"host": "", "port": 1},
+                                  "upstream": {"port": 2}}]})") ==
+          R"(links[0].listen.host: expected a non-empty string, got "")");
+    CHECK(error_of(R"({"links": [{"domain": "x", "listen": "127.0.0.1:5348",
+                                  "upstream": {"port": 2}}]})") ==
+          R"(links[0].listen: expected an object, got "127.0.0.1:5348")");
+    CHECK(error_of(R"({"links": [{"domain": "x", "listen": {"port": 1, "tls": true},
+                                  "upstream": {"port": 2}}]})") ==
+          "links[0].listen.tls: unknown key");
+}
+
+TEST_CASE("config: what must be unique across links") {
+    CHECK(error_of(R"({"links": [
+            {"domain": "a.example", "listen": {"port": 5348}, "upstream": {"port": 5347}},
+            {"domain": "b.example", "listen": {"host": "127.0.0.1", "port": 5348},
+             "upstream": {"port": 5347}}]})") ==
+          "links[1].listen: 127.0.0.1:5348 is already used by links[0]");
+    CHECK(error_of(R"({"links": [
+            {"domain": "a.example", "listen": {"host": "::1", "port": 5348},
+             "upstream": {"port": 5347}},
+            {"domain": "b.example", "listen": {"host": "::1", "port": 5348},
+             "upstream": {"port": 5347}}]})") ==
+          "links[1].listen: [::1]:5348 is already used by links[0]");
+    // Domains compare once prepared, as the server compares them.
+    CHECK(error_of(R"({"links": [
+            {"domain": "x", "listen": {"port": 1}, "upstream": {"port": 5347}},
+            {"domain": "X.", "listen": {"port": 2}, "upstream": {"port": 5347}}]})") ==
+          R"(links[1].domain: "x" is already used by links[0])");
+    CHECK(error_of(R"({"links": [
+            {"name": "conf", "domain": "a.example", "listen": {"port": 1},
+             "upstream": {"port": 5347}},
+            {"name": "conf", "domain": "b.example", "listen": {"port": 2},
+             "upstream": {"port": 5347}}]})") ==
+          R"(links[1].name: "conf" is already used by links[0])");
+    // A defaulted name clashes like a written one.
+    CHECK(error_of(R"({"links": [
+            {"domain": "a.example", "listen": {"port": 1}, "upstream": {"port": 5347}},
+            {"name": "a.example", "domain": "b.example", "listen": {"port": 2},
+             "upstream": {"port": 5347}}]})") ==
+          R"(links[1].name: "a.example" is already used by links[0])");
+}
+
+TEST_CASE("config: integers are whole, non-negative and in range") {
+    CHECK(error_of(R"({"limits": {"max_stanza_bytes": 1.5}, "links": []})") ==
+          "limits.max_stanza_bytes: expected an integer 1024-67108864, got 1.5");
+    CHECK(error_of(R"({"limits": {"max_stanza_bytes": 2048.0}, "links": []})") ==
+          "limits.max_stanza_bytes: expected an integer 1024-67108864, got 2048.0");
+    CHECK(error_of(R"({"limits": {"max_stanza_bytes": true}, "links": []})") ==
+          "limits.max_stanza_bytes: expected an integer 1024-67108864, got true");
+    CHECK(error_of(R"({"limits": {"max_stanza_bytes": -4096}, "links": []})") ==
+          "limits.max_stanza_bytes: expected an integer 1024-67108864, got -4096");
+    CHECK(error_of(R"({"limits": {"max_stanza_bytes": "4096"}, "links": []})") ==
+          R"(limits.max_stanza_bytes: expected an integer 1024-67108864, got "4096")");
+    CHECK(error_of(R"({"limits": {"max_stanza_bytes": 1023}, "links": []})") ==
+          "limits.max_stanza_bytes: expected an integer 1024-67108864, got 1023");
+    CHECK(error_of(R"({"limits": {"max_stanza_bytes": 67108865}, "links": []})") ==
+          "limits.max_stanza_bytes: expected an integer 1024-67108864, got 67108865");
+    CHECK(error_of(R"({"limits": {"write_queue_high_bytes": 65535}, "links": []})") ==
+          "limits.write_queue_high_bytes: expected an integer 65536-1073741824, got 65535");
+    CHECK(error_of(R"({"limits": {"write_queue_low_bytes": -1}, "links": []})") ==
+          "limits.write_queue_low_bytes: expected an integer 0-1073741824, got -1");
+    CHECK(error_of(R"({"limits": {"handshake_timeout_ms": 99}, "links": []})") ==
+          "limits.handshake_timeout_ms: expected an integer 100-3600000, got 99");
+    CHECK(error_of(R"({"limits": {"upstream_connect_timeout_ms": 3600001}, "links": []})") ==
+          "limits.upstream_connect_timeout_ms: expected an integer 100-3600000, got 3600001");
+    CHECK(error_of(R"({"limits": {"max_stanza_bytes": 1e6}, "links": []})") ==
+          "limits.max_stanza_bytes: expected an integer 1024-67108864, got 1000000.0");
+    CHECK(error_of(R"({"limits": {"max_stanza_bytes": 99999999999999999999}, "links": []})") ==
+          "limits.max_stanza_bytes: expected an integer 1024-67108864, got 1e+20");
+}
+
+TEST_CASE("config: limits objects") {
+    CHECK(error_of(R"({"limits": 5, "links": []})") == "limits: expected an object, got 5");
+    CHECK(error_of(R"({"limits": {"max_stanza": 5}, "links": []})") ==
+          "limits.max_stanza: unknown key");
+    CHECK(error_of(R"({"links": [{"domain": "x", "listen": {"port": 1}, "upstream": {"port": 2},
+                                  "limits": {"max_stanza_bytes": 100}}]})") ==
+          "links[0].limits.max_stanza_bytes: expected an integer 1024-67108864, got 100");
+}
+
+TEST_CASE("config: the low watermark sits below the high one") {
+    CHECK(error_of(R"({"limits": {"write_queue_low_bytes": 5000000}, "links": []})") ==
+          "limits.write_queue_low_bytes: expected less than write_queue_high_bytes (4194304), "
+          "got 5000000");
+    CHECK(error_of(R"({"limits": {"write_queue_low_bytes": 65536,
+                                  "write_queue_high_bytes": 65536}, "links": []})") ==
+          "limits.write_queue_low_bytes: expected less than write_queue_high_bytes (65536), "
+          "got 65536");
+    // Each half is fine alone; the link's high together with the top level's low is not.
+    CHECK(error_of(R"({"limits": {"write_queue_low_bytes": 2000000},
+                       "links": [{"domain": "x", "listen": {"port": 1}, "upstream": {"port": 2},
+                                  "limits": {"write_queue_high_bytes": 1048576}}]})") ==
+          "links[0].limits.write_queue_low_bytes: expected less than write_queue_high_bytes "
+          "(1048576), got 2000000");
+}
+
+TEST_CASE("config: log and capture") {
+    CHECK(error_of(R"({"links": [{"domain": "x", "listen": {"port": 1}, "upstream": {"port": 2}}],
+                       "log": {"level": "loud"}})") ==
+          R"(log.level: expected one of trace, debug, info, warn, error, got "loud")");
+    CHECK(error_of(R"({"links": [{"domain": "x", "listen": {"port": 1}, "upstream": {"port": 2}}],
+                       "log": "info"})") == R"(log: expected an object, got "info")");
+    CHECK(error_of(R"({"links": [{"domain": "x", "listen": {"port": 1}, "upstream": {"port": 2}}],
+                       "log": {"file": "/tmp/x"}})") == "log.file: unknown key");
+    CHECK(error_of(R"({"links": [{"domain": "x", "listen": {"port": 1}, "upstream": {"port": 2}}],
+                       "capture": 5})") == "capture: expected a file path or null, got 5");
+}
+
+TEST_CASE("config: a long value is cut short in the message") {
+    CHECK(
+        error_of(R"({"links": [{"domain": "x", "listen": {"port": 1}, "upstream": {"port": 2}}],
+                       "log": {"level": "this level name goes on and on and on and on"}})") ==
+        R"(log.level: expected one of trace, debug, info, warn, error, got "this level name goes on and on and on a...)");
+    // U+00E9 is two bytes; the cut falls between them and backs off to before it.
+    CHECK(
+        error_of(R"({"links": [{"domain": "x", "listen": {"port": 1}, "upstream": {"port": 2}}],
+                       "log": {"level": "abcdefghijklmnopqrstuvwxyzabcdefghijkl\u00e9"}})") ==
+        R"(log.level: expected one of trace, debug, info, warn, error, got "abcdefghijklmnopqrstuvwxyzabcdefghijkl...)");
+}
+
+TEST_CASE("config: load_config_file") {
+    CHECK(load_error_of("/nonexistent/proxy.json") ==
+          "/nonexistent/proxy.json: cannot read: No such file or directory");
+    CHECK(load_error_of("/") == "/: cannot read: Is a directory");
+
+    const std::string path =
+        "/tmp/muc-offline-proxy-config-test-" + std::to_string(::getpid()) + ".json";
+    std::ofstream(path) << kMinimal;
+    const auto loaded = config::load_config_file(path);
+    std::remove(path.c_str());
+    REQUIRE(loaded.config);
+    CHECK(*loaded.config == parsed(kMinimal));
+}
