@@ -8,7 +8,7 @@ LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 LIB_SRCS  := $(wildcard lib/*/*.cpp)
 LIB_OBJS  := $(LIB_SRCS:%.cpp=$(BUILD)/%.o)
-UNIT_SRCS := $(wildcard tests/unit/*.cpp)
+UNIT_SRCS := $(wildcard tests/unit/*.cpp tests/unit/support/*.cpp)
 E2E_RIG   := $(wildcard tests/e2e/rig/*.cpp)
 E2E_TESTS := $(wildcard tests/e2e/*_test.cpp)
 

@@ -69,6 +69,15 @@ bool Listener::start(std::string& error) {
     return true;
 }
 
+std::uint16_t Listener::bound_port() const {
+    sockaddr_storage address{};
+    int length = sizeof address;
+    if (uv_tcp_getsockname(&server_, reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
+    if (address.ss_family == AF_INET6)
+        return ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port);
+    return ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
+}
+
 void Listener::on_connection(int status) {
     if (status != 0) {
         spdlog::warn("link {}: accept failed: {}", config_.name, uv_strerror(status));

@@ -37,6 +37,8 @@ class Listener {
     void close_sessions_now();
 
     std::size_t session_count() const { return links_.size(); }
+    // The port actually bound (the configured one, or the kernel's pick when it was 0).
+    std::uint16_t bound_port() const;
     const config::Link& config() const { return config_; }
     const LinkCounters& counters() const { return counters_; }
 

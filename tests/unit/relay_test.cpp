@@ -1,0 +1,342 @@
+// The relay between a fake MUC and a fake server on loopback: transparency, order,
+// backpressure, disconnects, limits and shutdown.
+#include <doctest/doctest.h>
+
+#include <random>
+
+#include "support/loopback.hpp"
+
+using namespace loopback;
+
+namespace {
+
+// Stanzas shaped like MUC traffic, with the formatting quirks a relay must not touch:
+// attribute quotes, namespace prefixes, entities, CDATA, multi-byte UTF-8, keepalives.
+std::string traffic(int count, unsigned seed) {
+    std::mt19937 random(seed);
+    std::string out;
+    for (int i = 0; i < count; ++i) {
+        switch (random() % 5) {
+            case 0:
+                out +=
+                    "<message from='room@conference.localhost/alice' to='bob@localhost/phone' "
+                    "type='groupchat' id='m" +
+                    std::to_string(i) + "'><body>caf\xc3\xa9 &amp; &#x1F375; " +
+                    std::string(random() % 600, 'x') + "</body></message>";
+                break;
+            case 1:
+                out +=
+                    "<presence to=\"bob@localhost/phone\" from=\"room@conference.localhost/c\"><x "
+                    "xmlns=\"http://jabber.org/protocol/muc#user\"><item affiliation='none' "
+                    "role='participant'/>"
+                    "</x></presence>";
+                break;
+            case 2:
+                out += "<iq type='result' id='q" + std::to_string(i) + "'  to='a@b/c'/>";
+                break;
+            case 3:
+                out += " \n\t";
+                break;
+            default:
+                out += "<ns:message xmlns:ns='jabber:component:accept' to='x@y'><![CDATA[<b>" +
+                       std::to_string(i) + "</b>]]></ns:message>";
+        }
+    }
+    return out;
+}
+
+void send_in_random_chunks(Socket& socket, const std::string& bytes, unsigned seed) {
+    std::mt19937 random(seed);
+    for (std::size_t at = 0; at < bytes.size();) {
+        std::size_t n = std::min<std::size_t>(bytes.size() - at, 1 + random() % 3000);
+        socket.send_all(std::string_view(bytes).substr(at, n));
+        at += n;
+    }
+}
+
+}  // namespace
+
+TEST_CASE("relay: header and handshake pass untouched, then stanzas byte for byte both ways") {
+    ListeningSocket upstream;
+    ProxyThread proxy(test_link(upstream.port()));
+    Session session = establish(proxy, upstream);
+    CHECK(proxy.counters().sessions_authenticated == 1);
+
+    const std::string up = traffic(2000, 1);
+    const std::string down = traffic(2000, 2);
+    std::thread writer([&] { send_in_random_chunks(session.component, up, 3); });
+    send_in_random_chunks(session.server, down, 4);
+    std::string at_server, at_component;
+    CHECK(session.server.read_exactly(at_server, up.size(), 10s));
+    CHECK(session.component.read_exactly(at_component, down.size(), 10s));
+    writer.join();
+    CHECK((at_server == up));
+    CHECK((at_component == down));
+
+    // The closing tag is relayed, then the closed connection.
+    session.component.send_all("</stream:stream>");
+    std::string tail;
+    CHECK(session.server.read_until(tail, "</stream:stream>", 5s));
+    session.server.send_all("</stream:stream>");
+    session.server.close();
+    std::string component_tail;
+    CHECK(session.component.read_to_eof(component_tail, 5s));
+    CHECK(component_tail == "</stream:stream>");
+}
+
+TEST_CASE("relay: a whitespace keepalive alone is relayed at once") {
+    ListeningSocket upstream;
+    ProxyThread proxy(test_link(upstream.port()));
+    Session session = establish(proxy, upstream);
+    session.component.send_all(" ");
+    std::string received;
+    CHECK(session.server.read_exactly(received, 1, 2s));
+    CHECK(received == " ");
+}
+
+TEST_CASE(
+    "relay: a stalled server stops the proxy reading, memory stays bounded, nothing is lost") {
+    ListeningSocket upstream;
+    config::Link link = test_link(upstream.port());
+    link.limits.write_queue_high_bytes = 256 * 1024;
+    link.limits.write_queue_low_bytes = 64 * 1024;
+    ProxyThread proxy(link);
+    Session session = establish(proxy, upstream);
+
+    // The server reads nothing while the MUC writes as fast as the kernel takes it.
+    const std::string stanza =
+        "<message to='a@b/c' type='groupchat'><body>" + std::string(600, 'y') + "</body></message>";
+    std::string batch;
+    for (int i = 0; i < 64; ++i) batch += stanza;
+    std::string written, pending;
+    auto last_progress = std::chrono::steady_clock::now();
+    while (written.size() < 64 * 1024 * 1024) {
+        if (pending.empty()) pending = batch;
+        std::size_t n = session.component.send_some_nonblocking(pending);
+        written.append(pending, 0, n);
+        pending.erase(0, n);
+        if (n > 0) {
+            last_progress = std::chrono::steady_clock::now();
+            continue;
+        }
+        if (std::chrono::steady_clock::now() - last_progress < 500ms) {
+            std::this_thread::sleep_for(1ms);
+            continue;
+        }
+        // The MUC can write no more: the relay stopped reading it.
+        CHECK(proxy.counters().read_pauses >= 1);
+        // It holds at most the high watermark plus one read's worth in its queues.
+        CHECK(proxy.counters().queue_peak_bytes <= 256 * 1024 + 128 * 1024);
+        written += pending;
+        std::thread finisher([&session, pending] { session.component.send_all(pending); });
+        std::string at_server;
+        CHECK(session.server.read_exactly(at_server, written.size(), 30s));
+        finisher.join();
+        CHECK(at_server.size() == written.size());
+        CHECK((at_server == written));  // not printed: megabytes
+        return;
+    }
+    FAIL("64 MiB went through without the server reading: no backpressure");
+}
+
+TEST_CASE(
+    "relay: when the MUC disconnects, the server gets what was sent, then the connection closes") {
+    ListeningSocket upstream;
+    ProxyThread proxy(test_link(upstream.port()));
+    Session session = establish(proxy, upstream);
+    const std::string last = traffic(300, 7);
+    session.component.send_all(last);
+    session.component.close();
+    std::string at_server;
+    CHECK(session.server.read_to_eof(at_server, 5s));
+    CHECK((at_server == last));
+}
+
+TEST_CASE(
+    "relay: when the server disconnects, the MUC gets what was sent, then the connection closes") {
+    ListeningSocket upstream;
+    ProxyThread proxy(test_link(upstream.port()));
+    Session session = establish(proxy, upstream);
+    const std::string last =
+        traffic(300, 8) +
+        "<stream:error><conflict "
+        "xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>";
+    session.server.send_all(last);
+    session.server.close();
+    std::string at_component;
+    CHECK(session.component.read_to_eof(at_component, 5s));
+    CHECK((at_component == last));
+}
+
+TEST_CASE("relay: the MUC reconnects and is relayed again") {
+    ListeningSocket upstream;
+    ProxyThread proxy(test_link(upstream.port()));
+    {
+        Session first = establish(proxy, upstream);
+        first.component.close();
+        std::string rest;
+        CHECK(first.server.read_to_eof(rest, 5s));
+    }
+    Session second = establish(proxy, upstream);
+    second.component.send_all("<presence/>");
+    std::string at_server;
+    CHECK(second.server.read_exactly(at_server, 11, 5s));
+    CHECK(at_server == "<presence/>");
+    CHECK(proxy.counters().sessions_authenticated == 2);
+}
+
+namespace {
+
+// What each side saw when one side broke the rules.
+struct Aftermath {
+    std::string at_offender;
+    std::string at_other;
+    bool offender_closed;
+    bool other_closed;
+};
+
+Aftermath after_bad_input(bool component_offends, const std::string& good, const std::string& bad,
+                          config::Link link = test_link(0)) {
+    ListeningSocket upstream;
+    link.upstream.port = upstream.port();
+    ProxyThread proxy(link);
+    Session session = establish(proxy, upstream);
+    Socket& offender = component_offends ? session.component : session.server;
+    Socket& other = component_offends ? session.server : session.component;
+    offender.send_all(good + bad);
+    Aftermath result;
+    result.offender_closed = offender.read_to_eof(result.at_offender, 5s);
+    result.other_closed = other.read_to_eof(result.at_other, 5s);
+    return result;
+}
+
+const std::string kGood = "<message to='a@b/c'><body>before</body></message><presence/>";
+
+}  // namespace
+
+TEST_CASE("relay: bad XML from the MUC gets a stream error; what came before is delivered") {
+    Aftermath comment = after_bad_input(true, kGood, "<!-- no comments -->");
+    CHECK(comment.offender_closed);
+    CHECK(
+        comment.at_offender.find("<restricted-xml xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>") !=
+        std::string::npos);
+    CHECK(comment.at_offender.ends_with("</stream:error></stream:stream>"));
+    CHECK(comment.other_closed);
+    CHECK(comment.at_other == kGood + "</stream:stream>");
+
+    Aftermath malformed = after_bad_input(true, kGood, "<message></iq>");
+    CHECK(malformed.at_offender.find("<not-well-formed ") != std::string::npos);
+    CHECK(malformed.at_other == kGood + "</stream:stream>");
+
+    Aftermath entity = after_bad_input(true, kGood, "<message><body>&xxe;</body></message>");
+    CHECK(entity.at_offender.find("<restricted-xml ") != std::string::npos);
+    CHECK(entity.at_other == kGood + "</stream:stream>");
+
+    Aftermath pi = after_bad_input(true, kGood, "<?php?>");
+    CHECK(pi.at_offender.find("<restricted-xml ") != std::string::npos);
+}
+
+TEST_CASE("relay: bad XML from the server gets a stream error too") {
+    Aftermath doctype = after_bad_input(false, kGood, "<message><body>&bad;</body></message>");
+    CHECK(doctype.offender_closed);
+    CHECK(doctype.at_offender.find("<restricted-xml ") != std::string::npos);
+    CHECK(doctype.at_offender.ends_with("</stream:stream>"));
+    CHECK(doctype.other_closed);
+    CHECK(doctype.at_other == kGood + "</stream:stream>");
+}
+
+TEST_CASE("relay: a stanza over the size limit is a policy violation") {
+    config::Link link = test_link(0);
+    link.limits.max_stanza_bytes = 4096;
+    const std::string big = "<message><body>" + std::string(5000, 'z') + "</body></message>";
+    Aftermath result = after_bad_input(true, kGood, big, link);
+    CHECK(result.at_offender.find(
+              "<policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>") !=
+          std::string::npos);
+    CHECK(result.at_other == kGood + "</stream:stream>");
+
+    // Under the limit it passes.
+    const std::string fits = "<message><body>" + std::string(3000, 'z') + "</body></message>";
+    ListeningSocket upstream;
+    link.upstream.port = upstream.port();
+    ProxyThread proxy(link);
+    Session session = establish(proxy, upstream);
+    session.component.send_all(fits);
+    std::string at_server;
+    CHECK(session.server.read_exactly(at_server, fits.size(), 5s));
+    CHECK((at_server == fits));
+}
+
+TEST_CASE(
+    "relay: a stream to another domain is refused with host-unknown, the server never sees it") {
+    ListeningSocket upstream;
+    ProxyThread proxy(test_link(upstream.port()));
+    Socket component = connect_to(proxy.port());
+    component.send_all(component_header("other.example.org"));
+    std::string answer;
+    CHECK(component.read_to_eof(answer, 5s));
+    CHECK(answer.starts_with("<?xml version='1.0'?><stream:stream "));
+    CHECK(answer.find("from='conference.localhost'") != std::string::npos);
+    CHECK(answer.find("<host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>") !=
+          std::string::npos);
+    CHECK(answer.ends_with("</stream:stream>"));
+    CHECK_FALSE(upstream.accept(200ms).valid());
+
+    // The domain is compared after nameprep: case does not matter.
+    Socket again = connect_to(proxy.port());
+    again.send_all(component_header("Conference.LOCALHOST"));
+    CHECK(upstream.accept(5s).valid());
+}
+
+TEST_CASE("relay: an unreachable server is reported to the MUC as remote-connection-failed") {
+    std::uint16_t closed_port;
+    {
+        ListeningSocket gone;
+        closed_port = gone.port();
+    }
+    ProxyThread proxy(test_link(closed_port));
+    Socket component = connect_to(proxy.port());
+    component.send_all(component_header());
+    std::string answer;
+    CHECK(component.read_to_eof(answer, 5s));
+    CHECK(answer.find("<remote-connection-failed xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>") !=
+          std::string::npos);
+    CHECK(proxy.counters().upstream_failures == 1);
+}
+
+TEST_CASE("relay: a MUC that does not finish the handshake in time is dropped") {
+    ListeningSocket upstream;
+    config::Link link = test_link(upstream.port());
+    link.limits.handshake_timeout_ms = 300;
+    ProxyThread proxy(link);
+    Socket component = connect_to(proxy.port());
+    component.send_all(component_header());
+    Socket server = upstream.accept(5s);
+    REQUIRE(server.valid());
+    server.send_all(server_header("t1"));
+    std::string at_component, at_server;
+    CHECK(component.read_to_eof(at_component, 5s));
+    CHECK(at_component.find("<connection-timeout ") != std::string::npos);
+    CHECK(server.read_to_eof(at_server, 5s));
+    CHECK(at_server == component_header() + "</stream:stream>");
+}
+
+TEST_CASE(
+    "relay: graceful shutdown flushes, tells the MUC system-shutdown and closes the server's "
+    "stream") {
+    ListeningSocket upstream;
+    auto proxy = std::make_unique<ProxyThread>(test_link(upstream.port()));
+    Session session = establish(*proxy, upstream);
+    const std::string last = traffic(200, 9);
+    session.component.send_all(last);
+    std::string at_server;
+    REQUIRE(session.server.read_exactly(at_server, last.size(), 5s));
+    proxy->shut_down();
+    std::string at_component;
+    CHECK(session.component.read_to_eof(at_component, 5s));
+    CHECK(at_component.find("<system-shutdown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>") !=
+          std::string::npos);
+    CHECK(session.server.read_to_eof(at_server, 5s));
+    CHECK((at_server == last + "</stream:stream>"));
+    CHECK(connect_to(proxy->port()).valid() == false);
+}
