@@ -2,9 +2,13 @@
 // backpressure, disconnects, limits and shutdown.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "support/loopback.hpp"
+#include "xmpp/handshake.hpp"
 
 using namespace loopback;
 
@@ -339,4 +343,47 @@ TEST_CASE(
     CHECK(session.server.read_to_eof(at_server, 5s));
     CHECK((at_server == last + "</stream:stream>"));
     CHECK(connect_to(proxy->port()).valid() == false);
+}
+
+TEST_CASE("relay: --capture records every chunk read, in the reference capture format") {
+    char directory[] = "/tmp/capture-test-XXXXXX";
+    REQUIRE(mkdtemp(directory) != nullptr);
+    const std::string path = std::string(directory) + "/link.jsonl";
+    const std::string up = traffic(100, 11) + "<message><body>caf\xc3\xa9";
+    const std::string down = traffic(100, 12);
+    {
+        ListeningSocket upstream;
+        ProxyThread proxy(test_link(upstream.port()), nullptr, path);
+        Session session = establish(proxy, upstream);
+        // Cut the last character in two so the capture must carry half of it to the next record.
+        session.component.send_all(up.substr(0, up.size() - 1));
+        std::this_thread::sleep_for(
+            50ms);  // most likely two reads; the records must join up either way
+        session.component.send_all(up.substr(up.size() - 1) + "</body></message>");
+        std::string at_server;
+        REQUIRE(session.server.read_exactly(at_server, up.size() + 17, 5s));
+        session.server.send_all(down);
+        std::string at_component;
+        REQUIRE(session.component.read_exactly(at_component, down.size(), 5s));
+    }
+    std::ifstream file(path);
+    std::string line, to_server, to_component;
+    double last_t = -1;
+    int records = 0;
+    while (std::getline(file, line)) {
+        nlohmann::json record = nlohmann::json::parse(line);
+        CHECK(record["t"].get<double>() >= last_t);
+        last_t = record["t"].get<double>();
+        CHECK(record["link"] == "test");
+        CHECK(record["session"] == 1);
+        (record["dir"] == "component->server" ? to_server : to_component) +=
+            record["data"].get<std::string>();
+        ++records;
+    }
+    CHECK(records >= 6);
+    const std::string handshake =
+        "<handshake>" + xmpp::handshake_digest("s1d", "secret") + "</handshake>";
+    CHECK((to_server == component_header() + handshake + up + "</body></message>"));
+    CHECK((to_component == server_header("s1d") + "<handshake/>" + down));
+    std::filesystem::remove_all(directory);
 }

@@ -155,12 +155,13 @@ Socket ListeningSocket::accept(Duration timeout) {
     return Socket(fd);
 }
 
-ProxyThread::ProxyThread(config::Link link, net::ChainFactory chains) {
+ProxyThread::ProxyThread(config::Link link, net::ChainFactory chains, std::optional<std::string> capture) {
     spdlog::set_level(spdlog::level::off);
     if (!chains) chains = [](const config::Link&) { return std::make_unique<xmpp::FilterChain>(); };
     uv_loop_init(&loop_);
     config::Config config;
     config.links.push_back(std::move(link));
+    config.capture_path = std::move(capture);
     proxy_ = std::make_unique<net::Proxy>(&loop_, config, chains);
     std::string error;
     if (!proxy_->start(error)) throw std::runtime_error(error);

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -62,7 +63,7 @@ class ListeningSocket {
 // The relay under test, on its own thread and loop.
 class ProxyThread {
   public:
-    ProxyThread(config::Link link, net::ChainFactory chains = nullptr);
+    ProxyThread(config::Link link, net::ChainFactory chains = nullptr, std::optional<std::string> capture = {});
     ~ProxyThread();
     std::uint16_t port() const { return port_; }
     const net::LinkCounters& counters() const;
