@@ -74,6 +74,7 @@ class Link : private xmpp::StanzaOutput {
     void on_timeout(const char* what);
 
     void emit(xmpp::Direction direction, std::string_view bytes) override;
+    void note(std::string_view line) override;
     void send(Side& to, std::string_view bytes);
     void send_stream_error(Side& to, std::string_view condition, std::string_view text);
     void fail_stream(Side& offender, std::string_view condition, std::string_view text);

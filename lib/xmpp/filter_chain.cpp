@@ -41,6 +41,9 @@ void FilterChain::run_from(std::size_t index, Direction direction, const Stanza&
             case Decision::Kind::inject:
                 out.emit(decision.direction, decision.bytes);
                 break;
+            case Decision::Kind::note:
+                out.note(decision.bytes);
+                break;
         }
     }
 }

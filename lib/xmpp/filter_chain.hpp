@@ -16,6 +16,7 @@ class StanzaOutput {
   public:
     virtual ~StanzaOutput() = default;
     virtual void emit(Direction direction, std::string_view bytes) = 0;
+    virtual void note(std::string_view line) = 0;
 };
 
 class FilterChain {

@@ -33,6 +33,7 @@ struct Decision {
         forward,            // the stanza as received, byte for byte
         forward_rewritten,  // `bytes` instead of the stanza, in its direction
         inject,             // `bytes` as an extra stanza in `direction`
+        note,               // `bytes` is a line for the log (filters do no I/O themselves)
     };
     Kind kind;
     Direction direction;
@@ -50,6 +51,8 @@ class Decisions {
     void inject(Direction direction, std::string bytes) {
         add(Decision::Kind::inject, direction, std::move(bytes));
     }
+
+    void note(std::string line) { add(Decision::Kind::note, Direction::to_server, std::move(line)); }
 
     const Decision* begin() const { return items_.data(); }
     const Decision* end() const { return items_.data() + count_; }

@@ -24,6 +24,7 @@ struct RecordingOutput : xmpp::StanzaOutput {
     void emit(Direction direction, std::string_view bytes) override {
         emitted.push_back({direction, std::string(bytes)});
     }
+    void note(std::string_view) override {}
 };
 
 // Drops <iq/>, rewrites <presence/> into <presence type='unavailable'/>, and answers every

@@ -1,0 +1,67 @@
+#include "offline/occupancy.hpp"
+
+namespace offline {
+namespace {
+
+// Full JIDs here are prepared, so the bare part is everything before the first '/'.
+std::string_view bare_of(std::string_view full_jid) { return full_jid.substr(0, full_jid.find('/')); }
+
+}  // namespace
+
+void Occupancy::enter(const std::string& room, const std::string& full_jid, std::string_view nick) {
+    Room& r = rooms_[room];
+    auto [it, inserted] = r.nick_by_full_jid.try_emplace(full_jid, nick);
+    if (!inserted) {
+        if (!nick.empty()) it->second.assign(nick);
+        return;
+    }
+    ++r.sessions_by_bare_jid[std::string(bare_of(full_jid))];
+    ++session_count_;
+}
+
+void Occupancy::leave(std::string_view room, std::string_view full_jid) {
+    auto r = rooms_.find(std::string(room));
+    if (r == rooms_.end()) return;
+    auto s = r->second.nick_by_full_jid.find(std::string(full_jid));
+    if (s == r->second.nick_by_full_jid.end()) return;
+    r->second.nick_by_full_jid.erase(s);
+    --session_count_;
+    auto b = r->second.sessions_by_bare_jid.find(std::string(bare_of(full_jid)));
+    if (b != r->second.sessions_by_bare_jid.end() && --b->second == 0) r->second.sessions_by_bare_jid.erase(b);
+    if (r->second.nick_by_full_jid.empty()) rooms_.erase(r);
+}
+
+void Occupancy::rename(std::string_view room, std::string_view full_jid, std::string_view new_nick) {
+    auto r = rooms_.find(std::string(room));
+    if (r == rooms_.end()) return;
+    auto s = r->second.nick_by_full_jid.find(std::string(full_jid));
+    if (s != r->second.nick_by_full_jid.end()) s->second.assign(new_nick);
+}
+
+void Occupancy::clear_room(std::string_view room) {
+    auto r = rooms_.find(std::string(room));
+    if (r == rooms_.end()) return;
+    session_count_ -= r->second.nick_by_full_jid.size();
+    rooms_.erase(r);
+}
+
+std::optional<std::string> Occupancy::nick_of(std::string_view room, std::string_view full_jid) const {
+    auto r = rooms_.find(std::string(room));
+    if (r == rooms_.end()) return std::nullopt;
+    auto s = r->second.nick_by_full_jid.find(std::string(full_jid));
+    if (s == r->second.nick_by_full_jid.end()) return std::nullopt;
+    return s->second;
+}
+
+bool Occupancy::is_present(std::string_view room, std::string_view bare_jid) const {
+    auto r = rooms_.find(std::string(room));
+    if (r == rooms_.end()) return false;
+    return r->second.sessions_by_bare_jid.contains(std::string(bare_jid));
+}
+
+std::size_t Occupancy::sessions_in(std::string_view room) const {
+    auto r = rooms_.find(std::string(room));
+    return r == rooms_.end() ? 0 : r->second.nick_by_full_jid.size();
+}
+
+}  // namespace offline

@@ -1,0 +1,36 @@
+// Who is in which room: occupant sessions (room, full JID) -> nick, as the MUC's own
+// presences and broadcasts show them. A member is present in a room when any session there
+// has their bare JID.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace offline {
+
+class Occupancy {
+public:
+    // Starts (or keeps, updating the nick) the session of `full_jid` in `room`.
+    void enter(const std::string& room, const std::string& full_jid, std::string_view nick);
+    void leave(std::string_view room, std::string_view full_jid);
+    void rename(std::string_view room, std::string_view full_jid, std::string_view new_nick);
+    void clear_room(std::string_view room);
+
+    std::optional<std::string> nick_of(std::string_view room, std::string_view full_jid) const;
+    bool is_present(std::string_view room, std::string_view bare_jid) const;
+    std::size_t sessions() const { return session_count_; }
+    std::size_t sessions_in(std::string_view room) const;
+
+private:
+    struct Room {
+        std::unordered_map<std::string, std::string> nick_by_full_jid;
+        std::unordered_map<std::string, int> sessions_by_bare_jid;
+    };
+    std::unordered_map<std::string, Room> rooms_;
+    std::size_t session_count_ = 0;
+};
+
+}  // namespace offline

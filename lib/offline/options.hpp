@@ -1,0 +1,23 @@
+// How the offline-delivery feature behaves on one link (from the config).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace offline {
+
+enum class RegistrationMode {
+    augment,     // the MUC implements XEP-0045 §7.10; the proxy adds its field to the MUC's form
+    standalone,  // the MUC has no room registration; the proxy answers register iqs itself
+};
+
+struct Options {
+    RegistrationMode registration = RegistrationMode::augment;
+    bool offline_default = false;   // value of the field for members who never chose
+    bool strip_field = true;        // remove the field from submits before the MUC sees them
+    std::uint32_t pause_after_bounces = 0;  // consecutive bounces before pausing a member; 0 = never
+    std::chrono::milliseconds pending_ttl{60000};  // how long a submit waits for the MUC's answer
+    std::chrono::milliseconds bounce_ttl{60000};   // how long a sent copy can still be answered by a bounce
+};
+
+}  // namespace offline
