@@ -29,23 +29,30 @@ build: deps
 
 $(BUILD)/%.o: %.cpp
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CXX  $<"
+	@$(CXX) $(CXXFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libproxy.a: $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
-$(PROXY): $(BUILD)/cmd/muc-offline-proxy/main.o $(BUILD)/libproxy.a
-	$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
+CMD_SRCS  := $(wildcard cmd/muc-offline-proxy/*.cpp)
+
+$(PROXY): $(CMD_SRCS:%.cpp=$(BUILD)/%.o) $(BUILD)/libproxy.a
+	@echo "  LINK $@"
+	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
 
 $(UNIT_TESTS): $(UNIT_SRCS:%.cpp=$(BUILD)/%.o) $(BUILD)/libproxy.a
-	$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
+	@echo "  LINK $@"
+	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
 
 $(E2E_BIN): $(E2E_TESTS:%.cpp=$(BUILD)/%.o) $(E2E_RIG:%.cpp=$(BUILD)/%.o) $(BUILD)/tests/e2e/main.o $(BUILD)/libproxy.a
-	$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
+	@echo "  LINK $@"
+	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
 
 $(DEMO_BIN): $(BUILD)/tests/e2e/demo/demo_main.o $(E2E_RIG:%.cpp=$(BUILD)/%.o) $(BUILD)/libproxy.a
-	$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
+	@echo "  LINK $@"
+	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
 
 # Every suite runs; the last line is one count over all of them (scripts/run-suites.sh).
 test: build

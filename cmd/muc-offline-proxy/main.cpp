@@ -8,7 +8,9 @@
 #include <iostream>
 
 #include "config/config.hpp"
+#include "features.hpp"
 #include "net/proxy.hpp"
+#include "replay_command.hpp"
 
 namespace {
 
@@ -54,8 +56,8 @@ int run(const std::string& path, const std::string& capture) {
     signal(SIGPIPE, SIG_IGN);
 
     uv_loop_t* loop = uv_default_loop();
-    net::Proxy proxy(loop, *config,
-                     [](const config::Link&) { return std::make_unique<xmpp::FilterChain>(); });
+    Features features(*config);
+    net::Proxy proxy(loop, *config, features.factory());
     std::string error;
     bool started = proxy.start(error);
 
@@ -87,6 +89,7 @@ int run(const std::string& path, const std::string& capture) {
     uv_run(loop, UV_RUN_DEFAULT);
     if (started) {
         proxy.log_counters();
+        for (const std::string& line : features.summary()) spdlog::info("{}", line);
         spdlog::info("stopped");
     }
     uv_loop_close(loop);
@@ -112,7 +115,14 @@ int main(int argc, char** argv) {
         app.add_subcommand("check-config", "Validate a config and print the effective one");
     check_command->add_option("file", check_path, "JSON config file")->required();
 
+    std::string replay_capture_path, replay_config_path, replay_expect_path;
+    CLI::App* replay = app.add_subcommand("replay", "Run a capture through the filters, print what they changed");
+    replay->add_option("capture", replay_capture_path, "Capture file (JSON Lines)")->required();
+    replay->add_option("-c,--config", replay_config_path, "Config whose first link is used (default: feature defaults)");
+    replay->add_option("--expect", replay_expect_path, "Compare with this expectation file; exit 1 on a difference");
+
     CLI11_PARSE(app, argc, argv);
+    if (replay->parsed()) return replay_command(replay_capture_path, replay_config_path, replay_expect_path);
     if (run_command->parsed()) return run(config_path, capture_path);
     if (check_command->parsed()) return check_config(check_path);
     return 2;

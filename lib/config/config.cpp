@@ -47,6 +47,37 @@ Limits read_limits(const ConfigValue& value, Limits limits) {
     return limits;
 }
 
+// The feature's settings; a link's `offline` object overrides the top level's key by key.
+struct OfflineSettings {
+    bool enabled = true;
+    offline::Options options;
+};
+
+offline::RegistrationMode read_registration(const ConfigValue& value) {
+    const auto& text = value.json();
+    if (text == "augment") return offline::RegistrationMode::augment;
+    if (text == "standalone") return offline::RegistrationMode::standalone;
+    value.reject("expected \"augment\" or \"standalone\"");
+}
+
+OfflineSettings read_offline(const ConfigValue& value, OfflineSettings settings) {
+    value.expect_object_with_keys(
+        {"enabled", "default", "strip_field", "pause_after_bounces", "pending_ttl_ms", "bounce_ttl_ms"});
+    if (auto key = value.member("enabled")) settings.enabled = key->boolean();
+    if (auto key = value.member("default")) settings.options.offline_default = key->boolean();
+    if (auto key = value.member("strip_field")) settings.options.strip_field = key->boolean();
+    if (auto key = value.member("pause_after_bounces")) {
+        settings.options.pause_after_bounces = static_cast<std::uint32_t>(key->integer(0, 1000000));
+    }
+    if (auto key = value.member("pending_ttl_ms")) {
+        settings.options.pending_ttl = std::chrono::milliseconds(key->integer(100, kMaxTimeoutMs));
+    }
+    if (auto key = value.member("bounce_ttl_ms")) {
+        settings.options.bounce_ttl = std::chrono::milliseconds(key->integer(100, kMaxTimeoutMs));
+    }
+    return settings;
+}
+
 Endpoint read_endpoint(const ConfigValue& value) {
     value.expect_object_with_keys({"host", "port"});
     Endpoint endpoint{.host = "127.0.0.1"};
@@ -60,8 +91,8 @@ std::string describe_endpoint(const Endpoint& endpoint) {
     return (ipv6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
 }
 
-Link read_link(const ConfigValue& value, const Limits& top_level) {
-    value.expect_object_with_keys({"name", "domain", "listen", "upstream", "limits"});
+Link read_link(const ConfigValue& value, const Limits& top_level, const OfflineSettings& top_offline) {
+    value.expect_object_with_keys({"name", "domain", "listen", "upstream", "limits", "registration", "offline"});
     Link link;
     const auto domain = value.required_member("domain");
     // The domain is the component's JID, compared as the server compares it.
@@ -82,6 +113,11 @@ Link read_link(const ConfigValue& value, const Limits& top_level) {
     } else {
         link.limits = top_level;
     }
+    OfflineSettings offline = top_offline;
+    if (auto key = value.member("registration")) offline.options.registration = read_registration(*key);
+    if (auto key = value.member("offline")) offline = read_offline(*key, offline);
+    link.offline_enabled = offline.enabled;
+    link.offline = offline.options;
     return link;
 }
 
@@ -121,17 +157,20 @@ Log read_log(const ConfigValue& value) {
 }
 
 Config read_config(const ConfigValue& root) {
-    root.expect_object_with_keys({"links", "limits", "log", "capture"});
+    root.expect_object_with_keys({"links", "limits", "registration", "offline", "log", "capture"});
     Config config;
     Limits top_level;
     if (auto limits = root.member("limits")) top_level = read_limits(*limits, top_level);
+    OfflineSettings top_offline;
+    if (auto key = root.member("registration")) top_offline.options.registration = read_registration(*key);
+    if (auto key = root.member("offline")) top_offline = read_offline(*key, top_offline);
 
     const auto links = root.required_member("links");
     if (!links.json().is_array() || links.json().empty()) {
         links.reject("expected a non-empty array of links");
     }
     for (std::size_t i = 0; i < links.json().size(); ++i) {
-        Link link = read_link(links.element(i), top_level);
+        Link link = read_link(links.element(i), top_level, top_offline);
         check_link_is_unique(links, i, config.links, link);
         config.links.push_back(std::move(link));
     }

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "offline/options.hpp"
+
 namespace config {
 
 struct Endpoint {
@@ -34,6 +36,10 @@ struct Link {
     Endpoint listen;     // where the MUC connects
     Endpoint upstream;   // the XMPP server's component port
     Limits limits;       // top-level `limits` with this link's `limits` overrides applied
+    // The offline-delivery feature on this link: top-level `registration` and `offline`
+    // with this link's overrides applied. Off, the link is a plain transparent relay.
+    bool offline_enabled = true;
+    offline::Options offline;
     bool operator==(const Link&) const = default;
 };
 

@@ -21,6 +21,17 @@ Json limits_json(const Limits& limits) {
     };
 }
 
+Json offline_json(const Link& link) {
+    return Json{
+        {"enabled", link.offline_enabled},
+        {"default", link.offline.offline_default},
+        {"strip_field", link.offline.strip_field},
+        {"pause_after_bounces", link.offline.pause_after_bounces},
+        {"pending_ttl_ms", link.offline.pending_ttl.count()},
+        {"bounce_ttl_ms", link.offline.bounce_ttl.count()},
+    };
+}
+
 }  // namespace
 
 std::string effective_config_json(const Config& config) {
@@ -32,6 +43,8 @@ std::string effective_config_json(const Config& config) {
             {"listen", endpoint_json(link.listen)},
             {"upstream", endpoint_json(link.upstream)},
             {"limits", limits_json(link.limits)},
+            {"registration", link.offline.registration == offline::RegistrationMode::augment ? "augment" : "standalone"},
+            {"offline", offline_json(link)},
         });
     }
     Json document = Json::object();

@@ -103,6 +103,11 @@ std::uint64_t ConfigValue::integer(std::uint64_t min, std::uint64_t max) const {
     reject("expected an integer " + std::to_string(min) + "-" + std::to_string(max));
 }
 
+bool ConfigValue::boolean() const {
+    if (!json_->is_boolean()) reject("expected true or false");
+    return json_->get<bool>();
+}
+
 std::string ConfigValue::non_empty_string(std::string_view expected) const {
     if (!json_->is_string() || json_->get_ref<const std::string&>().empty()) reject(expected);
     return json_->get<std::string>();

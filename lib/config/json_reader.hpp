@@ -39,6 +39,7 @@ class ConfigValue {
 
     std::uint64_t integer(std::uint64_t min, std::uint64_t max) const;
     std::string non_empty_string(std::string_view expected = "expected a non-empty string") const;
+    bool boolean() const;
 
     // `<path>: <expected>, got <the value as JSON>`
     [[noreturn]] void reject(std::string_view expected) const;

@@ -117,6 +117,10 @@ const char* Link::name_of(const Side& side) const {
     return side.kind == SideKind::component ? "component" : "server";
 }
 
+xmpp::Moment Link::now() const {
+    return xmpp::Moment(static_cast<long long>((uv_hrtime() - env_.proxy_start_ns) / 1000));
+}
+
 void Link::start() {
     component_->connected = true;
     uv_tcp_nodelay(&component_->tcp, 1);
@@ -156,6 +160,8 @@ void Link::on_read(Side& side, ssize_t nread) {
     if (!side.framer.feed(bytes)) {
         const xml::FrameError& error = side.framer.error();
         fail_stream(side, xml::condition_name(error.kind), error.text);
+    } else if (authenticated_ && !chain_->empty()) {
+        chain_->end_batch(direction_from(side), now(), *this);
     }
     after_input();
 }
@@ -193,10 +199,7 @@ void Link::on_stream_open(Side& side, const xml::ElementView& header, std::strin
 void Link::on_stanza(Side& side, const xml::ElementView& top, std::string_view raw) {
     const xmpp::Direction direction = direction_from(side);
     if (authenticated_ && !chain_->empty()) {
-        chain_->run(
-            direction, xmpp::Stanza{top, raw},
-            xmpp::Moment(static_cast<long long>((uv_hrtime() - env_.proxy_start_ns) / 1000)),
-            *this);
+        chain_->run(direction, xmpp::Stanza{top, raw}, now(), *this);
         return;
     }
     if (!authenticated_ && side.kind == SideKind::server) {
@@ -225,7 +228,7 @@ void Link::on_stream_close(Side& side, std::string_view raw) {
     send(other(side), raw);
 }
 
-void Link::emit(xmpp::Direction direction, std::string_view bytes) {
+void Link::emit(xmpp::Direction direction, std::string_view bytes, xmpp::Decision::Kind) {
     if (direction == xmpp::Direction::to_server) {
         env_.counters->stanzas_to_server.fetch_add(1, std::memory_order_relaxed);
         env_.counters->bytes_to_server.fetch_add(bytes.size(), std::memory_order_relaxed);

@@ -67,13 +67,14 @@ class Link : private xmpp::StanzaOutput {
     void on_read(Side& side, ssize_t nread);
     void on_written(Side& side, int status);
     void after_input();
+    xmpp::Moment now() const;
 
     void connect_upstream();
     void on_resolved(int status, struct addrinfo* result);
     void on_connected(int status);
     void on_timeout(const char* what);
 
-    void emit(xmpp::Direction direction, std::string_view bytes) override;
+    void emit(xmpp::Direction direction, std::string_view bytes, xmpp::Decision::Kind how = xmpp::Decision::Kind::forward) override;
     void note(std::string_view line) override;
     void send(Side& to, std::string_view bytes);
     void send_stream_error(Side& to, std::string_view condition, std::string_view text);

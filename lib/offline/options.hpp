@@ -18,6 +18,7 @@ struct Options {
     std::uint32_t pause_after_bounces = 0;  // consecutive bounces before pausing a member; 0 = never
     std::chrono::milliseconds pending_ttl{60000};  // how long a submit waits for the MUC's answer
     std::chrono::milliseconds bounce_ttl{60000};   // how long a sent copy can still be answered by a bounce
+    bool operator==(const Options&) const = default;
 };
 
 }  // namespace offline

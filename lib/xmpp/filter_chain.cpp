@@ -13,23 +13,38 @@ void FilterChain::run(Direction direction, const Stanza& stanza, Moment now, Sta
     run_from(0, direction, stanza, now, out);
 }
 
-void FilterChain::run_from(std::size_t index, Direction direction, const Stanza& stanza, Moment now,
-                           StanzaOutput& out) {
+void FilterChain::end_batch(Direction direction, Moment now, StanzaOutput& out) {
+    for (std::size_t index = 0; index < filters_.size(); ++index) {
+        Decisions& decisions = decisions_[index];
+        decisions.clear();
+        filters_[index]->on_batch_end(direction, now, decisions);
+        carry_out(index, decisions, nullptr, now, out);
+    }
+}
+
+void FilterChain::run_from(std::size_t index, Direction direction, const Stanza& stanza,
+                           Moment now, StanzaOutput& out) {
     if (index == filters_.size()) {
-        out.emit(direction, stanza.raw);
+        out.emit(direction, stanza.raw, Decision::Kind::forward);
         return;
     }
     Decisions& decisions = decisions_[index];
     decisions.clear();
     filters_[index]->on_stanza(direction, stanza, now, decisions);
+    carry_out(index, decisions, &stanza, now, out);
+}
+
+void FilterChain::carry_out(std::size_t index, const Decisions& decisions, const Stanza* stanza,
+                            Moment now, StanzaOutput& out) {
     for (const Decision& decision : decisions) {
         switch (decision.kind) {
             case Decision::Kind::forward:
-                run_from(index + 1, decision.direction, stanza, now, out);
+                if (stanza != nullptr) run_from(index + 1, decision.direction, *stanza, now, out);
                 break;
             case Decision::Kind::forward_rewritten: {
+                if (stanza == nullptr) break;
                 if (index + 1 == filters_.size()) {
-                    out.emit(decision.direction, decision.bytes);
+                    out.emit(decision.direction, decision.bytes, Decision::Kind::forward_rewritten);
                     break;
                 }
                 // Rare path: later filters need a view of the rewritten stanza.
@@ -39,7 +54,7 @@ void FilterChain::run_from(std::size_t index, Direction direction, const Stanza&
                 break;
             }
             case Decision::Kind::inject:
-                out.emit(decision.direction, decision.bytes);
+                out.emit(decision.direction, decision.bytes, Decision::Kind::inject);
                 break;
             case Decision::Kind::note:
                 out.note(decision.bytes);

@@ -15,7 +15,9 @@ namespace xmpp {
 class StanzaOutput {
   public:
     virtual ~StanzaOutput() = default;
-    virtual void emit(Direction direction, std::string_view bytes) = 0;
+    // `how` says whether `bytes` is the stanza as received (forward), its rewrite
+    // (forward_rewritten) or an extra stanza (inject).
+    virtual void emit(Direction direction, std::string_view bytes, Decision::Kind how) = 0;
     virtual void note(std::string_view line) = 0;
 };
 
@@ -25,8 +27,12 @@ class FilterChain {
     bool empty() const { return filters_.empty(); }
 
     void run(Direction direction, const Stanza& stanza, Moment now, StanzaOutput& out);
+    // Tells every filter that a read from `direction`'s source has been processed.
+    void end_batch(Direction direction, Moment now, StanzaOutput& out);
 
   private:
+    void carry_out(std::size_t index, const Decisions& decisions, const Stanza* stanza, Moment now,
+                   StanzaOutput& out);
     void run_from(std::size_t index, Direction direction, const Stanza& stanza, Moment now,
                   StanzaOutput& out);
 

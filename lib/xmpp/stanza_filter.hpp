@@ -72,6 +72,13 @@ class StanzaFilter {
     // `out` is empty on entry. To pass the stanza on unchanged, call out.forward(direction).
     virtual void on_stanza(Direction direction, const Stanza& stanza, Moment now,
                            Decisions& out) = 0;
+    // Everything read from `direction`'s source in one go has been seen: a filter holding
+    // stanzas back until a burst is complete emits them now (injections only).
+    virtual void on_batch_end(Direction direction, Moment now, Decisions& out) {
+        (void)direction;
+        (void)now;
+        (void)out;
+    }
 };
 
 }  // namespace xmpp

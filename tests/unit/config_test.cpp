@@ -133,6 +133,15 @@ TEST_CASE("config: the effective config spells out every default") {
         "write_queue_low_bytes": 1048576,
         "handshake_timeout_ms": 30000,
         "upstream_connect_timeout_ms": 10000
+      },
+      "registration": "augment",
+      "offline": {
+        "enabled": true,
+        "default": false,
+        "strip_field": true,
+        "pause_after_bounces": 0,
+        "pending_ttl_ms": 60000,
+        "bounce_ttl_ms": 60000
       }
     }
   ],
@@ -342,4 +351,36 @@ TEST_CASE("config: load_config_file") {
     std::remove(path.c_str());
     REQUIRE(loaded.config);
     CHECK(*loaded.config == parsed(kMinimal));
+}
+
+TEST_CASE("config: the offline feature's settings, top level and per link") {
+    const auto config = parsed(R"({
+        "registration": "standalone",
+        "offline": {"default": true, "pause_after_bounces": 3},
+        "links": [
+            {"domain": "a.example", "listen": {"port": 1}, "upstream": {"port": 2}},
+            {"domain": "b.example", "listen": {"port": 3}, "upstream": {"port": 2},
+             "registration": "augment", "offline": {"enabled": false, "bounce_ttl_ms": 5000}}]})");
+    CHECK(config.links[0].offline.registration == offline::RegistrationMode::standalone);
+    CHECK(config.links[0].offline.offline_default);
+    CHECK(config.links[0].offline.pause_after_bounces == 3);
+    CHECK(config.links[0].offline_enabled);
+    CHECK(config.links[1].offline.registration == offline::RegistrationMode::augment);
+    CHECK(config.links[1].offline.offline_default);
+    CHECK(config.links[1].offline.bounce_ttl == std::chrono::milliseconds(5000));
+    CHECK_FALSE(config.links[1].offline_enabled);
+    CHECK(parsed(config::effective_config_json(config)) == config);
+}
+
+TEST_CASE("config: the offline feature's settings are checked") {
+    CHECK(error_of(R"({"registration": "both", "links": []})") ==
+          R"(registration: expected "augment" or "standalone", got "both")");
+    CHECK(error_of(R"({"offline": {"default": "yes"}, "links": []})") ==
+          R"(offline.default: expected true or false, got "yes")");
+    CHECK(error_of(R"({"offline": {"pending_ttl_ms": 5}, "links": []})") ==
+          "offline.pending_ttl_ms: expected an integer 100-3600000, got 5");
+    CHECK(error_of(R"({"offline": {"colour": 1}, "links": []})") == "offline.colour: unknown key");
+    CHECK(error_of(R"({"links": [{"domain": "a.example", "listen": {"port": 1}, "upstream": {"port": 2},
+                                   "offline": {"enabled": 1}}]})") ==
+          "links[0].offline.enabled: expected true or false, got 1");
 }

@@ -21,7 +21,7 @@ struct Emitted {
 
 struct RecordingOutput : xmpp::StanzaOutput {
     std::vector<Emitted> emitted;
-    void emit(Direction direction, std::string_view bytes) override {
+    void emit(Direction direction, std::string_view bytes, xmpp::Decision::Kind) override {
         emitted.push_back({direction, std::string(bytes)});
     }
     void note(std::string_view) override {}

@@ -1,0 +1,29 @@
+// The offline-delivery filter of each configured link. One per link, kept across the MUC's
+// reconnections: registrations and occupancy belong to the link, not to one TCP session.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "net/listener.hpp"
+#include "offline/offline_delivery.hpp"
+
+class Features {
+public:
+    explicit Features(const config::Config& config);
+
+    std::unique_ptr<xmpp::FilterChain> chain_for(const config::Link& link) const;
+    net::ChainFactory factory() const;
+    std::shared_ptr<offline::OfflineDelivery> delivery(const std::string& link_name) const;
+
+    // One line per link with the feature's counters, for the log and the replay summary.
+    std::vector<std::string> summary() const;
+
+private:
+    std::map<std::string, std::shared_ptr<offline::OfflineDelivery>> by_link_;
+};
+
+std::string summary_line(const offline::OfflineDelivery& delivery);

@@ -1,0 +1,118 @@
+#include "offline/occupant_tracker.hpp"
+
+#include <cstring>
+
+#include "xmpp/stanza_tree.hpp"
+
+namespace offline {
+namespace {
+
+constexpr const char* kMucUser = "http://jabber.org/protocol/muc#user";
+
+std::string join_key(const std::string& room, std::string_view full_jid) {
+    std::string key = room;
+    key += '\n';
+    key += full_jid;
+    return key;
+}
+
+std::string_view bare_of(std::string_view full_jid) { return full_jid.substr(0, full_jid.find('/')); }
+
+// The status codes and the new nick (303) of a MUC presence: the rare path, so a tree is fine.
+struct MucUserDetails {
+    bool self = false;       // 110
+    bool nick_change = false;  // 303
+    bool banned = false;     // 301
+    bool removed = false;    // 321
+    std::string new_nick;
+};
+
+MucUserDetails read_muc_user(std::string_view raw) {
+    MucUserDetails details;
+    auto tree = xmpp::StanzaTree::parse(raw);
+    if (!tree) return details;
+    xmpp_stanza_t* x = xmpp::child(tree->root(), "x", kMucUser);
+    if (x == nullptr) return details;
+    for (xmpp_stanza_t* c = xmpp_stanza_get_children(x); c != nullptr; c = xmpp_stanza_get_next(c)) {
+        const char* name = xmpp_stanza_get_name(c);
+        if (name == nullptr) continue;
+        if (std::strcmp(name, "status") == 0) {
+            std::string code = xmpp::attribute(c, "code");
+            if (code == "110") details.self = true;
+            if (code == "303") details.nick_change = true;
+            if (code == "301") details.banned = true;
+            if (code == "321") details.removed = true;
+        } else if (std::strcmp(name, "item") == 0) {
+            details.new_nick = xmpp::attribute(c, "nick");
+        }
+    }
+    return details;
+}
+
+}  // namespace
+
+void OccupantTracker::on_join_request(const std::string& room, const std::string& full_jid, std::string_view nick) {
+    // A join attempt is answered at once by the MUC; keep the table from growing on peers
+    // that never get an answer.
+    if (joins_.size() > 100000) joins_.clear();
+    joins_[join_key(room, full_jid)].assign(nick);
+}
+
+PresenceOutcome OccupantTracker::on_room_presence(const xml::ElementView& top, std::string_view raw,
+                                                  const std::string& room, std::string_view nick,
+                                                  const std::string& to_full_jid) {
+    PresenceOutcome outcome;
+    outcome.room = room;
+    outcome.member = std::string(bare_of(to_full_jid));
+    std::string_view type = top.attribute("type");
+    std::optional<std::string> known_nick = occupancy_.nick_of(room, to_full_jid);
+
+    // A session known only from a broadcast copy has no nick yet: only the status 110 of the
+    // MUC's own presence tells which presences are this occupant's.
+    const bool nick_unknown = known_nick && known_nick->empty();
+
+    if (type.empty()) {
+        if (known_nick && *known_nick == nick) return outcome;  // an update to a known session
+        auto join = joins_.find(join_key(room, to_full_jid));
+        bool asked_for_it = join != joins_.end() && join->second == nick;
+        // Someone else's presence, sent to an occupant we already know under another nick.
+        if (!asked_for_it && known_nick && !nick_unknown) return outcome;
+        if (asked_for_it || read_muc_user(raw).self) {
+            occupancy_.enter(room, to_full_jid, nick);
+            if (join != joins_.end()) joins_.erase(join);
+            outcome.session_started = !known_nick;
+        }
+        return outcome;
+    }
+    if (type == "error") {
+        auto join = joins_.find(join_key(room, to_full_jid));
+        if (join != joins_.end() && join->second == nick) {
+            joins_.erase(join);
+            if (known_nick && *known_nick == nick) {
+                occupancy_.leave(room, to_full_jid);
+                outcome.session_ended = true;
+            }
+        }
+        return outcome;
+    }
+    if (type != "unavailable") return outcome;
+    if (!known_nick) {
+        // Not a session we know; still, a ban or removal addressed to the member counts.
+        MucUserDetails details = read_muc_user(raw);
+        outcome.banned_or_removed = details.self && (details.banned || details.removed);
+        return outcome;
+    }
+    if (!nick_unknown && *known_nick != nick) return outcome;  // someone else left; this occupant stays
+    MucUserDetails details = read_muc_user(raw);
+    if (nick_unknown && !details.self) return outcome;
+    if (details.nick_change && !details.new_nick.empty()) {
+        occupancy_.rename(room, to_full_jid, details.new_nick);
+        return outcome;
+    }
+    occupancy_.leave(room, to_full_jid);
+    outcome.session_ended = true;
+    outcome.banned_or_removed = details.banned || details.removed;
+    return outcome;
+}
+
+}  // namespace offline

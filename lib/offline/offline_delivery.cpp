@@ -1,0 +1,147 @@
+#include "offline/offline_delivery.hpp"
+
+#include "offline/message_kind.hpp"
+#include "xml/start_tag.hpp"
+#include "xmpp/jid.hpp"
+
+namespace offline {
+namespace {
+
+using xmpp::Direction;
+
+// A JID of this MUC with a nick: room@domain/nick.
+struct RoomAddress {
+    std::string room;
+    std::string nick;
+};
+
+std::optional<RoomAddress> room_address(std::string_view text, const std::string& domain) {
+    std::optional<xmpp::Jid> jid = xmpp::parse_jid(text);
+    if (!jid || jid->local.empty() || jid->domain != domain) return std::nullopt;
+    return RoomAddress{jid->bare(), jid->resource};
+}
+
+std::optional<xmpp::Jid> user_jid(std::string_view text) { return xmpp::parse_jid(text); }
+
+}  // namespace
+
+OfflineDelivery::OfflineDelivery(Options options, std::string muc_domain)
+    : options_(options),
+      domain_(std::move(muc_domain)),
+      occupants_(occupancy_),
+      flow_(options_, domain_, registrations_, occupancy_),
+      bounces_(options_.bounce_ttl) {}
+
+void OfflineDelivery::on_stanza(Direction direction, const xmpp::Stanza& stanza, xmpp::Moment now,
+                                xmpp::Decisions& out) {
+    bounces_.expire(now, [this](const std::string& member) { on_bounce_free_copy(member); });
+    if (direction == Direction::to_server) {
+        from_component(stanza, now, out);
+    } else {
+        from_server(stanza, now, out);
+    }
+}
+
+void OfflineDelivery::on_batch_end(Direction direction, xmpp::Moment now, xmpp::Decisions& out) {
+    if (direction == Direction::to_server) flush_fanout(now, out);
+}
+
+void OfflineDelivery::from_component(const xmpp::Stanza& stanza, xmpp::Moment now, xmpp::Decisions& out) {
+    const xml::ElementView& top = stanza.top;
+    const std::string& name = top.name.local;
+    std::optional<RoomAddress> from;
+    std::optional<xmpp::Jid> to;
+    if (name == "message" || name == "presence") {
+        from = room_address(top.attribute("from"), domain_);
+        to = user_jid(top.attribute("to"));
+    }
+    if (name == "message" && from && !from->nick.empty() && to && !to->resource.empty() &&
+        top.attribute("type") == "groupchat") {
+        const std::string recipient = to->full();
+        bool is_new = broadcasts_.is_new_message(from->room, broadcast_key(top, stanza.raw), recipient);
+        // A copy of the broadcast under way passes; a new message means the last one has passed.
+        if (is_new) flush_fanout(now, out);
+        // A groupchat copy to a full JID proves that session is in the room (and rebuilds the
+        // picture after a restart).
+        occupancy_.enter(from->room, recipient, "");
+        if (is_new) on_room_message(stanza, from->room);
+        out.forward(Direction::to_server);
+        return;
+    }
+    flush_fanout(now, out);
+
+    if (name == "presence" && from && !from->nick.empty() && to && !to->resource.empty()) {
+        PresenceOutcome outcome = occupants_.on_room_presence(top, stanza.raw, from->room, from->nick, to->full());
+        if (outcome.banned_or_removed && registrations_.remove(outcome.room, outcome.member)) {
+            ++counters_.registrations_revoked;
+            out.note("registration of " + outcome.member + " in " + outcome.room + " removed: banned or no longer a member");
+        }
+        out.forward(Direction::to_server);
+        return;
+    }
+    if (name == "iq" && flow_.from_component(top, stanza.raw, now, out)) return;
+    out.forward(Direction::to_server);
+}
+
+void OfflineDelivery::from_server(const xmpp::Stanza& stanza, xmpp::Moment now, xmpp::Decisions& out) {
+    const xml::ElementView& top = stanza.top;
+    const std::string& name = top.name.local;
+    if (name == "message" && top.attribute("type") == "error" && swallow_bounce(stanza, out)) return;
+    if (name == "presence" && top.attribute("type").empty()) {
+        std::optional<RoomAddress> to = room_address(top.attribute("to"), domain_);
+        std::optional<xmpp::Jid> from = user_jid(top.attribute("from"));
+        if (to && !to->nick.empty() && from) occupants_.on_join_request(to->room, from->full(), to->nick);
+    }
+    if (name == "iq" && flow_.from_server(top, stanza.raw, now, out)) return;
+    out.forward(Direction::to_component);
+}
+
+void OfflineDelivery::on_room_message(const xmpp::Stanza& stanza, const std::string& room) {
+    if (flow_.is_native(room) || !worth_copying(stanza.top)) return;
+    pending_.push_back(PendingFanout{room, std::string(stanza.raw), std::string(stanza.top.attribute("id"))});
+}
+
+void OfflineDelivery::flush_fanout(xmpp::Moment now, xmpp::Decisions& out) {
+    for (const PendingFanout& fanout : pending_) {
+        std::optional<xml::ValueSpan> to = xml::find_attribute(fanout.raw, "to");
+        if (!to) continue;
+        std::string_view before = std::string_view(fanout.raw).substr(0, to->offset);
+        std::string_view after = std::string_view(fanout.raw).substr(to->offset + to->length);
+        bool any = false;
+        registrations_.for_each_opted_in(fanout.room, [&](const std::string& member) {
+            if (occupancy_.is_present(fanout.room, member) || paused_.contains(member)) return;
+            // Prepared bare JIDs hold no quote, '<' or '&' (nodeprep and nameprep forbid them),
+            // so the member goes in as it is.
+            std::string copy;
+            copy.reserve(fanout.raw.size() + member.size());
+            copy.append(before).append(member).append(after);
+            out.inject(Direction::to_server, std::move(copy));
+            bounces_.sent(member, fanout.id, now);
+            ++counters_.copies_sent;
+            any = true;
+        });
+        if (any) ++counters_.messages_fanned_out;
+    }
+    pending_.clear();
+}
+
+bool OfflineDelivery::swallow_bounce(const xmpp::Stanza& stanza, xmpp::Decisions& out) {
+    std::optional<xmpp::Jid> from = user_jid(stanza.top.attribute("from"));
+    if (!from || !from->is_bare()) return false;
+    std::optional<RoomAddress> to = room_address(stanza.top.attribute("to"), domain_);
+    if (!to) return false;
+    const std::string member = from->bare();
+    if (!bounces_.take_bounce(member, stanza.top.attribute("id"))) return false;
+    ++counters_.bounces_swallowed;
+    std::uint32_t streak = ++bounce_streaks_[member];
+    if (options_.pause_after_bounces != 0 && streak >= options_.pause_after_bounces && paused_.insert(member).second) {
+        ++counters_.members_paused;
+        out.note("offline delivery to " + member + " paused after " + std::to_string(streak) +
+                 " bounced copies in a row");
+    }
+    return true;  // dropped: the MUC never sent that copy
+}
+
+void OfflineDelivery::on_bounce_free_copy(const std::string& member) { bounce_streaks_.erase(member); }
+
+}  // namespace offline

@@ -1,0 +1,78 @@
+// The offline-delivery feature as a stanza filter on one link: watches registrations and
+// occupancy, recognizes each new groupchat message in the MUC's broadcast, and sends a copy
+// to every opted-in member who has no resource in the room; swallows the bounces of those
+// copies. Pure: stanzas and the time in, ordered decisions out.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "offline/bounces.hpp"
+#include "offline/broadcast.hpp"
+#include "offline/occupancy.hpp"
+#include "offline/occupant_tracker.hpp"
+#include "offline/options.hpp"
+#include "offline/registration_flow.hpp"
+#include "offline/registrations.hpp"
+#include "xmpp/stanza_filter.hpp"
+
+namespace offline {
+
+struct DeliveryCounters {
+    std::uint64_t messages_fanned_out = 0;  // new qualifying messages that had absent members to copy to
+    std::uint64_t copies_sent = 0;
+    std::uint64_t bounces_swallowed = 0;
+    std::uint64_t members_paused = 0;
+    std::uint64_t registrations_revoked = 0;  // by ban or removal presence (301, 321)
+};
+
+class OfflineDelivery : public xmpp::StanzaFilter {
+public:
+    OfflineDelivery(Options options, std::string muc_domain);
+
+    void on_stanza(xmpp::Direction direction, const xmpp::Stanza& stanza, xmpp::Moment now,
+                   xmpp::Decisions& out) override;
+    void on_batch_end(xmpp::Direction direction, xmpp::Moment now, xmpp::Decisions& out) override;
+
+    const DeliveryCounters& counters() const { return counters_; }
+    const RegistrationCounters& registration_counters() const { return flow_.counters(); }
+    const Registrations& registrations() const { return registrations_; }
+    Registrations& registrations() { return registrations_; }
+    const Occupancy& occupancy() const { return occupancy_; }
+    bool is_paused(std::string_view member) const { return paused_.contains(std::string(member)); }
+
+private:
+    // A broadcast whose copies are still coming: the copies to absent members go out once it
+    // has passed (next stanza from the MUC, or the end of what was read).
+    struct PendingFanout {
+        std::string room;
+        std::string raw;  // one copy of the broadcast, the template for the bare-JID copies
+        std::string id;
+    };
+
+    void from_component(const xmpp::Stanza& stanza, xmpp::Moment now, xmpp::Decisions& out);
+    void from_server(const xmpp::Stanza& stanza, xmpp::Moment now, xmpp::Decisions& out);
+    void on_room_message(const xmpp::Stanza& stanza, const std::string& room);
+    void on_bounce_free_copy(const std::string& member);
+    bool swallow_bounce(const xmpp::Stanza& stanza, xmpp::Decisions& out);
+    void flush_fanout(xmpp::Moment now, xmpp::Decisions& out);
+
+    Options options_;
+    std::string domain_;
+    Registrations registrations_;
+    Occupancy occupancy_;
+    OccupantTracker occupants_;
+    RegistrationFlow flow_;
+    BroadcastTracker broadcasts_;
+    BounceTracker bounces_;
+    std::unordered_map<std::string, std::uint32_t> bounce_streaks_;
+    std::unordered_set<std::string> paused_;
+    std::vector<PendingFanout> pending_;  // at most one in practice; a vector keeps its capacity
+    DeliveryCounters counters_;
+};
+
+}  // namespace offline

@@ -1,0 +1,362 @@
+#include "offline/registration_flow.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+#include "offline/disco_features.hpp"
+#include "offline/register_form.hpp"
+#include "offline/tree_edit.hpp"
+#include "xmpp/jid.hpp"
+#include "xmpp/stanza_tree.hpp"
+#include "xmpp/stream_text.hpp"
+
+namespace offline {
+namespace {
+
+constexpr char kMucAdminNs[] = "http://jabber.org/protocol/muc#admin";
+constexpr char kMucOwnerNs[] = "http://jabber.org/protocol/muc#owner";
+
+using xmpp::Direction;
+
+// A nick as the MUC compares it: resourceprep'd (XEP-0045 §7.2.2 via RFC 7622 §3.4), or as
+// written when it does not prepare.
+std::string prepared_nick(const std::string& room, const std::string& nick) {
+    auto jid = xmpp::parse_jid(room + '/' + nick);
+    return jid ? jid->resource : nick;
+}
+
+}  // namespace
+
+RegistrationFlow::RegistrationFlow(const Options& options, std::string muc_domain,
+                                   Registrations& registrations, const Occupancy& occupancy)
+    : options_(options),
+      muc_domain_(xmpp::prepare_domain(muc_domain).value_or(muc_domain)),
+      registrations_(registrations),
+      occupancy_(occupancy) {}
+
+bool RegistrationFlow::is_native(std::string_view room) const {
+    return native_rooms_.find(room) != native_rooms_.end();
+}
+
+bool RegistrationFlow::from_server(const xml::ElementView& top, std::string_view raw,
+                                   xmpp::Moment now, xmpp::Decisions& out) {
+    if (top.name.local != "iq" || top.name.ns != xmpp::kComponentAcceptNs) return false;
+    const std::string_view type = top.attribute("type");
+    if (type != "get" && type != "set") return false;
+    const bool register_query = top.has_child("query", kRegisterNs);
+    const bool admin_query = type == "set" && top.has_child("query", kMucAdminNs);
+    const bool owner_query = type == "set" && top.has_child("query", kMucOwnerNs);
+    if (!register_query && !admin_query && !owner_query) return false;
+
+    pending_.purge(now);
+    const auto request = room_request(top);
+    if (!request) return false;
+    if (register_query) {
+        if (options_.registration == RegistrationMode::standalone) {
+            answer_register(*request, type, raw, out);
+            return true;
+        }
+        return track_register(*request, type, raw, now, out);
+    }
+    // Revocation works the same in both modes: the MUC owns affiliations and rooms.
+    if (admin_query) track_revocation(*request, raw, now);
+    if (owner_query) track_destroy(*request, raw, now);
+    return false;
+}
+
+bool RegistrationFlow::from_component(const xml::ElementView& top, std::string_view raw,
+                                      xmpp::Moment now, xmpp::Decisions& out) {
+    if (top.name.local != "iq" || top.name.ns != xmpp::kComponentAcceptNs) return false;
+    const std::string_view type = top.attribute("type");
+    if (type != "result" && type != "error") return false;
+    const bool disco = type == "result" && top.has_child("query", kDiscoInfoNs);
+    pending_.purge(now);
+    if (pending_.empty() && !disco) return false;
+
+    // Answers from the service itself (no localpart) or from a room; never from an occupant.
+    const auto from = xmpp::parse_jid(top.attribute("from"));
+    if (!from || from->domain != muc_domain_ || !from->resource.empty()) return false;
+    const std::string room = from->local.empty() ? std::string() : from->bare();
+    if (!room.empty() && !pending_.empty()) {
+        const auto to = xmpp::parse_jid(top.attribute("to"));
+        if (to) {
+            auto iq = pending_.take(room, to->full(), top.attribute("id"), now);
+            if (iq) return settle(std::move(*iq), room, to->bare(), type, raw, out);
+        }
+    }
+    return disco && augment_disco(room, raw, out);
+}
+
+std::optional<RegistrationFlow::RoomRequest> RegistrationFlow::room_request(
+    const xml::ElementView& top) const {
+    const std::string_view to_text = top.attribute("to");
+    const std::string_view from_text = top.attribute("from");
+    const std::string_view id = top.attribute("id");
+    if (id.empty()) return std::nullopt;
+    const auto to = xmpp::parse_jid(to_text);
+    if (!to || to->local.empty() || !to->resource.empty() || to->domain != muc_domain_) {
+        return std::nullopt;
+    }
+    // A sender whose JID does not prepare cannot be keyed: the MUC deals with it alone.
+    const auto from = xmpp::parse_jid(from_text);
+    if (!from) return std::nullopt;
+    return RoomRequest{to->bare(), from->full(), from->bare(), IqAddress{to_text, from_text, id}};
+}
+
+PendingIq RegistrationFlow::pending(PendingIq::Kind kind, xmpp::Moment now) const {
+    PendingIq iq;
+    iq.kind = kind;
+    iq.expires = now + std::chrono::duration_cast<xmpp::Moment>(options_.pending_ttl);
+    return iq;
+}
+
+bool RegistrationFlow::current_choice(const std::string& room, const std::string& member) const {
+    const Registration* current = registrations_.find(room, member);
+    return current != nullptr ? current->offline : options_.offline_default;
+}
+
+// Augment, server -> MUC: remember what the MUC's answer will settle; strip the field from a
+// submit so the MUC sees a plain §7.10 form.
+bool RegistrationFlow::track_register(const RoomRequest& request, std::string_view type,
+                                      std::string_view raw, xmpp::Moment now,
+                                      xmpp::Decisions& out) {
+    if (is_native(request.room)) return false;
+    const std::string id(request.reply.id);
+    if (type == "get") {
+        pending_.add(request.room, request.requester, id,
+                     pending(PendingIq::Kind::form_request, now));
+        return false;
+    }
+    auto tree = xmpp::StanzaTree::parse(raw);
+    if (!tree) return false;
+    xmpp_stanza_t* query = xmpp::child(tree->root(), "query", kRegisterNs);
+    if (xmpp::child(query, "remove", nullptr) != nullptr) {
+        pending_.add(request.room, request.requester, id, pending(PendingIq::Kind::remove, now));
+        return false;
+    }
+    xmpp_stanza_t* form = find_register_form(query, true);
+    if (form == nullptr || xmpp::attribute(form, "type") != "submit") return false;
+
+    const RegisterSubmit submit = read_submit(form);
+    const Registration* current = registrations_.find(request.room, request.member);
+    PendingIq iq = pending(PendingIq::Kind::submit, now);
+    iq.choice.nick = submit.nick.value_or(current != nullptr ? current->nick : std::string());
+    // An absent (or unreadable) field keeps the member's choice: XEP-0004 submits may omit
+    // fields the user did not touch.
+    iq.choice.offline = submit.offline.value_or(current_choice(request.room, request.member));
+    pending_.add(request.room, request.requester, id, std::move(iq));
+
+    if (!options_.strip_field || !submit.has_offline_field) return false;
+    std::vector<xmpp_stanza_t*> offline_fields;
+    for (xmpp_stanza_t* c = xmpp_stanza_get_children(form); c != nullptr;
+         c = xmpp_stanza_get_next(c)) {
+        if (xmpp_stanza_is_tag(c) && xmpp::attribute(c, "var") == kOfflineVar) {
+            offline_fields.push_back(c);
+        }
+    }
+    xmpp::StanzaTree stripped = copy_without(tree->root(), [&](xmpp_stanza_t* element) {
+        return std::find(offline_fields.begin(), offline_fields.end(), element) !=
+               offline_fields.end();
+    });
+    out.forward_rewritten(Direction::to_component, serialize_stanza(stripped));
+    return true;
+}
+
+// Standalone, server -> MUC: the proxy is the room's registration service; the MUC never sees
+// the request, so nothing is forwarded and the answer is injected toward the server.
+void RegistrationFlow::answer_register(const RoomRequest& request, std::string_view type,
+                                       std::string_view raw, xmpp::Decisions& out) {
+    const Registration* current = registrations_.find(request.room, request.member);
+    if (type == "get") {
+        ++counters_.forms_augmented;
+        out.inject(
+            Direction::to_server,
+            register_result(request.reply,
+                            new_register_form(current != nullptr ? current->nick : "",
+                                              current_choice(request.room, request.member))));
+        return;
+    }
+    auto tree = xmpp::StanzaTree::parse(raw);
+    xmpp_stanza_t* query = tree ? xmpp::child(tree->root(), "query", kRegisterNs) : nullptr;
+    if (xmpp::child(query, "remove", nullptr) != nullptr) {
+        if (registrations_.remove(request.room, request.member)) ++counters_.removed;
+        out.inject(Direction::to_server, empty_result(request.reply));
+        return;
+    }
+    xmpp_stanza_t* form = find_register_form(query, true);
+    const std::string form_kind = xmpp::attribute(form, "type");
+    if (form_kind == "cancel") {  // XEP-0004 §3.1: the member gave up; nothing changes
+        out.inject(Direction::to_server, empty_result(request.reply));
+        return;
+    }
+    if (form == nullptr || form_kind != "submit") {
+        ++counters_.refused;
+        out.inject(Direction::to_server,
+                   iq_error(request.reply, {"modify", "bad-request",
+                                            "Submit the room registration form "
+                                            "(http://jabber.org/protocol/muc#register)"}));
+        return;
+    }
+    const RegisterSubmit submit = read_submit(form);
+    const std::string nick =
+        submit.nick.value_or(current != nullptr ? current->nick : std::string());
+    const bool offline = submit.offline.value_or(current_choice(request.room, request.member));
+    if (auto refusal = refuse_submit(request, nick, offline)) {
+        ++counters_.refused;
+        out.inject(Direction::to_server, iq_error(request.reply, *refusal));
+        return;
+    }
+    registrations_.set(request.room, request.member,
+                       Registration{*occupancy_.nick_of(request.room, request.requester), offline});
+    ++counters_.committed;
+    out.inject(Direction::to_server, empty_result(request.reply));
+}
+
+// Why a standalone submit is refused, or nullopt when it is accepted. Only someone in the
+// room, under their own nick, may register it: this keeps strangers and outcasts (who cannot
+// be occupants) out, and keeps one member from reserving another's nick.
+std::optional<StanzaError> RegistrationFlow::refuse_submit(const RoomRequest& request,
+                                                           const std::string& nick,
+                                                           bool offline) const {
+    if (offline && nick.empty()) {
+        return StanzaError{"modify", "bad-request",
+                           "A nickname (muc#register_roomnick) is needed to receive messages "
+                           "while not connected to the room"};
+    }
+    const auto occupant_nick = occupancy_.nick_of(request.room, request.requester);
+    if (!occupant_nick) {
+        return StanzaError{"auth", "forbidden",
+                           "Only an occupant of the room can register with it: join it first"};
+    }
+    if (prepared_nick(request.room, nick) != prepared_nick(request.room, *occupant_nick)) {
+        return StanzaError{
+            "modify", "not-acceptable",
+            "The nickname to register must be your nickname in the room (" + *occupant_nick + ")"};
+    }
+    return std::nullopt;
+}
+
+// XEP-0045 §9.2 (outcast) and §9.4/§9.6/§9.8 (back to none): the member's registration ends
+// once the MUC accepts the change.
+void RegistrationFlow::track_revocation(const RoomRequest& request, std::string_view raw,
+                                        xmpp::Moment now) {
+    auto tree = xmpp::StanzaTree::parse(raw);
+    if (!tree) return;
+    xmpp_stanza_t* query = xmpp::child(tree->root(), "query", kMucAdminNs);
+    PendingIq iq = pending(PendingIq::Kind::revoke, now);
+    for (xmpp_stanza_t* c = xmpp_stanza_get_children(query); c != nullptr;
+         c = xmpp_stanza_get_next(c)) {
+        const char* name = xmpp_stanza_get_name(c);
+        if (!xmpp_stanza_is_tag(c) || name == nullptr || std::string_view(name) != "item") continue;
+        const std::string affiliation = xmpp::attribute(c, "affiliation");
+        if (affiliation != "none" && affiliation != "outcast") continue;
+        // Affiliations belong to bare JIDs (XEP-0045 §5.2); a full JID there means its bare one.
+        if (auto member = xmpp::parse_jid(xmpp::attribute(c, "jid"))) {
+            iq.members.push_back(member->bare());
+        }
+    }
+    if (iq.members.empty()) return;
+    pending_.add(request.room, request.requester, std::string(request.reply.id), std::move(iq));
+}
+
+// XEP-0045 §10.9: a destroyed room takes its registrations with it.
+void RegistrationFlow::track_destroy(const RoomRequest& request, std::string_view raw,
+                                     xmpp::Moment now) {
+    auto tree = xmpp::StanzaTree::parse(raw);
+    if (!tree) return;
+    xmpp_stanza_t* query = xmpp::child(tree->root(), "query", kMucOwnerNs);
+    if (xmpp::child(query, "destroy", nullptr) == nullptr) return;
+    pending_.add(request.room, request.requester, std::string(request.reply.id),
+                 pending(PendingIq::Kind::destroy, now));
+}
+
+// MUC -> server: the MUC answered a request the proxy was waiting on.
+bool RegistrationFlow::settle(PendingIq iq, const std::string& room, const std::string& member,
+                              std::string_view type, std::string_view raw, xmpp::Decisions& out) {
+    const bool accepted = type == "result";
+    switch (iq.kind) {
+        case PendingIq::Kind::form_request:
+            return accepted && augment_register_result(room, member, raw, out);
+        case PendingIq::Kind::submit:
+            if (accepted) {
+                registrations_.set(room, member, std::move(iq.choice));
+                ++counters_.committed;
+            } else {
+                ++counters_.refused;
+            }
+            return false;
+        case PendingIq::Kind::remove:
+            if (accepted && registrations_.remove(room, member)) ++counters_.removed;
+            return false;
+        case PendingIq::Kind::revoke:
+            if (!accepted) return false;
+            for (const std::string& revoked : iq.members) {
+                if (registrations_.remove(room, revoked)) ++counters_.removed;
+            }
+            return false;
+        case PendingIq::Kind::destroy:
+            if (accepted) counters_.removed += registrations_.remove_room(room);
+            return false;
+    }
+    return false;
+}
+
+// The MUC's answer to a register get: give the member the offline field, in the MUC's form,
+// or in a form of our own when the MUC only says <registered/> (Prosody, XEP-0077 §3.1).
+bool RegistrationFlow::augment_register_result(const std::string& room, const std::string& member,
+                                               std::string_view raw, xmpp::Decisions& out) {
+    if (is_native(room)) return false;
+    auto tree = xmpp::StanzaTree::parse(raw);
+    if (!tree) return false;
+    xmpp_stanza_t* query = xmpp::child(tree->root(), "query", kRegisterNs);
+    if (query == nullptr) return false;
+    const bool offline = current_choice(room, member);
+    if (xmpp_stanza_t* form = find_register_form(query, false); form != nullptr) {
+        if (find_field(form, kOfflineVar) != nullptr) {
+            out.forward(Direction::to_server);
+            mark_native(room, out);
+            return true;
+        }
+        if (xmpp::attribute(form, "type") != "form") return false;
+        append_offline_field(form, offline);
+    } else if (xmpp::child(query, "registered", nullptr) != nullptr) {
+        std::string nick = xmpp::text_of(xmpp::child(query, "username", nullptr));
+        if (nick.empty()) {
+            const Registration* current = registrations_.find(room, member);
+            if (current != nullptr) nick = current->nick;
+        }
+        adopt_child(query, new_register_form(nick, offline));
+    } else {
+        return false;
+    }
+    ++counters_.forms_augmented;
+    out.forward_rewritten(Direction::to_server, serialize_stanza(*tree));
+    return true;
+}
+
+// disco#info of the service (`room` empty) or of a room, node-less only: a node such as
+// x-roomuser-item (XEP-0045 §7.12) asks another question.
+bool RegistrationFlow::augment_disco(const std::string& room, std::string_view raw,
+                                     xmpp::Decisions& out) const {
+    if (!room.empty() && is_native(room)) return false;
+    auto tree = xmpp::StanzaTree::parse(raw);
+    if (!tree) return false;
+    xmpp_stanza_t* query = xmpp::child(tree->root(), "query", kDiscoInfoNs);
+    if (query == nullptr || xmpp_stanza_get_attribute(query, "node") != nullptr) return false;
+    const bool added = options_.registration == RegistrationMode::standalone && !room.empty()
+                           ? add_features(query, {kRegisterNs, kOfflineFeature})
+                           : add_features(query, {kOfflineFeature});
+    if (!added) return false;
+    out.forward_rewritten(Direction::to_server, serialize_stanza(*tree));
+    return true;
+}
+
+void RegistrationFlow::mark_native(const std::string& room, xmpp::Decisions& out) {
+    if (!native_rooms_.insert(room).second) return;
+    ++counters_.native_rooms;
+    out.note("offline: room " + room + " offers " + kOfflineVar +
+             " in its own registration form; the proxy leaves it alone");
+}
+
+}  // namespace offline

@@ -1,0 +1,92 @@
+// The registration side of offline delivery (XEP-0045 §7.10 plus Tigase's
+// `{http://tigase.org/protocol/muc}offline` field): who opted in to which room, as the register
+// iqs crossing the component link say, and who lost that by revocation or destruction.
+//
+// augment (the MUC implements §7.10): the proxy adds its field to the MUC's form and to its
+// disco#info, watches submits, and commits a member's choice only when the MUC accepts it.
+// standalone (the MUC has no §7.10, e.g. mu-conference): the proxy answers register iqs to
+// rooms itself, and only from current occupants under their own nick.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "offline/iq_answers.hpp"
+#include "offline/occupancy.hpp"
+#include "offline/options.hpp"
+#include "offline/pending_iqs.hpp"
+#include "offline/registrations.hpp"
+#include "xml/element_view.hpp"
+#include "xmpp/stanza_filter.hpp"
+
+namespace offline {
+
+struct RegistrationCounters {
+    std::uint64_t committed = 0;        // registrations set (opt-in and opt-out alike)
+    std::uint64_t removed = 0;          // registrations deleted: <remove/>, revocation, destroy
+    std::uint64_t refused = 0;          // submits answered with an error (by the MUC or the proxy)
+    std::uint64_t forms_augmented = 0;  // register forms the proxy added its field to or wrote
+    std::uint64_t native_rooms = 0;     // rooms found to offer the field themselves
+};
+
+class RegistrationFlow {
+  public:
+    RegistrationFlow(const Options& options, std::string muc_domain, Registrations& registrations,
+                     const Occupancy& occupancy);
+
+    // Each returns true when it decided what happens to the stanza (filled `out`, which may
+    // mean dropping it by adding nothing but injections), false when the caller should treat
+    // the stanza itself (normally: forward it unchanged).
+    bool from_server(const xml::ElementView& top, std::string_view raw, xmpp::Moment now,
+                     xmpp::Decisions& out);  // server -> MUC
+    bool from_component(const xml::ElementView& top, std::string_view raw, xmpp::Moment now,
+                        xmpp::Decisions& out);  // MUC -> server
+
+    // Rooms (prepared bare JIDs) whose own register form carries the offline field: the MUC
+    // delivers offline itself, so the proxy leaves them alone. Members whose registration a
+    // revocation or destroy removed are gone from `registrations`.
+    bool is_native(std::string_view room) const;
+    const RegistrationCounters& counters() const { return counters_; }
+
+  private:
+    // An iq from a user to one of this MUC's rooms, JIDs prepared.
+    struct RoomRequest {
+        std::string room;       // bare room JID
+        std::string requester;  // full JID of the sender
+        std::string member;     // its bare JID: the registration key
+        IqAddress reply;        // addressing of an answer, spelled as the request was
+    };
+    std::optional<RoomRequest> room_request(const xml::ElementView& top) const;
+
+    bool track_register(const RoomRequest& request, std::string_view type, std::string_view raw,
+                        xmpp::Moment now, xmpp::Decisions& out);
+    void answer_register(const RoomRequest& request, std::string_view type, std::string_view raw,
+                         xmpp::Decisions& out);
+    std::optional<StanzaError> refuse_submit(const RoomRequest& request, const std::string& nick,
+                                             bool offline) const;
+    void track_revocation(const RoomRequest& request, std::string_view raw, xmpp::Moment now);
+    void track_destroy(const RoomRequest& request, std::string_view raw, xmpp::Moment now);
+
+    bool settle(PendingIq iq, const std::string& room, const std::string& member,
+                std::string_view type, std::string_view raw, xmpp::Decisions& out);
+    bool augment_register_result(const std::string& room, const std::string& member,
+                                 std::string_view raw, xmpp::Decisions& out);
+    bool augment_disco(const std::string& room, std::string_view raw, xmpp::Decisions& out) const;
+    void mark_native(const std::string& room, xmpp::Decisions& out);
+
+    PendingIq pending(PendingIq::Kind kind, xmpp::Moment now) const;
+    bool current_choice(const std::string& room, const std::string& member) const;
+
+    Options options_;
+    std::string muc_domain_;  // prepared
+    Registrations& registrations_;
+    const Occupancy& occupancy_;
+    PendingIqs pending_;
+    std::set<std::string, std::less<>> native_rooms_;
+    RegistrationCounters counters_;
+};
+
+}  // namespace offline
