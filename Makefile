@@ -14,6 +14,7 @@ E2E_TESTS := $(wildcard tests/e2e/*_test.cpp)
 
 PROXY      := $(BUILD)/muc-offline-proxy
 UNIT_TESTS := $(BUILD)/unit-tests
+REPLAY_BIN := $(BUILD)/replay-tests
 E2E_BIN    := $(BUILD)/e2e-tests
 DEMO_BIN   := $(BUILD)/demo
 
@@ -25,7 +26,7 @@ deps:
 	@bash scripts/install-deps.sh
 
 build: deps
-	@$(MAKE) --no-print-directory $(PROXY) $(UNIT_TESTS) $(E2E_BIN) $(DEMO_BIN)
+	@$(MAKE) --no-print-directory $(PROXY) $(UNIT_TESTS) $(REPLAY_BIN) $(E2E_BIN) $(DEMO_BIN)
 
 $(BUILD)/%.o: %.cpp
 	@mkdir -p $(dir $@)
@@ -46,6 +47,10 @@ $(UNIT_TESTS): $(UNIT_SRCS:%.cpp=$(BUILD)/%.o) $(BUILD)/libproxy.a
 	@echo "  LINK $@"
 	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
 
+$(REPLAY_BIN): $(patsubst %.cpp,$(BUILD)/%.o,$(wildcard tests/replay/*.cpp)) $(BUILD)/libproxy.a
+	@echo "  LINK $@"
+	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
+
 $(E2E_BIN): $(E2E_TESTS:%.cpp=$(BUILD)/%.o) $(E2E_RIG:%.cpp=$(BUILD)/%.o) $(BUILD)/tests/e2e/main.o $(BUILD)/libproxy.a
 	@echo "  LINK $@"
 	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
@@ -56,7 +61,7 @@ $(DEMO_BIN): $(BUILD)/tests/e2e/demo/demo_main.o $(E2E_RIG:%.cpp=$(BUILD)/%.o) $
 
 # Every suite runs; the last line is one count over all of them (scripts/run-suites.sh).
 test: build
-	@bash scripts/run-suites.sh $(UNIT_TESTS) $(E2E_BIN)
+	@bash scripts/run-suites.sh $(UNIT_TESTS) $(REPLAY_BIN) $(E2E_BIN)
 
 unit: deps
 	@$(MAKE) --no-print-directory $(UNIT_TESTS) && ./$(UNIT_TESTS)

@@ -3,7 +3,8 @@
 Features::Features(const config::Config& config) {
     for (const config::Link& link : config.links) {
         if (link.offline_enabled) {
-            by_link_[link.name] = std::make_shared<offline::OfflineDelivery>(link.offline, link.domain);
+            by_link_[link.name] =
+                std::make_shared<offline::OfflineDelivery>(link.offline, link.domain);
         }
     }
 }
@@ -25,17 +26,7 @@ std::shared_ptr<offline::OfflineDelivery> Features::delivery(const std::string& 
 
 std::vector<std::string> Features::summary() const {
     std::vector<std::string> lines;
-    for (const auto& [name, delivery] : by_link_) lines.push_back("link " + name + ": " + summary_line(*delivery));
+    for (const auto& [name, delivery] : by_link_)
+        lines.push_back("link " + name + ": " + offline::summary_line(*delivery));
     return lines;
-}
-
-std::string summary_line(const offline::OfflineDelivery& delivery) {
-    const offline::RegistrationCounters& r = delivery.registration_counters();
-    const offline::DeliveryCounters& d = delivery.counters();
-    return "registrations " + std::to_string(r.committed) + " committed, " + std::to_string(r.removed + d.registrations_revoked) +
-           " removed, " + std::to_string(delivery.registrations().size()) + " held; occupant sessions " +
-           std::to_string(delivery.occupancy().sessions()) + "; messages fanned out " +
-           std::to_string(d.messages_fanned_out) + "; copies sent " + std::to_string(d.copies_sent) +
-           "; bounces swallowed " + std::to_string(d.bounces_swallowed) + "; members paused " +
-           std::to_string(d.members_paused);
 }

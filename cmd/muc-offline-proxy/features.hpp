@@ -12,7 +12,7 @@
 #include "offline/offline_delivery.hpp"
 
 class Features {
-public:
+  public:
     explicit Features(const config::Config& config);
 
     std::unique_ptr<xmpp::FilterChain> chain_for(const config::Link& link) const;
@@ -22,8 +22,6 @@ public:
     // One line per link with the feature's counters, for the log and the replay summary.
     std::vector<std::string> summary() const;
 
-private:
+  private:
     std::map<std::string, std::shared_ptr<offline::OfflineDelivery>> by_link_;
 };
-
-std::string summary_line(const offline::OfflineDelivery& delivery);

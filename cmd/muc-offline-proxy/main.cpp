@@ -116,13 +116,17 @@ int main(int argc, char** argv) {
     check_command->add_option("file", check_path, "JSON config file")->required();
 
     std::string replay_capture_path, replay_config_path, replay_expect_path;
-    CLI::App* replay = app.add_subcommand("replay", "Run a capture through the filters, print what they changed");
+    CLI::App* replay =
+        app.add_subcommand("replay", "Run a capture through the filters, print what they changed");
     replay->add_option("capture", replay_capture_path, "Capture file (JSON Lines)")->required();
-    replay->add_option("-c,--config", replay_config_path, "Config whose first link is used (default: feature defaults)");
-    replay->add_option("--expect", replay_expect_path, "Compare with this expectation file; exit 1 on a difference");
+    replay->add_option("-c,--config", replay_config_path,
+                       "Config whose first link is used (default: feature defaults)");
+    replay->add_option("--expect", replay_expect_path,
+                       "Compare with this expectation file; exit 1 on a difference");
 
     CLI11_PARSE(app, argc, argv);
-    if (replay->parsed()) return replay_command(replay_capture_path, replay_config_path, replay_expect_path);
+    if (replay->parsed())
+        return replay_command(replay_capture_path, replay_config_path, replay_expect_path);
     if (run_command->parsed()) return run(config_path, capture_path);
     if (check_command->parsed()) return check_config(check_path);
     return 2;

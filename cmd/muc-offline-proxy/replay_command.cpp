@@ -6,12 +6,14 @@
 
 #include "features.hpp"
 #include "replay/replayer.hpp"
+#include "replay/report.hpp"
 
 namespace {
 
 // The link a capture is replayed on: the config's first link, or a default one for the
 // capture's domain when no config is given.
-std::optional<config::Config> replay_config(const std::string& config_path, const std::vector<replay::Chunk>& chunks) {
+std::optional<config::Config> replay_config(const std::string& config_path,
+                                            const std::vector<replay::Chunk>& chunks) {
     if (!config_path.empty()) {
         config::ParseResult result = config::load_config_file(config_path);
         if (result.error) {
@@ -36,40 +38,10 @@ std::optional<config::Config> replay_config(const std::string& config_path, cons
     return config::parse_config(text).config;
 }
 
-std::string one_line(std::string text) {
-    for (char& c : text) {
-        if (c == '\n' || c == '\r') c = ' ';
-    }
-    return text;
-}
-
-std::string report(const replay::ReplayResult& result, const offline::OfflineDelivery* delivery) {
-    std::ostringstream out;
-    for (const replay::Change& change : result.changes) {
-        out << xmpp::direction_name(change.direction) << " " << replay::kind_name(change.kind) << " "
-            << one_line(change.bytes) << "\n";
-    }
-    for (const std::string& note : result.notes) out << "note " << note << "\n";
-    if (!result.error.empty()) out << "error " << result.error << "\n";
-    if (delivery != nullptr) out << "summary " << summary_line(*delivery) << "\n";
-    return out.str();
-}
-
-// Expectation files may hold comments (#) and blank lines: they name why a line differs
-// from the reference.
-std::string without_comments(const std::string& text) {
-    std::istringstream in(text);
-    std::string line, kept;
-    while (std::getline(in, line)) {
-        if (line.empty() || line[0] == '#') continue;
-        kept += line + "\n";
-    }
-    return kept;
-}
-
 }  // namespace
 
-int replay_command(const std::string& capture, const std::string& config_path, const std::string& expect_path) {
+int replay_command(const std::string& capture, const std::string& config_path,
+                   const std::string& expect_path) {
     std::string error;
     auto chunks = replay::load_capture(capture, error);
     if (!chunks) {
@@ -83,7 +55,8 @@ int replay_command(const std::string& capture, const std::string& config_path, c
     std::unique_ptr<xmpp::FilterChain> chain = features.chain_for(link);
     replay::ReplayResult result = replay::replay_capture(*chunks, *chain);
     std::shared_ptr<offline::OfflineDelivery> delivery = features.delivery(link.name);
-    const std::string actual = report(result, delivery.get());
+    const std::string actual =
+        replay::report(result, delivery ? offline::summary_line(*delivery) : std::string());
     if (expect_path.empty()) {
         std::cout << actual;
         return result.error.empty() ? 0 : 1;
@@ -95,12 +68,12 @@ int replay_command(const std::string& capture, const std::string& config_path, c
     }
     std::stringstream expected;
     expected << file.rdbuf();
-    if (without_comments(expected.str()) == actual) {
+    if (replay::without_comments(expected.str()) == actual) {
         std::cout << "replay matches " << expect_path << "\n";
         return 0;
     }
     std::cout << "replay differs from " << expect_path << "\n--- expected\n"
-              << without_comments(expected.str()) << "--- actual\n"
+              << replay::without_comments(expected.str()) << "--- actual\n"
               << actual;
     return 1;
 }

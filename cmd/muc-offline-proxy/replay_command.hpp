@@ -5,4 +5,5 @@
 
 #include <string>
 
-int replay_command(const std::string& capture, const std::string& config_path, const std::string& expect_path);
+int replay_command(const std::string& capture, const std::string& config_path,
+                   const std::string& expect_path);

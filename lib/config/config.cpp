@@ -61,8 +61,8 @@ offline::RegistrationMode read_registration(const ConfigValue& value) {
 }
 
 OfflineSettings read_offline(const ConfigValue& value, OfflineSettings settings) {
-    value.expect_object_with_keys(
-        {"enabled", "default", "strip_field", "pause_after_bounces", "pending_ttl_ms", "bounce_ttl_ms"});
+    value.expect_object_with_keys({"enabled", "default", "strip_field", "pause_after_bounces",
+                                   "pending_ttl_ms", "bounce_ttl_ms"});
     if (auto key = value.member("enabled")) settings.enabled = key->boolean();
     if (auto key = value.member("default")) settings.options.offline_default = key->boolean();
     if (auto key = value.member("strip_field")) settings.options.strip_field = key->boolean();
@@ -91,8 +91,10 @@ std::string describe_endpoint(const Endpoint& endpoint) {
     return (ipv6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
 }
 
-Link read_link(const ConfigValue& value, const Limits& top_level, const OfflineSettings& top_offline) {
-    value.expect_object_with_keys({"name", "domain", "listen", "upstream", "limits", "registration", "offline"});
+Link read_link(const ConfigValue& value, const Limits& top_level,
+               const OfflineSettings& top_offline) {
+    value.expect_object_with_keys(
+        {"name", "domain", "listen", "upstream", "limits", "registration", "offline"});
     Link link;
     const auto domain = value.required_member("domain");
     // The domain is the component's JID, compared as the server compares it.
@@ -114,7 +116,8 @@ Link read_link(const ConfigValue& value, const Limits& top_level, const OfflineS
         link.limits = top_level;
     }
     OfflineSettings offline = top_offline;
-    if (auto key = value.member("registration")) offline.options.registration = read_registration(*key);
+    if (auto key = value.member("registration"))
+        offline.options.registration = read_registration(*key);
     if (auto key = value.member("offline")) offline = read_offline(*key, offline);
     link.offline_enabled = offline.enabled;
     link.offline = offline.options;
@@ -162,7 +165,8 @@ Config read_config(const ConfigValue& root) {
     Limits top_level;
     if (auto limits = root.member("limits")) top_level = read_limits(*limits, top_level);
     OfflineSettings top_offline;
-    if (auto key = root.member("registration")) top_offline.options.registration = read_registration(*key);
+    if (auto key = root.member("registration"))
+        top_offline.options.registration = read_registration(*key);
     if (auto key = root.member("offline")) top_offline = read_offline(*key, top_offline);
 
     const auto links = root.required_member("links");

@@ -43,7 +43,9 @@ std::string effective_config_json(const Config& config) {
             {"listen", endpoint_json(link.listen)},
             {"upstream", endpoint_json(link.upstream)},
             {"limits", limits_json(link.limits)},
-            {"registration", link.offline.registration == offline::RegistrationMode::augment ? "augment" : "standalone"},
+            {"registration", link.offline.registration == offline::RegistrationMode::augment
+                                 ? "augment"
+                                 : "standalone"},
             {"offline", offline_json(link)},
         });
     }

@@ -240,7 +240,9 @@ void Link::emit(xmpp::Direction direction, std::string_view bytes, xmpp::Decisio
     }
 }
 
-void Link::note(std::string_view line) { spdlog::info("link {}: {}", env_.config->name, line); }
+void Link::note(std::string_view line) {
+    spdlog::info("link {}: {}", env_.config->name, line);
+}
 
 void Link::send(Side& to, std::string_view bytes) {
     if (to.closing) return;

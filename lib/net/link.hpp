@@ -74,7 +74,8 @@ class Link : private xmpp::StanzaOutput {
     void on_connected(int status);
     void on_timeout(const char* what);
 
-    void emit(xmpp::Direction direction, std::string_view bytes, xmpp::Decision::Kind how = xmpp::Decision::Kind::forward) override;
+    void emit(xmpp::Direction direction, std::string_view bytes,
+              xmpp::Decision::Kind how = xmpp::Decision::Kind::forward) override;
     void note(std::string_view line) override;
     void send(Side& to, std::string_view bytes);
     void send_stream_error(Side& to, std::string_view condition, std::string_view text);

@@ -22,7 +22,8 @@ bool BounceTracker::take_bounce(std::string_view member, std::string_view id) {
     return true;
 }
 
-void BounceTracker::expire(xmpp::Moment now, const std::function<void(const std::string& member)>& delivered) {
+void BounceTracker::expire(xmpp::Moment now,
+                           const std::function<void(const std::string& member)>& delivered) {
     while (!order_.empty() && now - order_.front().at > ttl_) {
         Sent& oldest = order_.front();
         auto it = outstanding_.find(oldest.key);

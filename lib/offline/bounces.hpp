@@ -15,7 +15,7 @@
 namespace offline {
 
 class BounceTracker {
-public:
+  public:
     explicit BounceTracker(std::chrono::milliseconds ttl) : ttl_(ttl) {}
 
     void sent(const std::string& member, std::string_view id, xmpp::Moment now);
@@ -26,7 +26,7 @@ public:
     void expire(xmpp::Moment now, const std::function<void(const std::string& member)>& delivered);
     std::size_t tracked() const { return outstanding_.size(); }
 
-private:
+  private:
     static std::string key_of(std::string_view member, std::string_view id);
 
     std::chrono::milliseconds ttl_;

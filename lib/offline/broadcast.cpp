@@ -38,13 +38,15 @@ std::uint64_t broadcast_key(const xml::ElementView& top, std::string_view raw) {
         attributes += attribute_hash(a);
     }
     std::size_t content_start = xml::start_tag_end(raw);
-    std::string_view content = content_start == std::string_view::npos ? std::string_view() : raw.substr(content_start);
+    std::string_view content =
+        content_start == std::string_view::npos ? std::string_view() : raw.substr(content_start);
     std::uint64_t key = fnv(top.name.local);
     key ^= attributes * kPrime;
     return fnv(content, key);
 }
 
-bool BroadcastTracker::is_new_message(const std::string& room, std::uint64_t key, std::string_view recipient) {
+bool BroadcastTracker::is_new_message(const std::string& room, std::uint64_t key,
+                                      std::string_view recipient) {
     Current& current = rooms_[room];
     std::uint64_t who = fnv(recipient);
     if (current.key == key && !current.recipients.empty()) {
@@ -56,6 +58,8 @@ bool BroadcastTracker::is_new_message(const std::string& room, std::uint64_t key
     return true;
 }
 
-void BroadcastTracker::forget_room(std::string_view room) { rooms_.erase(std::string(room)); }
+void BroadcastTracker::forget_room(std::string_view room) {
+    rooms_.erase(std::string(room));
+}
 
 }  // namespace offline

@@ -19,12 +19,12 @@ namespace offline {
 std::uint64_t broadcast_key(const xml::ElementView& top, std::string_view raw);
 
 class BroadcastTracker {
-public:
+  public:
     // True when this copy (to `recipient`) starts a new message in `room`.
     bool is_new_message(const std::string& room, std::uint64_t key, std::string_view recipient);
     void forget_room(std::string_view room);
 
-private:
+  private:
     struct Current {
         std::uint64_t key = 0;
         std::unordered_set<std::uint64_t> recipients;  // hashes of recipient JIDs

@@ -10,7 +10,9 @@ constexpr std::string_view kEme = "urn:xmpp:eme:0";
 constexpr std::string_view kChatMarkers = "urn:xmpp:chat-markers:0";
 
 // <body/> and <subject/> are in the stanza's own namespace, whichever stream it came on.
-bool is_stanza_namespace(std::string_view ns) { return ns == "jabber:component:accept" || ns == "jabber:client"; }
+bool is_stanza_namespace(std::string_view ns) {
+    return ns == "jabber:component:accept" || ns == "jabber:client";
+}
 
 }  // namespace
 

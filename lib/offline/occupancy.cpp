@@ -4,7 +4,9 @@ namespace offline {
 namespace {
 
 // Full JIDs here are prepared, so the bare part is everything before the first '/'.
-std::string_view bare_of(std::string_view full_jid) { return full_jid.substr(0, full_jid.find('/')); }
+std::string_view bare_of(std::string_view full_jid) {
+    return full_jid.substr(0, full_jid.find('/'));
+}
 
 }  // namespace
 
@@ -27,11 +29,13 @@ void Occupancy::leave(std::string_view room, std::string_view full_jid) {
     r->second.nick_by_full_jid.erase(s);
     --session_count_;
     auto b = r->second.sessions_by_bare_jid.find(std::string(bare_of(full_jid)));
-    if (b != r->second.sessions_by_bare_jid.end() && --b->second == 0) r->second.sessions_by_bare_jid.erase(b);
+    if (b != r->second.sessions_by_bare_jid.end() && --b->second == 0)
+        r->second.sessions_by_bare_jid.erase(b);
     if (r->second.nick_by_full_jid.empty()) rooms_.erase(r);
 }
 
-void Occupancy::rename(std::string_view room, std::string_view full_jid, std::string_view new_nick) {
+void Occupancy::rename(std::string_view room, std::string_view full_jid,
+                       std::string_view new_nick) {
     auto r = rooms_.find(std::string(room));
     if (r == rooms_.end()) return;
     auto s = r->second.nick_by_full_jid.find(std::string(full_jid));
@@ -45,7 +49,8 @@ void Occupancy::clear_room(std::string_view room) {
     rooms_.erase(r);
 }
 
-std::optional<std::string> Occupancy::nick_of(std::string_view room, std::string_view full_jid) const {
+std::optional<std::string> Occupancy::nick_of(std::string_view room,
+                                              std::string_view full_jid) const {
     auto r = rooms_.find(std::string(room));
     if (r == rooms_.end()) return std::nullopt;
     auto s = r->second.nick_by_full_jid.find(std::string(full_jid));

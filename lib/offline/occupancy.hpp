@@ -12,7 +12,7 @@
 namespace offline {
 
 class Occupancy {
-public:
+  public:
     // Starts (or keeps, updating the nick) the session of `full_jid` in `room`.
     void enter(const std::string& room, const std::string& full_jid, std::string_view nick);
     void leave(std::string_view room, std::string_view full_jid);
@@ -24,7 +24,7 @@ public:
     std::size_t sessions() const { return session_count_; }
     std::size_t sessions_in(std::string_view room) const;
 
-private:
+  private:
     struct Room {
         std::unordered_map<std::string, std::string> nick_by_full_jid;
         std::unordered_map<std::string, int> sessions_by_bare_jid;

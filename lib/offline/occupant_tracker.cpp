@@ -16,14 +16,16 @@ std::string join_key(const std::string& room, std::string_view full_jid) {
     return key;
 }
 
-std::string_view bare_of(std::string_view full_jid) { return full_jid.substr(0, full_jid.find('/')); }
+std::string_view bare_of(std::string_view full_jid) {
+    return full_jid.substr(0, full_jid.find('/'));
+}
 
 // The status codes and the new nick (303) of a MUC presence: the rare path, so a tree is fine.
 struct MucUserDetails {
-    bool self = false;       // 110
+    bool self = false;         // 110
     bool nick_change = false;  // 303
-    bool banned = false;     // 301
-    bool removed = false;    // 321
+    bool banned = false;       // 301
+    bool removed = false;      // 321
     std::string new_nick;
 };
 
@@ -33,7 +35,8 @@ MucUserDetails read_muc_user(std::string_view raw) {
     if (!tree) return details;
     xmpp_stanza_t* x = xmpp::child(tree->root(), "x", kMucUser);
     if (x == nullptr) return details;
-    for (xmpp_stanza_t* c = xmpp_stanza_get_children(x); c != nullptr; c = xmpp_stanza_get_next(c)) {
+    for (xmpp_stanza_t* c = xmpp_stanza_get_children(x); c != nullptr;
+         c = xmpp_stanza_get_next(c)) {
         const char* name = xmpp_stanza_get_name(c);
         if (name == nullptr) continue;
         if (std::strcmp(name, "status") == 0) {
@@ -51,7 +54,8 @@ MucUserDetails read_muc_user(std::string_view raw) {
 
 }  // namespace
 
-void OccupantTracker::on_join_request(const std::string& room, const std::string& full_jid, std::string_view nick) {
+void OccupantTracker::on_join_request(const std::string& room, const std::string& full_jid,
+                                      std::string_view nick) {
     // A join attempt is answered at once by the MUC; keep the table from growing on peers
     // that never get an answer.
     if (joins_.size() > 100000) joins_.clear();
@@ -102,7 +106,8 @@ PresenceOutcome OccupantTracker::on_room_presence(const xml::ElementView& top, s
         outcome.banned_or_removed = details.self && (details.banned || details.removed);
         return outcome;
     }
-    if (!nick_unknown && *known_nick != nick) return outcome;  // someone else left; this occupant stays
+    if (!nick_unknown && *known_nick != nick)
+        return outcome;  // someone else left; this occupant stays
     MucUserDetails details = read_muc_user(raw);
     if (nick_unknown && !details.self) return outcome;
     if (details.nick_change && !details.new_nick.empty()) {

@@ -23,16 +23,18 @@ struct PresenceOutcome {
 };
 
 class OccupantTracker {
-public:
+  public:
     explicit OccupantTracker(Occupancy& occupancy) : occupancy_(occupancy) {}
 
     // A presence from a user to room/nick (server -> MUC): remembered as a join attempt.
-    void on_join_request(const std::string& room, const std::string& full_jid, std::string_view nick);
+    void on_join_request(const std::string& room, const std::string& full_jid,
+                         std::string_view nick);
     // A presence from room/nick to a user's full JID (MUC -> server).
-    PresenceOutcome on_room_presence(const xml::ElementView& top, std::string_view raw, const std::string& room,
-                                     std::string_view nick, const std::string& to_full_jid);
+    PresenceOutcome on_room_presence(const xml::ElementView& top, std::string_view raw,
+                                     const std::string& room, std::string_view nick,
+                                     const std::string& to_full_jid);
 
-private:
+  private:
     Occupancy& occupancy_;
     // (room + '/' + full JID) -> the nick asked for; answered by the MUC's self-presence
     std::unordered_map<std::string, std::string> joins_;

@@ -21,7 +21,9 @@ std::optional<RoomAddress> room_address(std::string_view text, const std::string
     return RoomAddress{jid->bare(), jid->resource};
 }
 
-std::optional<xmpp::Jid> user_jid(std::string_view text) { return xmpp::parse_jid(text); }
+std::optional<xmpp::Jid> user_jid(std::string_view text) {
+    return xmpp::parse_jid(text);
+}
 
 }  // namespace
 
@@ -46,7 +48,8 @@ void OfflineDelivery::on_batch_end(Direction direction, xmpp::Moment now, xmpp::
     if (direction == Direction::to_server) flush_fanout(now, out);
 }
 
-void OfflineDelivery::from_component(const xmpp::Stanza& stanza, xmpp::Moment now, xmpp::Decisions& out) {
+void OfflineDelivery::from_component(const xmpp::Stanza& stanza, xmpp::Moment now,
+                                     xmpp::Decisions& out) {
     const xml::ElementView& top = stanza.top;
     const std::string& name = top.name.local;
     std::optional<RoomAddress> from;
@@ -58,7 +61,8 @@ void OfflineDelivery::from_component(const xmpp::Stanza& stanza, xmpp::Moment no
     if (name == "message" && from && !from->nick.empty() && to && !to->resource.empty() &&
         top.attribute("type") == "groupchat") {
         const std::string recipient = to->full();
-        bool is_new = broadcasts_.is_new_message(from->room, broadcast_key(top, stanza.raw), recipient);
+        bool is_new =
+            broadcasts_.is_new_message(from->room, broadcast_key(top, stanza.raw), recipient);
         // A copy of the broadcast under way passes; a new message means the last one has passed.
         if (is_new) flush_fanout(now, out);
         // A groupchat copy to a full JID proves that session is in the room (and rebuilds the
@@ -71,10 +75,12 @@ void OfflineDelivery::from_component(const xmpp::Stanza& stanza, xmpp::Moment no
     flush_fanout(now, out);
 
     if (name == "presence" && from && !from->nick.empty() && to && !to->resource.empty()) {
-        PresenceOutcome outcome = occupants_.on_room_presence(top, stanza.raw, from->room, from->nick, to->full());
+        PresenceOutcome outcome =
+            occupants_.on_room_presence(top, stanza.raw, from->room, from->nick, to->full());
         if (outcome.banned_or_removed && registrations_.remove(outcome.room, outcome.member)) {
             ++counters_.registrations_revoked;
-            out.note("registration of " + outcome.member + " in " + outcome.room + " removed: banned or no longer a member");
+            out.note("registration of " + outcome.member + " in " + outcome.room +
+                     " removed: banned or no longer a member");
         }
         out.forward(Direction::to_server);
         return;
@@ -83,14 +89,17 @@ void OfflineDelivery::from_component(const xmpp::Stanza& stanza, xmpp::Moment no
     out.forward(Direction::to_server);
 }
 
-void OfflineDelivery::from_server(const xmpp::Stanza& stanza, xmpp::Moment now, xmpp::Decisions& out) {
+void OfflineDelivery::from_server(const xmpp::Stanza& stanza, xmpp::Moment now,
+                                  xmpp::Decisions& out) {
     const xml::ElementView& top = stanza.top;
     const std::string& name = top.name.local;
-    if (name == "message" && top.attribute("type") == "error" && swallow_bounce(stanza, out)) return;
+    if (name == "message" && top.attribute("type") == "error" && swallow_bounce(stanza, out))
+        return;
     if (name == "presence" && top.attribute("type").empty()) {
         std::optional<RoomAddress> to = room_address(top.attribute("to"), domain_);
         std::optional<xmpp::Jid> from = user_jid(top.attribute("from"));
-        if (to && !to->nick.empty() && from) occupants_.on_join_request(to->room, from->full(), to->nick);
+        if (to && !to->nick.empty() && from)
+            occupants_.on_join_request(to->room, from->full(), to->nick);
     }
     if (name == "iq" && flow_.from_server(top, stanza.raw, now, out)) return;
     out.forward(Direction::to_component);
@@ -98,7 +107,8 @@ void OfflineDelivery::from_server(const xmpp::Stanza& stanza, xmpp::Moment now, 
 
 void OfflineDelivery::on_room_message(const xmpp::Stanza& stanza, const std::string& room) {
     if (flow_.is_native(room) || !worth_copying(stanza.top)) return;
-    pending_.push_back(PendingFanout{room, std::string(stanza.raw), std::string(stanza.top.attribute("id"))});
+    pending_.push_back(
+        PendingFanout{room, std::string(stanza.raw), std::string(stanza.top.attribute("id"))});
 }
 
 void OfflineDelivery::flush_fanout(xmpp::Moment now, xmpp::Decisions& out) {
@@ -134,7 +144,8 @@ bool OfflineDelivery::swallow_bounce(const xmpp::Stanza& stanza, xmpp::Decisions
     if (!bounces_.take_bounce(member, stanza.top.attribute("id"))) return false;
     ++counters_.bounces_swallowed;
     std::uint32_t streak = ++bounce_streaks_[member];
-    if (options_.pause_after_bounces != 0 && streak >= options_.pause_after_bounces && paused_.insert(member).second) {
+    if (options_.pause_after_bounces != 0 && streak >= options_.pause_after_bounces &&
+        paused_.insert(member).second) {
         ++counters_.members_paused;
         out.note("offline delivery to " + member + " paused after " + std::to_string(streak) +
                  " bounced copies in a row");
@@ -142,6 +153,21 @@ bool OfflineDelivery::swallow_bounce(const xmpp::Stanza& stanza, xmpp::Decisions
     return true;  // dropped: the MUC never sent that copy
 }
 
-void OfflineDelivery::on_bounce_free_copy(const std::string& member) { bounce_streaks_.erase(member); }
+void OfflineDelivery::on_bounce_free_copy(const std::string& member) {
+    bounce_streaks_.erase(member);
+}
+
+std::string summary_line(const offline::OfflineDelivery& delivery) {
+    const RegistrationCounters& r = delivery.registration_counters();
+    const DeliveryCounters& d = delivery.counters();
+    return "registrations " + std::to_string(r.committed) + " committed, " +
+           std::to_string(r.removed + d.registrations_revoked) + " removed, " +
+           std::to_string(delivery.registrations().size()) + " held; occupant sessions " +
+           std::to_string(delivery.occupancy().sessions()) + "; messages fanned out " +
+           std::to_string(d.messages_fanned_out) + "; copies sent " +
+           std::to_string(d.copies_sent) + "; bounces swallowed " +
+           std::to_string(d.bounces_swallowed) + "; members paused " +
+           std::to_string(d.members_paused);
+}
 
 }  // namespace offline

@@ -23,7 +23,8 @@
 namespace offline {
 
 struct DeliveryCounters {
-    std::uint64_t messages_fanned_out = 0;  // new qualifying messages that had absent members to copy to
+    std::uint64_t messages_fanned_out =
+        0;  // new qualifying messages that had absent members to copy to
     std::uint64_t copies_sent = 0;
     std::uint64_t bounces_swallowed = 0;
     std::uint64_t members_paused = 0;
@@ -31,7 +32,7 @@ struct DeliveryCounters {
 };
 
 class OfflineDelivery : public xmpp::StanzaFilter {
-public:
+  public:
     OfflineDelivery(Options options, std::string muc_domain);
 
     void on_stanza(xmpp::Direction direction, const xmpp::Stanza& stanza, xmpp::Moment now,
@@ -45,7 +46,7 @@ public:
     const Occupancy& occupancy() const { return occupancy_; }
     bool is_paused(std::string_view member) const { return paused_.contains(std::string(member)); }
 
-private:
+  private:
     // A broadcast whose copies are still coming: the copies to absent members go out once it
     // has passed (next stanza from the MUC, or the end of what was read).
     struct PendingFanout {
@@ -74,5 +75,8 @@ private:
     std::vector<PendingFanout> pending_;  // at most one in practice; a vector keeps its capacity
     DeliveryCounters counters_;
 };
+
+// The feature's counters in one line, for the log at shutdown and the replay report.
+std::string summary_line(const OfflineDelivery& delivery);
 
 }  // namespace offline

@@ -9,7 +9,8 @@ const Registration* Registrations::find(std::string_view room, std::string_view 
     return m == r->second.end() ? nullptr : &m->second;
 }
 
-void Registrations::set(const std::string& room, const std::string& member, Registration registration) {
+void Registrations::set(const std::string& room, const std::string& member,
+                        Registration registration) {
     auto& members = rooms_[room];
     auto [it, inserted] = members.insert_or_assign(member, std::move(registration));
     if (inserted) ++count_;
@@ -35,8 +36,8 @@ std::size_t Registrations::remove_room(std::string_view room) {
     return removed;
 }
 
-void Registrations::for_each_opted_in(std::string_view room,
-                                      const std::function<void(const std::string& member)>& visit) const {
+void Registrations::for_each_opted_in(
+    std::string_view room, const std::function<void(const std::string& member)>& visit) const {
     auto r = rooms_.find(std::string(room));
     if (r == rooms_.end()) return;
     for (const auto& [member, registration] : r->second) {

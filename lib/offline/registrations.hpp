@@ -18,17 +18,18 @@ struct Registration {
 };
 
 class Registrations {
-public:
+  public:
     const Registration* find(std::string_view room, std::string_view member) const;
     void set(const std::string& room, const std::string& member, Registration registration);
     bool remove(std::string_view room, std::string_view member);
     std::size_t remove_room(std::string_view room);
 
     // Members of `room` with offline == true, in a stable order.
-    void for_each_opted_in(std::string_view room, const std::function<void(const std::string& member)>& visit) const;
+    void for_each_opted_in(std::string_view room,
+                           const std::function<void(const std::string& member)>& visit) const;
     std::size_t size() const { return count_; }
 
-private:
+  private:
     // room -> member -> registration; ordered inside a room so fan-out order is deterministic
     std::unordered_map<std::string, std::map<std::string, Registration, std::less<>>> rooms_;
     std::size_t count_ = 0;

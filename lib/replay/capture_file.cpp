@@ -30,7 +30,8 @@ std::optional<std::vector<Chunk>> load_capture(const std::string& path, std::str
             return std::nullopt;
         }
         if (record.contains("session")) {
-            std::pair<std::string, long long> this_session{record.value("link", ""), record["session"].get<long long>()};
+            std::pair<std::string, long long> this_session{record.value("link", ""),
+                                                           record["session"].get<long long>()};
             if (!session) session = this_session;
             if (*session != this_session) continue;
         }
@@ -42,7 +43,8 @@ std::optional<std::vector<Chunk>> load_capture(const std::string& path, std::str
         } else if (dir == "server->component") {
             chunk.direction = xmpp::Direction::to_component;
         } else {
-            error = where + "dir must be \"component->server\" or \"server->component\", got \"" + dir + "\"";
+            error = where + "dir must be \"component->server\" or \"server->component\", got \"" +
+                    dir + "\"";
             return std::nullopt;
         }
         chunk.data = record["data"].get<std::string>();

@@ -10,19 +10,25 @@ namespace {
 using xmpp::Decision;
 using xmpp::Direction;
 
-std::size_t index_of(Direction direction) { return direction == Direction::to_server ? 0 : 1; }
+std::size_t index_of(Direction direction) {
+    return direction == Direction::to_server ? 0 : 1;
+}
 
 class Session : public xmpp::StanzaOutput {
-public:
+  public:
     Session(xmpp::FilterChain& chain, ReplayResult& result)
-        : chain_(chain), result_(result), component_(*this, Direction::to_server), server_(*this, Direction::to_component) {}
+        : chain_(chain),
+          result_(result),
+          component_(*this, Direction::to_server),
+          server_(*this, Direction::to_component) {}
 
     void feed(const Chunk& chunk) {
         t_ = chunk.t;
         Side& side = chunk.direction == Direction::to_server ? component_ : server_;
         if (!side.framer.feed(chunk.data)) {
             result_.error = std::string(xmpp::direction_name(chunk.direction)) + ": " +
-                            std::string(xml::condition_name(side.framer.error().kind)) + ": " + side.framer.error().text;
+                            std::string(xml::condition_name(side.framer.error().kind)) + ": " +
+                            side.framer.error().text;
             return;
         }
         if (authenticated_) chain_.end_batch(chunk.direction, now(), *this);
@@ -41,30 +47,39 @@ public:
     }
     void note(std::string_view line) override { result_.notes.emplace_back(line); }
 
-private:
+  private:
     struct Side : xml::FrameSink {
         Session& session;
         Direction direction;
         xml::Framer framer;
-        Side(Session& owner, Direction d) : session(owner), direction(d), framer(*this, xml::FramerLimits{}) {}
-        void on_stream_open(const xml::ElementView&, std::string_view raw) override { session.pass(direction, raw); }
-        void on_stanza(const xml::ElementView& top, std::string_view raw) override { session.stanza(direction, top, raw); }
+        Side(Session& owner, Direction d)
+            : session(owner), direction(d), framer(*this, xml::FramerLimits{}) {}
+        void on_stream_open(const xml::ElementView&, std::string_view raw) override {
+            session.pass(direction, raw);
+        }
+        void on_stanza(const xml::ElementView& top, std::string_view raw) override {
+            session.stanza(direction, top, raw);
+        }
         void on_whitespace(std::string_view raw) override { session.pass(direction, raw); }
         void on_stream_close(std::string_view raw) override { session.pass(direction, raw); }
     };
 
     xmpp::Moment now() const { return xmpp::Moment(std::llround(t_ * 1e6)); }
-    void pass(Direction direction, std::string_view raw) { result_.output[index_of(direction)] += raw; }
+    void pass(Direction direction, std::string_view raw) {
+        result_.output[index_of(direction)] += raw;
+    }
 
     void stanza(Direction direction, const xml::ElementView& top, std::string_view raw) {
         if (!authenticated_) {
-            if (direction == Direction::to_component && top.name.local == "handshake") authenticated_ = true;
+            if (direction == Direction::to_component && top.name.local == "handshake")
+                authenticated_ = true;
             pass(direction, raw);
             return;
         }
         forwarded_ = false;
         chain_.run(direction, xmpp::Stanza{top, raw}, now(), *this);
-        if (!forwarded_) result_.changes.push_back({Change::Kind::drop, direction, std::string(raw), t_});
+        if (!forwarded_)
+            result_.changes.push_back({Change::Kind::drop, direction, std::string(raw), t_});
     }
 
     xmpp::FilterChain& chain_;
@@ -80,9 +95,12 @@ private:
 
 std::string_view kind_name(Change::Kind kind) {
     switch (kind) {
-        case Change::Kind::inject: return "inject";
-        case Change::Kind::rewrite: return "rewrite";
-        case Change::Kind::drop: return "drop";
+        case Change::Kind::inject:
+            return "inject";
+        case Change::Kind::rewrite:
+            return "rewrite";
+        case Change::Kind::drop:
+            return "drop";
     }
     return "?";
 }

@@ -26,7 +26,7 @@ struct ReplayResult {
     std::vector<Change> changes;
     std::string output[2];  // what each direction's receiver would have got, by Direction
     std::vector<std::string> notes;
-    std::string error;      // a framing error in the capture, if any
+    std::string error;  // a framing error in the capture, if any
 };
 
 ReplayResult replay_capture(const std::vector<Chunk>& chunks, xmpp::FilterChain& chain);

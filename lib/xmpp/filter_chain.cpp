@@ -22,8 +22,8 @@ void FilterChain::end_batch(Direction direction, Moment now, StanzaOutput& out) 
     }
 }
 
-void FilterChain::run_from(std::size_t index, Direction direction, const Stanza& stanza,
-                           Moment now, StanzaOutput& out) {
+void FilterChain::run_from(std::size_t index, Direction direction, const Stanza& stanza, Moment now,
+                           StanzaOutput& out) {
     if (index == filters_.size()) {
         out.emit(direction, stanza.raw, Decision::Kind::forward);
         return;

@@ -52,7 +52,9 @@ class Decisions {
         add(Decision::Kind::inject, direction, std::move(bytes));
     }
 
-    void note(std::string line) { add(Decision::Kind::note, Direction::to_server, std::move(line)); }
+    void note(std::string line) {
+        add(Decision::Kind::note, Direction::to_server, std::move(line));
+    }
 
     const Decision* begin() const { return items_.data(); }
     const Decision* end() const { return items_.data() + count_; }

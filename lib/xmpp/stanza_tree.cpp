@@ -40,11 +40,13 @@ std::string StanzaTree::serialize() const {
 
 xmpp_stanza_t* child(xmpp_stanza_t* parent, const char* name, const char* ns) {
     if (parent == nullptr) return nullptr;
-    for (xmpp_stanza_t* c = xmpp_stanza_get_children(parent); c != nullptr; c = xmpp_stanza_get_next(c)) {
+    for (xmpp_stanza_t* c = xmpp_stanza_get_children(parent); c != nullptr;
+         c = xmpp_stanza_get_next(c)) {
         if (!xmpp_stanza_is_tag(c)) continue;
         const char* n = xmpp_stanza_get_name(c);
         const char* s = xmpp_stanza_get_ns(c);
-        if (n != nullptr && std::strcmp(n, name) == 0 && (ns == nullptr || (s != nullptr && std::strcmp(s, ns) == 0))) {
+        if (n != nullptr && std::strcmp(n, name) == 0 &&
+            (ns == nullptr || (s != nullptr && std::strcmp(s, ns) == 0))) {
             return c;
         }
     }

@@ -14,7 +14,7 @@ namespace xmpp {
 xmpp_ctx_t* tree_context();
 
 class StanzaTree {
-public:
+  public:
     // Parses one stanza; nullopt when it is not one well-formed element.
     static std::optional<StanzaTree> parse(std::string_view raw);
     explicit StanzaTree(xmpp_stanza_t* adopted) : root_(adopted) {}
@@ -26,7 +26,7 @@ public:
     xmpp_stanza_t* root() const { return root_; }
     std::string serialize() const;
 
-private:
+  private:
     xmpp_stanza_t* root_;
 };
 

@@ -380,7 +380,8 @@ TEST_CASE("config: the offline feature's settings are checked") {
     CHECK(error_of(R"({"offline": {"pending_ttl_ms": 5}, "links": []})") ==
           "offline.pending_ttl_ms: expected an integer 100-3600000, got 5");
     CHECK(error_of(R"({"offline": {"colour": 1}, "links": []})") == "offline.colour: unknown key");
-    CHECK(error_of(R"({"links": [{"domain": "a.example", "listen": {"port": 1}, "upstream": {"port": 2},
+    CHECK(error_of(
+              R"({"links": [{"domain": "a.example", "listen": {"port": 1}, "upstream": {"port": 2},
                                    "offline": {"enabled": 1}}]})") ==
           "links[0].offline.enabled: expected true or false, got 1");
 }

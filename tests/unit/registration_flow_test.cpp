@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "offline/pending_iqs.hpp"
 #include "xml/standalone.hpp"
 #include "xmpp/stanza_tree.hpp"
 
@@ -382,6 +383,19 @@ TEST_CASE(
     CHECK_FALSE(rig.flow.is_native("s1-optin@conference.localhost"));
     CHECK(rig.flow.counters().native_rooms == 1);
     CHECK(rig.flow.counters().forms_augmented == 0);
+
+    // A second member's form, asked for before the first answer came: no second note.
+    Rig two;
+    CHECK_FALSE(two.from_server(kRefP1RegGet));
+    // kRefP1RegGet and its answer for alice (not in a capture).
+    CHECK_FALSE(two.from_server(
+        R"xml(<iq to='p1-disco@conference.localhost' id='p1-reg-get-5' from='alice@localhost/desk' xml:lang='en' type='get'><query xmlns='jabber:iq:register'/></iq>)xml"));
+    REQUIRE(two.from_component(kRefP1RegGetResult));
+    CHECK(two.out.size() == 2);
+    CHECK_FALSE(two.from_component(
+        R"xml(<iq to='alice@localhost/desk' from='p1-disco@conference.localhost' type='result' id='p1-reg-get-5'><query xmlns='jabber:iq:register'><x type='form' xmlns='jabber:x:data'><field type='hidden' var='FORM_TYPE'><value>http://jabber.org/protocol/muc#register</value></field><field type='text-single' label='Nickname' var='muc#register_roomnick'><required/></field><field type='boolean' label='Receive messages while not connected to the room' var='{http://tigase.org/protocol/muc}offline'><value>0</value></field></x></query></iq>)xml"));
+    CHECK(two.out.size() == 0);  // forwarded unchanged by the caller, no second note
+    CHECK(two.flow.counters().native_rooms == 1);
 
     // Again: no second note, nothing rewritten.
     CHECK_FALSE(rig.from_server(kRefP1RegGet));
@@ -781,4 +795,38 @@ TEST_CASE("registration revocation: <destroy/> answered result deletes the room'
     CHECK(rig.find("s1-optin@conference.localhost", "carol@localhost") == nullptr);
     CHECK(rig.find("s5-optout@conference.localhost") != nullptr);
     CHECK(rig.flow.counters().removed == 2);
+}
+
+// --- the pending table ------------------------------------------------------------------------
+
+TEST_CASE("registration pending iqs: an answer after expiry finds nothing, even unpurged") {
+    offline::PendingIqs pending;
+    offline::PendingIq iq;
+    iq.kind = offline::PendingIq::Kind::submit;
+    iq.expires = 10s;
+    pending.add("s1-optin@conference.localhost", "bob@localhost/phone", "s1-reg-set-3", iq);
+    CHECK_FALSE(
+        pending.take("s1-optin@conference.localhost", "bob@localhost/phone", "s1-reg-set-3", 10s));
+    CHECK(pending.empty());
+
+    pending.add("s1-optin@conference.localhost", "bob@localhost/phone", "s1-reg-set-3", iq);
+    pending.add("s1-optin@conference.localhost", "bob@localhost/phone", "s1-reg-set-4", iq);
+    pending.purge(9s);
+    CHECK(pending.size() == 2);
+    pending.purge(10s);
+    CHECK(pending.empty());
+}
+
+TEST_CASE("registration pending iqs: a full table drops the request closest to expiry") {
+    offline::PendingIqs pending(2);
+    offline::PendingIq iq;
+    for (int i = 0; i < 3; ++i) {
+        iq.expires = std::chrono::seconds(i == 0 ? 30 : 10 + i);
+        pending.add("room@conference.localhost", "bob@localhost/phone", "id-" + std::to_string(i),
+                    iq);
+    }
+    CHECK(pending.size() == 2);
+    CHECK(pending.take("room@conference.localhost", "bob@localhost/phone", "id-0", 0s));
+    CHECK_FALSE(pending.take("room@conference.localhost", "bob@localhost/phone", "id-1", 0s));
+    CHECK(pending.take("room@conference.localhost", "bob@localhost/phone", "id-2", 0s));
 }
