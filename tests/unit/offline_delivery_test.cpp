@@ -1,0 +1,344 @@
+// The offline-delivery filter's rules on small, readable exchanges: who is present, when a
+// message is new, what is copied, bounces.
+#include "offline/offline_delivery.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "xml/standalone.hpp"
+#include "xmpp/filter_chain.hpp"
+
+namespace {
+
+using xmpp::Decision;
+using xmpp::Direction;
+
+constexpr const char* kRoom = "room@conference.localhost";
+
+struct Out {
+    Direction direction;
+    Decision::Kind how;
+    std::string bytes;
+};
+
+class Harness : public xmpp::StanzaOutput {
+  public:
+    explicit Harness(offline::Options options = {})
+        : delivery(std::make_shared<offline::OfflineDelivery>(options, "conference.localhost")) {
+        chain.add(delivery);
+    }
+
+    // Feeds one read's worth of stanzas from one side, then the end of that batch.
+    std::vector<Out> feed(Direction direction, const std::vector<std::string>& stanzas,
+                          long long at_ms = 0) {
+        out.clear();
+        for (const std::string& raw : stanzas) {
+            xml::ElementView view;
+            REQUIRE(xml::parse_standalone(raw, view));
+            chain.run(direction, xmpp::Stanza{view, raw}, xmpp::Moment(at_ms * 1000), *this);
+        }
+        chain.end_batch(direction, xmpp::Moment(at_ms * 1000), *this);
+        return out;
+    }
+    std::vector<Out> from_muc(const std::vector<std::string>& stanzas, long long at_ms = 0) {
+        return feed(Direction::to_server, stanzas, at_ms);
+    }
+    std::vector<Out> from_server(const std::vector<std::string>& stanzas, long long at_ms = 0) {
+        return feed(Direction::to_component, stanzas, at_ms);
+    }
+
+    std::vector<std::string> injected() const {
+        std::vector<std::string> copies;
+        for (const Out& o : out) {
+            if (o.how == Decision::Kind::inject) copies.push_back(o.bytes);
+        }
+        return copies;
+    }
+
+    void opt_in(const std::string& member, const std::string& nick) {
+        delivery->registrations().set(kRoom, member, offline::Registration{nick, true});
+    }
+    // The MUC's self-presence for `full_jid` under `nick` (status 110).
+    void join(const std::string& full_jid, const std::string& nick) {
+        from_muc({"<presence from='" + std::string(kRoom) + "/" + nick + "' to='" + full_jid +
+                  "'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='member' "
+                  "role='participant'/>"
+                  "<status code='110'/></x></presence>"});
+    }
+    void leave(const std::string& full_jid, const std::string& nick,
+               const std::string& extra_status = "") {
+        from_muc({"<presence type='unavailable' from='" + std::string(kRoom) + "/" + nick +
+                  "' to='" + full_jid +
+                  "'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='member' "
+                  "role='none'/>" +
+                  extra_status + "<status code='110'/></x></presence>"});
+    }
+
+    void emit(Direction direction, std::string_view bytes, Decision::Kind how) override {
+        out.push_back({direction, how, std::string(bytes)});
+    }
+    void note(std::string_view line) override { notes.emplace_back(line); }
+
+    std::shared_ptr<offline::OfflineDelivery> delivery;
+    xmpp::FilterChain chain;
+    std::vector<Out> out;
+    std::vector<std::string> notes;
+};
+
+std::string groupchat(const std::string& to, const std::string& id, const std::string& body,
+                      const std::string& extra = "") {
+    return "<message from='" + std::string(kRoom) + "/alice' to='" + to +
+           "' type='groupchat' id='" + id + "'><body>" + body + "</body>" + extra + "</message>";
+}
+
+}  // namespace
+
+TEST_CASE(
+    "offline: a copy goes to an absent opted-in member after the broadcast, bytes kept but for "
+    "to") {
+    Harness h;
+    h.opt_in("bob@localhost", "bob");
+    h.join("alice@localhost/desk", "alice");
+    auto out = h.from_muc({groupchat("alice@localhost/desk", "m1", "hi &amp; bye")});
+    REQUIRE(out.size() == 2);
+    CHECK(out[0].how == Decision::Kind::forward);
+    CHECK(out[1].how == Decision::Kind::inject);
+    CHECK(out[1].direction == Direction::to_server);
+    CHECK(out[1].bytes == groupchat("bob@localhost", "m1", "hi &amp; bye"));
+    CHECK(h.delivery->counters().copies_sent == 1);
+    CHECK(h.delivery->counters().messages_fanned_out == 1);
+}
+
+TEST_CASE(
+    "offline: present under any nick or resource means no copy; leaving the room brings them "
+    "back") {
+    Harness h;
+    h.opt_in("bob@localhost", "bob");
+    h.join("bob@localhost/laptop", "bobby");  // another nick than the registered one
+    h.from_muc({groupchat("bob@localhost/laptop", "m1", "one")});
+    CHECK(h.injected().empty());
+    h.leave("bob@localhost/laptop", "bobby");
+    h.from_muc({groupchat("alice@localhost/desk", "m2", "two")});
+    CHECK(h.injected().size() == 1);
+}
+
+TEST_CASE("offline: JIDs are compared after stringprep") {
+    Harness h;
+    h.opt_in("bob@localhost", "bob");
+    h.join("Bob@LocalHost/phone", "bob");
+    h.from_muc({groupchat("Bob@LocalHost/phone", "m1", "one")});
+    CHECK(h.injected().empty());
+}
+
+TEST_CASE("offline: one broadcast is one message, whatever the attribute order of its copies") {
+    Harness h;
+    h.opt_in("bob@localhost", "bob");
+    auto out = h.from_muc({
+        "<message from='room@conference.localhost/alice' to='alice@localhost/desk' "
+        "type='groupchat' id='m1'><body>x</body></message>",
+        "<message type='groupchat' id='m1' to='carol@localhost/pc' "
+        "from='room@conference.localhost/alice'><body>x</body></message>",
+        "<message id='m1' to='dave@localhost/tab' type='groupchat' "
+        "from='room@conference.localhost/alice'><body>x</body></message>",
+    });
+    REQUIRE(h.injected().size() == 1);
+    // The copy comes after the whole broadcast.
+    CHECK(out.back().how == Decision::Kind::inject);
+}
+
+TEST_CASE("offline: the same text twice in a row is two messages") {
+    Harness h;
+    h.opt_in("bob@localhost", "bob");
+    h.from_muc({groupchat("alice@localhost/desk", "same", "again"),
+                groupchat("carol@localhost/pc", "same", "again"),
+                groupchat("alice@localhost/desk", "same", "again"),
+                groupchat("carol@localhost/pc", "same", "again")});
+    CHECK(h.injected().size() == 2);
+}
+
+TEST_CASE("offline: a broadcast split over two reads is still one message") {
+    Harness h;
+    h.opt_in("bob@localhost", "bob");
+    h.from_muc({groupchat("alice@localhost/desk", "m1", "x")});
+    CHECK(h.injected().size() == 1);
+    h.from_muc({groupchat("carol@localhost/pc", "m1", "x")});
+    CHECK(h.injected().empty());
+}
+
+TEST_CASE("offline: only what Prosody keeps in history is copied") {
+    Harness h;
+    h.opt_in("bob@localhost", "bob");
+    auto copies_of = [&](const std::string& message) {
+        h.from_muc({message});
+        return h.injected().size();
+    };
+    const std::string to = "alice@localhost/desk";
+    CHECK(copies_of(groupchat(to, "a", "body")) == 1);
+    CHECK(copies_of(groupchat(to, "b", "body", "<no-store xmlns='urn:xmpp:hints'/>")) == 0);
+    CHECK(copies_of(groupchat(to, "c", "body", "<no-permanent-store xmlns='urn:xmpp:hints'/>")) ==
+          0);
+    CHECK(copies_of("<message from='room@conference.localhost/alice' to='" + to +
+                    "' type='groupchat' id='d'><subject>topic</subject></message>") == 0);
+    CHECK(copies_of("<message from='room@conference.localhost/alice' to='" + to +
+                    "' type='groupchat' id='e'><active "
+                    "xmlns='http://jabber.org/protocol/chatstates'/></message>") == 0);
+    CHECK(copies_of("<message from='room@conference.localhost/alice' to='" + to +
+                    "' type='groupchat' id='f'><encryption xmlns='urn:xmpp:eme:0' "
+                    "namespace='eu.siacs.conversations.axolotl'/></message>") == 1);
+    CHECK(copies_of("<message from='room@conference.localhost/alice' to='" + to +
+                    "' type='groupchat' id='g'><received xmlns='urn:xmpp:chat-markers:0' "
+                    "id='x'/></message>") == 1);
+    CHECK(copies_of("<message from='room@conference.localhost/alice' to='" + to +
+                    "' type='groupchat' id='h'><store xmlns='urn:xmpp:hints'/><paused "
+                    "xmlns='http://jabber.org/protocol/chatstates'/></message>") == 1);
+    // From the room itself (no nick): not an occupant's message.
+    CHECK(copies_of("<message from='room@conference.localhost' to='" + to +
+                    "' type='groupchat' id='i'><body>x</body></message>") == 0);
+    CHECK(copies_of("<message from='room@conference.localhost/alice' to='" + to +
+                    "' type='chat' id='j'><body>x</body></message>") == 0);
+}
+
+TEST_CASE("offline: a nick change keeps the session") {
+    Harness h;
+    h.opt_in("bob@localhost", "bob");
+    h.join("bob@localhost/phone", "bob");
+    h.from_muc(
+        {"<presence type='unavailable' from='room@conference.localhost/bob' "
+         "to='bob@localhost/phone'><x "
+         "xmlns='http://jabber.org/protocol/muc#user'><item affiliation='member' "
+         "role='participant' "
+         "nick='robert'/><status code='303'/><status code='110'/></x></presence>",
+         "<presence from='room@conference.localhost/robert' to='bob@localhost/phone'><x "
+         "xmlns='http://jabber.org/protocol/muc#user'><item affiliation='member' "
+         "role='participant'/><status "
+         "code='110'/></x></presence>"});
+    CHECK(h.delivery->occupancy().nick_of(kRoom, "bob@localhost/phone") == "robert");
+    h.from_muc({groupchat("alice@localhost/desk", "m1", "x")});
+    CHECK(h.injected().empty());
+    h.leave("bob@localhost/phone", "robert");
+    h.from_muc({groupchat("alice@localhost/desk", "m2", "x")});
+    CHECK(h.injected().size() == 1);
+}
+
+TEST_CASE("offline: another occupant leaving does not end this member's session") {
+    Harness h;
+    h.opt_in("bob@localhost", "bob");
+    h.join("bob@localhost/phone", "bob");
+    h.from_muc(
+        {"<presence type='unavailable' from='room@conference.localhost/carol' "
+         "to='bob@localhost/phone'><x "
+         "xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' "
+         "role='none'/></x></presence>"});
+    CHECK(h.delivery->occupancy().is_present(kRoom, "bob@localhost"));
+}
+
+TEST_CASE("offline: a join refused with a presence error starts no session") {
+    Harness h;
+    h.opt_in("bob@localhost", "bob");
+    h.from_server(
+        {"<presence from='bob@localhost/phone' to='room@conference.localhost/bob'><x "
+         "xmlns='http://jabber.org/protocol/muc'/></presence>"});
+    h.from_muc(
+        {"<presence type='error' from='room@conference.localhost/bob' "
+         "to='bob@localhost/phone'><error "
+         "type='auth'><registration-required "
+         "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>"});
+    CHECK_FALSE(h.delivery->occupancy().is_present(kRoom, "bob@localhost"));
+}
+
+TEST_CASE("offline: the MUC's answer to a join starts the session even without status 110") {
+    Harness h;
+    h.from_server(
+        {"<presence from='bob@localhost/phone' to='room@conference.localhost/bob'><x "
+         "xmlns='http://jabber.org/protocol/muc'/></presence>"});
+    h.from_muc(
+        {"<presence from='room@conference.localhost/bob' to='bob@localhost/phone'><x "
+         "xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' "
+         "role='participant'/></x></presence>"});
+    CHECK(h.delivery->occupancy().nick_of(kRoom, "bob@localhost/phone") == "bob");
+}
+
+TEST_CASE("offline: a broadcast copy proves a session the proxy did not see begin") {
+    Harness h;
+    h.opt_in("bob@localhost", "bob");
+    // As after a restart: no presence seen, but the MUC broadcasts to bob/phone.
+    h.from_muc({groupchat("alice@localhost/desk", "m1", "x"),
+                groupchat("bob@localhost/phone", "m1", "x")});
+    CHECK(h.injected().empty());
+    CHECK(h.delivery->occupancy().is_present(kRoom, "bob@localhost"));
+    // Its own unavailable presence (110) still ends it.
+    h.leave("bob@localhost/phone", "bob");
+    CHECK_FALSE(h.delivery->occupancy().is_present(kRoom, "bob@localhost"));
+}
+
+TEST_CASE("offline: banned (301) or removed (321) members lose their registration") {
+    Harness h;
+    h.opt_in("bob@localhost", "bob");
+    h.opt_in("carol@localhost", "carol");
+    h.join("bob@localhost/phone", "bob");
+    h.join("carol@localhost/pc", "carol");
+    h.leave("bob@localhost/phone", "bob", "<status code='301'/>");
+    h.leave("carol@localhost/pc", "carol", "<status code='321'/>");
+    CHECK(h.delivery->registrations().find(kRoom, "bob@localhost") == nullptr);
+    CHECK(h.delivery->registrations().find(kRoom, "carol@localhost") == nullptr);
+    h.from_muc({groupchat("alice@localhost/desk", "m1", "x")});
+    CHECK(h.injected().empty());
+}
+
+TEST_CASE("offline: fan-out to many members, present ones skipped") {
+    Harness h;
+    for (int i = 0; i < 60; ++i)
+        h.opt_in("user" + std::to_string(i) + "@localhost", "u" + std::to_string(i));
+    for (int i = 0; i < 60; i += 3)
+        h.join("user" + std::to_string(i) + "@localhost/r", "u" + std::to_string(i));
+    h.from_muc({groupchat("alice@localhost/desk", "m1", "x")});
+    std::vector<std::string> copies = h.injected();
+    CHECK(copies.size() == 40);
+    for (const std::string& copy : copies) {
+        CHECK(copy.find("/r'") == std::string::npos);
+        CHECK(copy.find("to='user") != std::string::npos);
+    }
+}
+
+TEST_CASE(
+    "offline: bounces of copies are swallowed, others reach the MUC; pause after N in a row") {
+    offline::Options options;
+    options.pause_after_bounces = 2;
+    options.bounce_ttl = std::chrono::milliseconds(1000);
+    Harness h(options);
+    h.opt_in("bob@localhost", "bob");
+    auto bounce = [](const std::string& id) {
+        return "<message type='error' from='bob@localhost' to='room@conference.localhost/alice' "
+               "id='" +
+               id +
+               "'><error type='cancel'><service-unavailable "
+               "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>";
+    };
+    h.from_muc({groupchat("alice@localhost/desk", "m1", "x")}, 0);
+    auto out = h.from_server({bounce("m1")}, 10);
+    CHECK(out.empty());  // dropped
+    CHECK(h.delivery->counters().bounces_swallowed == 1);
+    // An error the proxy did not cause goes to the MUC.
+    out = h.from_server({bounce("other")}, 20);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].how == Decision::Kind::forward);
+
+    // A copy that draws no bounce within the TTL resets the streak.
+    h.from_muc({groupchat("alice@localhost/desk", "m2", "x")}, 100);
+    h.from_muc({groupchat("alice@localhost/desk", "m3", "x")}, 2000);
+    h.from_server({bounce("m3")}, 2010);
+    CHECK_FALSE(h.delivery->is_paused("bob@localhost"));
+    h.from_muc({groupchat("alice@localhost/desk", "m4", "x")}, 2100);
+    h.from_server({bounce("m4")}, 2110);
+    CHECK(h.delivery->is_paused("bob@localhost"));
+    CHECK(h.delivery->counters().members_paused == 1);
+    CHECK(h.notes.size() == 1);
+    h.from_muc({groupchat("alice@localhost/desk", "m5", "x")}, 2200);
+    CHECK(h.injected().empty());
+    // A bounce after the TTL is not recognized any more: it goes to the MUC.
+    h.from_muc({groupchat("alice@localhost/desk", "m6", "y")}, 3000);
+    out = h.from_server({bounce("m2")}, 5000);
+    CHECK(out.size() == 1);
+}
