@@ -32,7 +32,16 @@ OfflineDelivery::OfflineDelivery(Options options, std::string muc_domain)
       domain_(std::move(muc_domain)),
       occupants_(occupancy_),
       flow_(options_, domain_, registrations_, occupancy_),
-      bounces_(options_.bounce_ttl) {}
+      bounces_(options_.bounce_ttl) {
+    // Opting in again is how a paused member asks for delivery to resume.
+    registrations_.observe(
+        [this](const std::string&, const std::string& member, const Registration* now) {
+            if (now != nullptr && now->offline) {
+                paused_.erase(member);
+                bounce_streaks_.erase(member);
+            }
+        });
+}
 
 void OfflineDelivery::on_stanza(Direction direction, const xmpp::Stanza& stanza, xmpp::Moment now,
                                 xmpp::Decisions& out) {

@@ -13,11 +13,13 @@ enum class RegistrationMode {
 
 struct Options {
     RegistrationMode registration = RegistrationMode::augment;
-    bool offline_default = false;   // value of the field for members who never chose
-    bool strip_field = true;        // remove the field from submits before the MUC sees them
-    std::uint32_t pause_after_bounces = 0;  // consecutive bounces before pausing a member; 0 = never
+    bool offline_default = false;  // value of the field for members who never chose
+    bool strip_field = true;       // remove the field from submits before the MUC sees them
+    std::uint32_t pause_after_bounces =
+        0;  // consecutive bounces before pausing a member; 0 = never
     std::chrono::milliseconds pending_ttl{60000};  // how long a submit waits for the MUC's answer
-    std::chrono::milliseconds bounce_ttl{60000};   // how long a sent copy can still be answered by a bounce
+    std::chrono::milliseconds bounce_ttl{
+        60000};  // how long a sent copy can still be answered by a bounce
     bool operator==(const Options&) const = default;
 };
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -57,7 +58,8 @@ class RegistrationFlow {
         std::string room;       // bare room JID
         std::string requester;  // full JID of the sender
         std::string member;     // its bare JID: the registration key
-        IqAddress reply;        // addressing of an answer, spelled as the request was
+        IqAddress reply;        // addressing of an answer, spelled as the request was (views
+                                // into the request's attributes: valid during the call only)
     };
     std::optional<RoomRequest> room_request(const xml::ElementView& top) const;
 

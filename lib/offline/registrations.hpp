@@ -19,6 +19,11 @@ struct Registration {
 
 class Registrations {
   public:
+    // Called after every change: `now` is the new registration, or null when it was removed.
+    using ChangeObserver = std::function<void(const std::string& room, const std::string& member,
+                                              const Registration* now)>;
+    void observe(ChangeObserver observer) { observer_ = std::move(observer); }
+
     const Registration* find(std::string_view room, std::string_view member) const;
     void set(const std::string& room, const std::string& member, Registration registration);
     bool remove(std::string_view room, std::string_view member);
@@ -33,6 +38,7 @@ class Registrations {
     // room -> member -> registration; ordered inside a room so fan-out order is deterministic
     std::unordered_map<std::string, std::map<std::string, Registration, std::less<>>> rooms_;
     std::size_t count_ = 0;
+    ChangeObserver observer_;
 };
 
 }  // namespace offline

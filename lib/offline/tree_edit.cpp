@@ -1,6 +1,5 @@
 #include "offline/tree_edit.hpp"
 
-#include <cstring>
 #include <vector>
 
 namespace offline {

@@ -341,4 +341,10 @@ TEST_CASE(
     h.from_muc({groupchat("alice@localhost/desk", "m6", "y")}, 3000);
     out = h.from_server({bounce("m2")}, 5000);
     CHECK(out.size() == 1);
+
+    // Opting in again resumes delivery.
+    h.opt_in("bob@localhost", "bob");
+    CHECK_FALSE(h.delivery->is_paused("bob@localhost"));
+    h.from_muc({groupchat("alice@localhost/desk", "m7", "z")}, 5100);
+    CHECK(h.injected().size() == 1);
 }

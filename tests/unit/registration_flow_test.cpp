@@ -147,6 +147,12 @@ struct Rig {
         const Decision& d = *out.begin();
         REQUIRE(d.kind == kind);
         REQUIRE(d.direction == direction);
+        if (kind == Decision::Kind::forward_rewritten || kind == Decision::Kind::inject) {
+            // What the proxy writes must frame as one stanza of the component stream.
+            xml::ElementView written;
+            REQUIRE(xml::parse_standalone(d.bytes, written));
+            CHECK(written.name.local == "iq");
+        }
         return d;
     }
     const Registration* find(std::string_view room,
@@ -627,6 +633,12 @@ TEST_CASE("registration: stanzas that are not iqs to this MUC are left to the ca
         R"xml(<iq to='s1-optin@conference.localhost' id='s1-reg-get-2' from='b ob@localhost/phone' xml:lang='en' type='get'><query xmlns='jabber:iq:register'/></iq>)xml"));
     CHECK(rig.out.size() == 0);
     CHECK_FALSE(rig.from_component(kS1RegGetResult));
+
+    // In standalone mode the proxy answers only for rooms of its own MUC.
+    Rig alone(standalone());
+    CHECK_FALSE(alone.from_server(
+        R"xml(<iq to='s1-optin@muc.elsewhere' id='s1-reg-get-2' from='bob@localhost/phone' xml:lang='en' type='get'><query xmlns='jabber:iq:register'/></iq>)xml"));
+    CHECK(alone.out.size() == 0);
 }
 
 // --- standalone -------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
-#include <doctest/doctest.h>
-
 #include "xml/start_tag.hpp"
+
+#include <doctest/doctest.h>
 
 TEST_CASE("start tag: attribute values found by name, whatever the quotes and spacing") {
     const std::string_view raw =
-        "<message xmlns:to='x' from=\"r@c/a\" to = 'bob@localhost/phone'\n type='groupchat'><body to='no'/></message>";
+        "<message xmlns:to='x' from=\"r@c/a\" to = 'bob@localhost/phone'\n type='groupchat'><body "
+        "to='no'/></message>";
     auto to = xml::find_attribute(raw, "to");
     REQUIRE(to);
     CHECK(raw.substr(to->offset, to->length) == "bob@localhost/phone");
