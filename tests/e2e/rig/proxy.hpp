@@ -1,0 +1,51 @@
+#pragma once
+// What sits on the component link between the server and the MUC: muc-offline-proxy itself,
+// or (E2E_RELAY=socat) a plain socat TCP relay, which is both the stand-in used before the
+// proxy existed and the baseline of "a link that changes nothing".
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "deadline.hpp"
+#include "process.hpp"
+
+namespace rig {
+
+enum class RelayKind { proxy, socat };
+
+struct ProxySettings {
+    RelayKind kind = RelayKind::proxy;
+    std::string binary;  // muc-offline-proxy; ignored for socat
+    std::string link_name = "conference";
+    std::string domain = "conference.localhost";
+    std::uint16_t upstream_port = 0;  // the server's component port
+};
+
+// The binary from MUC_OFFLINE_PROXY, else build/muc-offline-proxy (relative to the current
+// directory, which is the project root under `make`).
+std::string default_proxy_binary();
+
+// RelayKind::socat when E2E_RELAY=socat, else RelayKind::proxy.
+RelayKind relay_kind_from_env();
+
+class Proxy {
+  public:
+    // Writes the config (proxy only), starts the process and returns once its listen port
+    // listens. Throws, with the log tail, otherwise.
+    Proxy(const std::filesystem::path& dir, ProxySettings settings, Deadline deadline);
+
+    std::uint16_t listen_port() const { return listen_port_; }
+    const ProxySettings& settings() const { return settings_; }
+    std::string description() const;  // "muc-offline-proxy (build/...)" or "socat relay"
+    Process& process() const { return *process_; }
+
+  private:
+    std::string config_json() const;
+
+    ProxySettings settings_;
+    std::uint16_t listen_port_;
+    std::unique_ptr<Process> process_;
+};
+
+}  // namespace rig

@@ -1,0 +1,100 @@
+#pragma once
+// The whole rig for one test: Prosody, then (through_proxy) the proxy or socat relay in
+// front of Prosody's component port, then mu-conference connected to whichever of the two
+// it should be, and the clients. Built in that order, torn down in reverse; every process is
+// stopped and the temp dir removed even when a test fails half-way.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client.hpp"
+#include "deadline.hpp"
+#include "muconference.hpp"
+#include "prosody_server.hpp"
+#include "proxy.hpp"
+#include "stanza_pattern.hpp"
+#include "temp_dir.hpp"
+
+namespace rig {
+
+struct StackOptions {
+    bool through_proxy = true;
+    RelayKind relay = RelayKind::proxy;
+    std::string proxy_binary = "build/muc-offline-proxy";
+    bool keep_dir = false;
+    Millis startup_timeout = Millis(15000);  // per process
+    Millis step_timeout = Millis(5000);      // default for expect() and wait_until()
+
+    // relay from E2E_RELAY, proxy_binary from MUC_OFFLINE_PROXY, keep_dir from E2E_KEEP.
+    static StackOptions from_env(bool through_proxy);
+};
+
+class Stack {
+  public:
+    explicit Stack(bool through_proxy);
+    explicit Stack(StackOptions options);
+    ~Stack();
+    Stack(const Stack&) = delete;
+    Stack& operator=(const Stack&) = delete;
+
+    // Logs user@localhost/resource in, sends initial presence and waits for the server to
+    // echo it. `label` names it in transcripts; defaults to the user name.
+    Client& login(const std::string& user, const std::string& resource, std::string label = "");
+
+    // Pumps every client until done() holds; throws "timed out waiting for <what>" if not.
+    void wait_until(const std::function<bool()>& done, const std::string& what,
+                    Millis timeout = Millis(0));
+
+    // Pumps every client until `who` has received a matching stanza at index >= since.
+    StanzaRecord expect(const Client& who, const StanzaPattern& pattern, std::size_t since = 0,
+                        Millis timeout = Millis(0));
+
+    // mu-conference going away and coming back (through the proxy if there is one).
+    void stop_muc();
+    void start_muc();  // returns once it answers a disco#info
+
+    bool through_proxy() const { return proxy_ != nullptr; }
+    const std::string& domain() const { return prosody_->settings().domain; }
+    const std::string& muc_domain() const { return prosody_->settings().muc_domain; }
+    std::uint16_t c2s_port() const { return prosody_->c2s_port(); }
+    std::uint16_t component_port() const { return prosody_->component_port(); }
+    std::uint16_t proxy_port() const { return proxy_ ? proxy_->listen_port() : 0; }
+    const Proxy* proxy() const { return proxy_.get(); }
+    const std::filesystem::path& dir() const { return dir_.path(); }
+    Clock::time_point epoch() const { return epoch_; }
+    std::vector<Client*> clients() const;
+
+    // Who connects where, ports included, in a few lines.
+    std::string describe_path() const;
+
+    // The last lines of every process log and client log, for failure messages.
+    std::string log_tails(std::size_t lines = 25) const;
+
+  private:
+    void wait_muc_ready(Deadline deadline);
+    Millis step(Millis timeout) const {
+        return timeout.count() > 0 ? timeout : options_.step_timeout;
+    }
+
+    StackOptions options_;
+    Clock::time_point epoch_;
+    // Declaration order is teardown order, reversed: clients, MUC, proxy, Prosody, temp dir.
+    TempDir dir_;
+    std::unique_ptr<ProsodyServer> prosody_;
+    std::unique_ptr<Proxy> proxy_;
+    std::unique_ptr<MuConference> muc_;
+    std::vector<std::unique_ptr<Client>> clients_;
+};
+
+// Streams Stack::log_tails() lazily: doctest's INFO(LogTails{stack}) only renders it when
+// an assertion fails or an exception leaves the test.
+struct LogTails {
+    const Stack& stack;
+};
+std::ostream& operator<<(std::ostream& out, const LogTails& tails);
+
+}  // namespace rig
