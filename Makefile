@@ -17,8 +17,9 @@ UNIT_TESTS := $(BUILD)/unit-tests
 REPLAY_BIN := $(BUILD)/replay-tests
 E2E_BIN    := $(BUILD)/e2e-tests
 DEMO_BIN   := $(BUILD)/demo
+RECORD_BIN := $(BUILD)/record-captures
 
-.PHONY: all deps build test unit e2e demo bench fmt clean
+.PHONY: all deps build test unit e2e demo record bench fmt clean
 
 all: build
 
@@ -58,6 +59,14 @@ $(E2E_BIN): $(E2E_TESTS:%.cpp=$(BUILD)/%.o) $(E2E_RIG:%.cpp=$(BUILD)/%.o) $(BUIL
 $(DEMO_BIN): $(BUILD)/tests/e2e/demo/demo_main.o $(E2E_RIG:%.cpp=$(BUILD)/%.o) $(BUILD)/libproxy.a
 	@echo "  LINK $@"
 	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
+
+$(RECORD_BIN): $(BUILD)/tests/e2e/record/record_main.o $(E2E_RIG:%.cpp=$(BUILD)/%.o) $(BUILD)/libproxy.a
+	@echo "  LINK $@"
+	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
+
+# Re-records the captures of tests/replay/captures/own-* on the real stack.
+record: build
+	@$(MAKE) --no-print-directory $(RECORD_BIN) && ./$(RECORD_BIN)
 
 # Every suite runs; the last line is one count over all of them (scripts/run-suites.sh).
 test: build

@@ -57,6 +57,7 @@ end
 --   "opening"     our header sent, waiting for the server's (and its id)
 --   "handshaking" <handshake> sent, waiting for the empty <handshake/>
 --   "linked"      stanzas flow both ways
+--   "closing"     we closed; waiting for net.server's ondisconnect
 local state = "idle";
 local conn;           -- the net.server connection while not idle
 local stream;         -- util.xmppstream parser for the current connection
@@ -64,6 +65,7 @@ local retry_delay = retry_min;
 local retry_timer, handshake_timer;
 local stopping = false; -- set on unload/shutdown: never reconnect after
 local dropped = 0;      -- stanzas dropped since the link was last up
+local was_linked = false; -- this connection completed the handshake
 
 local connect; -- forward declaration, used by the retry timer
 
@@ -94,14 +96,17 @@ local function schedule_retry()
 end
 
 -- Close the current connection. ondisconnect then arms the retry.
+-- Idempotent: a server's <stream:error/></stream:stream> arrives in one read,
+-- so the parser reports both before ondisconnect runs.
 local function close_link(condition, text)
-	if not conn then return; end
-	if condition and state ~= "connecting" then
+	if not conn or state == "closing" then return; end
+	if condition then
 		local err = st.stanza("stream:error"):tag(condition, { xmlns = xmlns_streams }):up();
 		if text then err:tag("text", { xmlns = xmlns_streams }):text(text):up(); end
 		conn:write(tostring(err));
 	end
-	if state ~= "connecting" then conn:write("</stream:stream>"); end
+	conn:write("</stream:stream>");
+	state = "closing";
 	conn:close();
 end
 
@@ -139,7 +144,8 @@ end
 
 local stream_callbacks = { default_ns = xmlns_component };
 
-function stream_callbacks.streamopened(_, attr)
+function stream_callbacks.streamopened(session, attr)
+	session.notopen = nil; -- util.xmppstream parses stanzas only after this
 	if state ~= "opening" then return; end
 	if not attr.id or attr.id == "" then
 		module:log("error", "Server stream header has no id, cannot hand-shake");
@@ -153,7 +159,7 @@ end
 function stream_callbacks.handlestanza(_, stanza)
 	if state == "handshaking" then
 		if stanza.name == "handshake" and stanza.attr.xmlns == nil then
-			state = "linked";
+			state, was_linked = "linked", true;
 			if handshake_timer then handshake_timer:stop(); handshake_timer = nil; end
 			retry_delay = retry_min;
 			module:log("info", "Component link up to %s:%d as %s%s", link_host, link_port, module.host,
@@ -171,6 +177,7 @@ function stream_callbacks.handlestanza(_, stanza)
 end
 
 function stream_callbacks.streamclosed()
+	if state == "closing" then return; end
 	module:log("info", "Server closed the component stream");
 	close_link();
 end
@@ -222,13 +229,13 @@ end
 
 function listeners.ondisconnect(c, err)
 	if c ~= conn then return; end
-	if state == "linked" then
+	if was_linked then
 		module:log("warn", "Component link down: %s", err or "closed");
 		module:set_status("warn", "Link down");
 	else
 		module:log("debug", "Component link attempt ended in state %s: %s", state, err or "closed");
 	end
-	conn, stream, state = nil, nil, "idle";
+	conn, stream, state, was_linked = nil, nil, "idle", false;
 	if handshake_timer then handshake_timer:stop(); handshake_timer = nil; end
 	schedule_retry();
 end

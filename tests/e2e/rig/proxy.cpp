@@ -58,7 +58,8 @@ std::string Proxy::config_json() const {
     json << R"({"links":[{"name":")" << settings_.link_name << R"(","domain":")" << settings_.domain
          << R"(","listen":{"host":"127.0.0.1","port":)" << listen_port_
          << R"(},"upstream":{"host":"127.0.0.1","port":)" << settings_.upstream_port
-         << R"(}}],"log":{"level":"debug"}})"
+         << R"(}}],"log":{"level":"debug"})"
+         << (settings_.extra_config.empty() ? "" : "," + settings_.extra_config) << "}"
          << "\n";
     return json.str();
 }

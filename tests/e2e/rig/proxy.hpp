@@ -20,6 +20,9 @@ struct ProxySettings {
     std::string link_name = "conference";
     std::string domain = "conference.localhost";
     std::uint16_t upstream_port = 0;  // the server's component port
+    // More top-level config members, as JSON text without braces, e.g.
+    // `"registration": "standalone", "capture": "/tmp/x.jsonl"`.
+    std::string extra_config;
 };
 
 // The binary from MUC_OFFLINE_PROXY, else build/muc-offline-proxy (relative to the current

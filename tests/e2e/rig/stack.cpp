@@ -34,8 +34,12 @@ Stack::Stack(bool through_proxy) : Stack(StackOptions::from_env(through_proxy)) 
 
 Stack::Stack(StackOptions options)
     : options_(std::move(options)), epoch_(Clock::now()), dir_(options_.keep_dir) {
-    prosody_ = std::make_unique<ProsodyServer>(dir_.path(), ProsodySettings{},
-                                               Deadline::in(options_.startup_timeout));
+    ProsodySettings server;
+    server.users.insert(server.users.end(), options_.extra_users.begin(),
+                        options_.extra_users.end());
+    prosody_ = std::make_unique<ProsodyServer>(
+        dir_.path(), server,
+        Deadline::in(options_.startup_timeout + Millis(100) * options_.extra_users.size()));
     std::uint16_t muc_target = prosody_->component_port();
     if (options_.through_proxy) {
         ProxySettings settings;
@@ -43,6 +47,7 @@ Stack::Stack(StackOptions options)
         settings.binary = options_.proxy_binary;
         settings.domain = prosody_->settings().muc_domain;
         settings.upstream_port = prosody_->component_port();
+        settings.extra_config = options_.proxy_extra_config;
         proxy_ =
             std::make_unique<Proxy>(dir_.path(), settings, Deadline::in(options_.startup_timeout));
         muc_target = proxy_->listen_port();

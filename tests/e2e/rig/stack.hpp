@@ -28,6 +28,8 @@ struct StackOptions {
     bool keep_dir = false;
     Millis startup_timeout = Millis(15000);  // per process
     Millis step_timeout = Millis(5000);      // default for expect() and wait_until()
+    std::string proxy_extra_config;          // see ProxySettings::extra_config
+    std::vector<std::string> extra_users;    // accounts besides alice, bob, carol, dave, erin
 
     // relay from E2E_RELAY, proxy_binary from MUC_OFFLINE_PROXY, keep_dir from E2E_KEEP.
     static StackOptions from_env(bool through_proxy);
