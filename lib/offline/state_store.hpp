@@ -1,0 +1,64 @@
+// What of the feature's state must survive a restart, and the interface through which it
+// does. lib/offline only describes changes; lib/store writes them (SQLite) and reads them back.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "offline/registrations.hpp"
+
+namespace offline {
+
+struct StateChange {
+    enum class Kind {
+        put_registration,     // room, member, registration
+        remove_registration,  // room, member
+        put_session,          // room, member (the occupant's full JID), registration.nick
+        remove_session,       // room, member (full JID)
+        put_member,           // member: paused and bounce streak
+    };
+    Kind kind;
+    std::string room;
+    std::string member;
+    Registration registration;
+    bool paused = false;
+    std::uint32_t bounce_streak = 0;
+    std::int64_t at_ms = 0;  // when the change happened (the filter's clock)
+};
+
+struct StoredRegistration {
+    std::string room;
+    std::string member;
+    Registration registration;
+    std::int64_t updated_ms = 0;
+};
+
+struct StoredSession {
+    std::string room;
+    std::string full_jid;
+    std::string nick;
+};
+
+struct StoredMember {
+    std::string member;
+    bool paused = false;
+    std::uint32_t bounce_streak = 0;
+};
+
+// Everything stored for one link.
+struct StoredState {
+    std::vector<StoredRegistration> registrations;
+    std::vector<StoredSession> sessions;
+    std::vector<StoredMember> members;
+};
+
+// Where the filter records its changes, in order. Recording is an in-memory append: the
+// link makes them durable (for registrations, before anything the filter decided after).
+class ChangeSink {
+  public:
+    virtual ~ChangeSink() = default;
+    virtual void record(StateChange change) = 0;
+};
+
+}  // namespace offline

@@ -1,0 +1,338 @@
+#include "store/sqlite_store.hpp"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace store {
+namespace {
+
+// Each entry moves the schema one version forward; never edit one that has shipped.
+const char* const kMigrations[] = {
+    // 1: registrations, occupant sessions, member delivery state, per link.
+    "CREATE TABLE registrations ("
+    "  link TEXT NOT NULL, room TEXT NOT NULL, member TEXT NOT NULL, nick TEXT NOT NULL,"
+    "  offline INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (link, room, member)) WITHOUT ROWID;"
+    "CREATE TABLE sessions ("
+    "  link TEXT NOT NULL, room TEXT NOT NULL, full_jid TEXT NOT NULL, nick TEXT NOT NULL,"
+    "  PRIMARY KEY (link, room, full_jid)) WITHOUT ROWID;"
+    "CREATE TABLE members ("
+    "  link TEXT NOT NULL, member TEXT NOT NULL, paused INTEGER NOT NULL, bounce_streak INTEGER "
+    "NOT NULL,"
+    "  PRIMARY KEY (link, member)) WITHOUT ROWID;",
+};
+
+constexpr int kSchemaVersion = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
+
+std::string what_to_do_with_a_bad_file(const std::string& path) {
+    return "move it aside and restore a backup, or start on a new store.path and "
+           "`muc-offline-proxy state import` "
+           "an export; the proxy does not start empty over an existing store (" +
+           path + ")";
+}
+
+bool exec(sqlite3* db, const char* sql, std::string& error) {
+    char* message = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &message) == SQLITE_OK) return true;
+    error = message != nullptr ? message : sqlite3_errmsg(db);
+    sqlite3_free(message);
+    return false;
+}
+
+int user_version(sqlite3* db) {
+    sqlite3_stmt* statement = nullptr;
+    int version = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &statement, nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW) {
+        version = sqlite3_column_int(statement, 0);
+    }
+    sqlite3_finalize(statement);
+    return version;
+}
+
+// The other proxy's pid, as it wrote it into the lock file.
+std::string lock_holder(int fd) {
+    char buffer[32] = {};
+    ssize_t n = pread(fd, buffer, sizeof buffer - 1, 0);
+    std::string pid = n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : "";
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    return pid.empty() ? "unknown" : pid;
+}
+
+int take_lock(const std::string& path, std::string& error) {
+    const std::string lock_path = path + ".lock";
+    int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        error = lock_path + ": cannot open the lock file: " + std::strerror(errno);
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        error = "store " + path + " is in use by another muc-offline-proxy (pid " +
+                lock_holder(fd) + "); one proxy per store file";
+        ::close(fd);
+        return -1;
+    }
+    std::string pid = std::to_string(getpid()) + "\n";
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+        error = lock_path + ": cannot write the lock file: " + std::strerror(errno);
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+bool migrate(sqlite3* db, const std::string& path, std::string& error) {
+    int version = user_version(db);
+    if (version > kSchemaVersion) {
+        error = "store " + path + " has schema version " + std::to_string(version) +
+                ", this muc-offline-proxy knows " + std::to_string(kSchemaVersion) +
+                " at most: run a newer muc-offline-proxy";
+        return false;
+    }
+    for (int next = version; next < kSchemaVersion; ++next) {
+        std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[next] +
+                          "PRAGMA user_version = " + std::to_string(next + 1) + ";COMMIT;";
+        if (!exec(db, sql.c_str(), error)) {
+            exec(db, "ROLLBACK", error);
+            error = "store " + path + ": migrating to schema version " + std::to_string(next + 1) +
+                    " failed: " + error;
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+int schema_version() {
+    return kSchemaVersion;
+}
+
+SqliteStore::SqliteStore(std::string path, sqlite3* db, int lock_fd)
+    : path_(std::move(path)), db_(db), lock_fd_(lock_fd) {}
+
+SqliteStore::~SqliteStore() {
+    sqlite3_close(db_);
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path, Mode mode,
+                                               std::string& error) {
+    const bool in_memory = path == ":memory:";
+    const bool existed = !in_memory && std::filesystem::exists(path);
+    if (mode == Mode::read_only && !existed && !in_memory) {
+        error = "store " + path + " does not exist";
+        return nullptr;
+    }
+    int lock_fd = -1;
+    if (mode == Mode::read_write && !in_memory) {
+        lock_fd = take_lock(path, error);
+        if (lock_fd < 0) return nullptr;
+    }
+    sqlite3* db = nullptr;
+    int flags = mode == Mode::read_only ? SQLITE_OPEN_READONLY
+                                        : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    errno = 0;
+    int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+    auto fail = [&](std::string message) -> std::unique_ptr<SqliteStore> {
+        error = std::move(message);
+        sqlite3_close(db);
+        if (lock_fd >= 0) ::close(lock_fd);
+        return nullptr;
+    };
+    if (rc != SQLITE_OK) {
+        return fail("store " + path +
+                    ": cannot open: " + (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc)) +
+                    (errno != 0 ? std::string(" (") + std::strerror(errno) + ")" : ""));
+    }
+    sqlite3_busy_timeout(db, 2000);
+    // A file that is not a database, or a damaged one, is refused before anything is written.
+    sqlite3_stmt* check = nullptr;
+    std::string verdict;
+    if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &check, nullptr) == SQLITE_OK &&
+        sqlite3_step(check) == SQLITE_ROW) {
+        verdict = reinterpret_cast<const char*>(sqlite3_column_text(check, 0));
+    } else {
+        verdict = sqlite3_errmsg(db);
+    }
+    sqlite3_finalize(check);
+    if (verdict != "ok") {
+        return fail("store " + path + " is damaged or not a muc-offline-proxy store (" + verdict +
+                    "): " + what_to_do_with_a_bad_file(path));
+    }
+    if (mode == Mode::read_write) {
+        std::string why;
+        // WAL: readers (`state list` while the proxy runs) never block the writer.
+        // synchronous=FULL: a commit is on disk when apply() returns, even across a power cut.
+        if (!exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", why)) {
+            return fail("store " + path + ": cannot enable WAL: " + why);
+        }
+        if (existed && user_version(db) == 0) {
+            sqlite3_stmt* tables = nullptr;
+            bool has_tables = false;
+            if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &tables,
+                                   nullptr) == SQLITE_OK &&
+                sqlite3_step(tables) == SQLITE_ROW) {
+                has_tables = sqlite3_column_int(tables, 0) > 0;
+            }
+            sqlite3_finalize(tables);
+            if (has_tables) {
+                return fail("store " + path +
+                            " is an SQLite file of something else (no schema version): " +
+                            what_to_do_with_a_bad_file(path));
+            }
+        }
+        if (!migrate(db, path, why)) return fail(why);
+    } else if (user_version(db) > kSchemaVersion) {
+        return fail("store " + path + " has schema version " + std::to_string(user_version(db)) +
+                    ", this muc-offline-proxy knows " + std::to_string(kSchemaVersion) +
+                    " at most: run a newer muc-offline-proxy");
+    }
+    return std::unique_ptr<SqliteStore>(new SqliteStore(path, db, lock_fd));
+}
+
+namespace {
+
+class Statement {
+  public:
+    Statement(sqlite3* db, const char* sql) {
+        sqlite3_prepare_v2(db, sql, -1, &statement_, nullptr);
+    }
+    ~Statement() { sqlite3_finalize(statement_); }
+    Statement& bind(int index, const std::string& text) {
+        sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()),
+                          SQLITE_TRANSIENT);
+        return *this;
+    }
+    Statement& bind(int index, std::int64_t value) {
+        sqlite3_bind_int64(statement_, index, value);
+        return *this;
+    }
+    bool step_row() { return sqlite3_step(statement_) == SQLITE_ROW; }
+    bool run() {
+        int rc = sqlite3_step(statement_);
+        sqlite3_reset(statement_);
+        return rc == SQLITE_DONE;
+    }
+    std::string text(int column) const {
+        const unsigned char* value = sqlite3_column_text(statement_, column);
+        return value == nullptr ? std::string() : reinterpret_cast<const char*>(value);
+    }
+    std::int64_t integer(int column) const { return sqlite3_column_int64(statement_, column); }
+    bool ok() const { return statement_ != nullptr; }
+
+  private:
+    sqlite3_stmt* statement_ = nullptr;
+};
+
+}  // namespace
+
+offline::StoredState SqliteStore::load(const std::string& link) {
+    offline::StoredState state;
+    Statement registrations(
+        db_,
+        "SELECT room, member, nick, offline, updated_ms FROM registrations WHERE link = ? "
+        "ORDER BY room, member");
+    registrations.bind(1, link);
+    while (registrations.step_row()) {
+        state.registrations.push_back(
+            {registrations.text(0), registrations.text(1),
+             offline::Registration{registrations.text(2), registrations.integer(3) != 0},
+             registrations.integer(4)});
+    }
+    Statement sessions(
+        db_, "SELECT room, full_jid, nick FROM sessions WHERE link = ? ORDER BY room, full_jid");
+    sessions.bind(1, link);
+    while (sessions.step_row())
+        state.sessions.push_back({sessions.text(0), sessions.text(1), sessions.text(2)});
+    Statement members(
+        db_, "SELECT member, paused, bounce_streak FROM members WHERE link = ? ORDER BY member");
+    members.bind(1, link);
+    while (members.step_row()) {
+        state.members.push_back({members.text(0), members.integer(1) != 0,
+                                 static_cast<std::uint32_t>(members.integer(2))});
+    }
+    return state;
+}
+
+std::vector<std::string> SqliteStore::links() {
+    std::vector<std::string> found;
+    Statement statement(db_,
+                        "SELECT link FROM registrations UNION SELECT link FROM sessions UNION "
+                        "SELECT link FROM members ORDER BY 1");
+    while (statement.step_row()) found.push_back(statement.text(0));
+    return found;
+}
+
+bool SqliteStore::apply(const std::vector<std::pair<std::string, offline::StateChange>>& changes,
+                        std::string& error) {
+    if (changes.empty()) return true;
+    if (!exec(db_, "BEGIN IMMEDIATE", error)) return false;
+    Statement put_registration(
+        db_,
+        "INSERT OR REPLACE INTO registrations (link, room, member, nick, offline, updated_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?)");
+    Statement remove_registration(
+        db_, "DELETE FROM registrations WHERE link = ? AND room = ? AND member = ?");
+    Statement put_session(
+        db_, "INSERT OR REPLACE INTO sessions (link, room, full_jid, nick) VALUES (?, ?, ?, ?)");
+    Statement remove_session(db_,
+                             "DELETE FROM sessions WHERE link = ? AND room = ? AND full_jid = ?");
+    Statement put_member(
+        db_,
+        "INSERT OR REPLACE INTO members (link, member, paused, bounce_streak) VALUES (?, ?, ?, ?)");
+    bool ok = true;
+    using Kind = offline::StateChange::Kind;
+    for (const auto& [link, change] : changes) {
+        switch (change.kind) {
+            case Kind::put_registration:
+                ok = put_registration.bind(1, link)
+                         .bind(2, change.room)
+                         .bind(3, change.member)
+                         .bind(4, change.registration.nick)
+                         .bind(5, static_cast<std::int64_t>(change.registration.offline))
+                         .bind(6, change.at_ms)
+                         .run();
+                break;
+            case Kind::remove_registration:
+                ok = remove_registration.bind(1, link)
+                         .bind(2, change.room)
+                         .bind(3, change.member)
+                         .run();
+                break;
+            case Kind::put_session:
+                ok = put_session.bind(1, link)
+                         .bind(2, change.room)
+                         .bind(3, change.member)
+                         .bind(4, change.registration.nick)
+                         .run();
+                break;
+            case Kind::remove_session:
+                ok = remove_session.bind(1, link).bind(2, change.room).bind(3, change.member).run();
+                break;
+            case Kind::put_member:
+                ok = put_member.bind(1, link)
+                         .bind(2, change.member)
+                         .bind(3, static_cast<std::int64_t>(change.paused))
+                         .bind(4, static_cast<std::int64_t>(change.bounce_streak))
+                         .run();
+                break;
+        }
+        if (!ok) break;
+    }
+    if (!ok) {
+        error = sqlite3_errmsg(db_);
+        std::string ignored;
+        exec(db_, "ROLLBACK", ignored);
+        return false;
+    }
+    return exec(db_, "COMMIT", error);
+}
+
+}  // namespace store

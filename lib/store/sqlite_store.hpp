@@ -1,0 +1,51 @@
+// The feature's durable state in one SQLite file (WAL), one proxy per file. Registrations
+// are written in transactions the caller makes durable before it acts on them; sessions and
+// member states ride along in the same batches.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "offline/state_store.hpp"
+
+struct sqlite3;
+
+namespace store {
+
+// The schema this binary writes (PRAGMA user_version); older files are migrated forward.
+int schema_version();
+
+class SqliteStore {
+  public:
+    enum class Mode { read_write, read_only };
+
+    // Opens the store at `path` (created when absent in read_write mode; ":memory:" for tests,
+    // which keeps nothing). read_write takes `path`.lock so a second proxy on the same file
+    // fails with the first one's pid. Refuses a file that is not a store, is corrupt, or has a
+    // newer schema than this binary. nullptr with `error` saying what is wrong and what to do.
+    static std::unique_ptr<SqliteStore> open(const std::string& path, Mode mode,
+                                             std::string& error);
+    ~SqliteStore();
+    SqliteStore(const SqliteStore&) = delete;
+    SqliteStore& operator=(const SqliteStore&) = delete;
+
+    offline::StoredState load(const std::string& link);
+    std::vector<std::string> links();
+
+    // Applies the changes, each tagged with its link, in one transaction; durable on return.
+    bool apply(const std::vector<std::pair<std::string, offline::StateChange>>& changes,
+               std::string& error);
+
+    const std::string& path() const { return path_; }
+
+  private:
+    SqliteStore(std::string path, sqlite3* db, int lock_fd);
+
+    std::string path_;
+    sqlite3* db_;
+    int lock_fd_;
+};
+
+}  // namespace store
