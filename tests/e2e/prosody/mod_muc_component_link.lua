@@ -41,7 +41,7 @@ local link_host = module:get_option_string("component_link_host", "127.0.0.1");
 local link_port = module:get_option_number("component_link_port");
 local link_secret = module:get_option_string("component_link_secret");
 local retry_min = module:get_option_number("component_link_retry_min", 0.1);
-local retry_max = module:get_option_number("component_link_retry_max", 1);
+local retry_max = module:get_option_number("component_link_retry_max", 0.5);
 local handshake_timeout = module:get_option_number("component_link_handshake_timeout", 10);
 -- nil lets util.xmppstream use its own default (1 MiB).
 local stanza_size_limit = module:get_option_number("component_link_stanza_size_limit");
@@ -149,9 +149,10 @@ function stream_callbacks.streamopened(session, attr)
 	if state ~= "opening" then return; end
 	if not attr.id or attr.id == "" then
 		module:log("error", "Server stream header has no id, cannot hand-shake");
-		return close_link("invalid-id");
+		-- RFC 6120 has no <invalid-id/> (RFC 3920 had); §4.9.3.21 is the catch-all
+		return close_link("undefined-condition", "stream header without id");
 	end
-	-- XEP-0114 §3: handshake = lower-case hex SHA-1 of (stream id .. secret)
+	-- XEP-0114 §3 (Protocol Flow): hex SHA-1 of stream id .. secret
 	state = "handshaking";
 	conn:write(tostring(st.stanza("handshake"):text(sha1(attr.id..link_secret, true))));
 end
@@ -201,7 +202,6 @@ end
 local listeners = {};
 
 function listeners.onconnect(c)
-	if c ~= conn then return; end
 	state = "opening";
 	stream = new_xmpp_stream(origin, stream_callbacks, stanza_size_limit);
 	origin.notopen = true; -- util.xmppstream expects the stream header first
@@ -264,6 +264,7 @@ function connect()
 	-- remember it there so stale callbacks from older connections are ignored.
 	local pending = {};
 	function pending.onconnect(c)
+		if stopping then c:close(); return; end -- unloaded while connecting
 		conn = c;
 		return listeners.onconnect(c);
 	end
