@@ -245,8 +245,39 @@ void Link::note(std::string_view line) {
 }
 
 void Link::send(Side& to, std::string_view bytes) {
+    if (barriers_ > 0) {
+        held_.emplace_back(&to, std::string(bytes));
+        held_bytes_ += bytes.size();
+        return;
+    }
     if (to.closing) return;
     to.out.append(bytes);
+}
+
+void Link::persist() {
+    if (env_.durability == nullptr) return;
+    ++barriers_;
+    std::weak_ptr<bool> alive = alive_;
+    env_.durability->after_durable([this, alive] {
+        if (alive.expired()) return;
+        if (--barriers_ == 0) release_held();
+    });
+}
+
+void Link::release_held() {
+    for (auto& [side, bytes] : held_) {
+        // A side closed by its peer is not written to; a side closing for another reason still
+        // gets what was decided before, as with any flush.
+        if (!side->broken && side->handle_open) side->out.append(bytes);
+    }
+    held_.clear();
+    held_bytes_ = 0;
+    component_->out.flush();
+    server_->out.flush();
+    for (Side* side : {component_.get(), server_.get()}) {
+        if (side->closing) close_side(*side);
+    }
+    update_backpressure();
 }
 
 void Link::send_stream_error(Side& to, std::string_view condition, std::string_view text) {
@@ -390,7 +421,7 @@ void Link::on_written(Side& side, int status) {
 void Link::update_backpressure() {
     if (finishing_) return;
     const config::Limits& limits = env_.config->limits;
-    std::size_t largest = std::max(component_->out.bytes(), server_->out.bytes());
+    std::size_t largest = std::max(component_->out.bytes(), server_->out.bytes()) + held_bytes_;
     env_.counters->note_queue(largest);
     // Reading either side can add to either queue (forwarded stanzas one way, answers the
     // other), so both sides pause together: memory stays bounded whichever peer stalls.

@@ -9,9 +9,12 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "config/config.hpp"
 #include "net/capture.hpp"
+#include "net/durability.hpp"
 #include "net/link_counters.hpp"
 #include "net/write_queue.hpp"
 #include "xml/framer.hpp"
@@ -23,6 +26,7 @@ struct LinkEnvironment {
     const config::Link* config;
     LinkCounters* counters;
     CaptureFile* capture;          // may be disabled
+    Durability* durability;        // may be null: then persist decisions cost nothing
     std::uint64_t proxy_start_ns;  // uv_hrtime() at start: filters and captures count from it
     std::function<void(class Link*)> on_finished;
 };
@@ -77,6 +81,8 @@ class Link : private xmpp::StanzaOutput {
     void emit(xmpp::Direction direction, std::string_view bytes,
               xmpp::Decision::Kind how = xmpp::Decision::Kind::forward) override;
     void note(std::string_view line) override;
+    void persist() override;
+    void release_held();
     void send(Side& to, std::string_view bytes);
     void send_stream_error(Side& to, std::string_view condition, std::string_view text);
     void fail_stream(Side& offender, std::string_view condition, std::string_view text);
@@ -100,6 +106,12 @@ class Link : private xmpp::StanzaOutput {
     bool upstream_started_ = false;
     bool finishing_ = false;
     bool paused_ = false;
+    // While a persist barrier is outstanding, everything this link would write waits here, in
+    // order, so nothing that depends on the state goes out before the state is durable.
+    int barriers_ = 0;
+    std::vector<std::pair<Side*, std::string>> held_;
+    std::size_t held_bytes_ = 0;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace net

@@ -30,10 +30,11 @@ bool resolve_listen_address(const config::Endpoint& endpoint, sockaddr_storage& 
 }  // namespace
 
 Listener::Listener(uv_loop_t* loop, config::Link config, CaptureFile* capture,
-                   std::uint64_t proxy_start_ns, ChainFactory chain_factory)
+                   Durability* durability, std::uint64_t proxy_start_ns, ChainFactory chain_factory)
     : loop_(loop),
       config_(std::move(config)),
       capture_(capture),
+      durability_(durability),
       proxy_start_ns_(proxy_start_ns),
       chain_factory_(std::move(chain_factory)) {
     server_.data = this;
@@ -85,7 +86,7 @@ void Listener::on_connection(int status) {
     }
     unsigned session = next_session_++;
     LinkEnvironment environment{
-        &config_, &counters_, capture_, proxy_start_ns_, [this](Link* finished) {
+        &config_, &counters_, capture_, durability_, proxy_start_ns_, [this](Link* finished) {
             links_.remove_if([finished](const auto& l) { return l.get() == finished; });
             spdlog::debug("link {}: session closed, {} left", config_.name, links_.size());
         }};

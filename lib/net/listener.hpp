@@ -21,7 +21,7 @@ using ChainFactory = std::function<std::unique_ptr<xmpp::FilterChain>(const conf
 
 class Listener {
   public:
-    Listener(uv_loop_t* loop, config::Link config, CaptureFile* capture,
+    Listener(uv_loop_t* loop, config::Link config, CaptureFile* capture, Durability* durability,
              std::uint64_t proxy_start_ns, ChainFactory chain_factory);
     ~Listener();
     Listener(const Listener&) = delete;
@@ -48,6 +48,7 @@ class Listener {
     uv_loop_t* loop_;
     config::Link config_;
     CaptureFile* capture_;
+    Durability* durability_;
     std::uint64_t proxy_start_ns_;
     ChainFactory chain_factory_;
     LinkCounters counters_;

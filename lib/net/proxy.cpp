@@ -7,10 +7,12 @@ namespace {
 constexpr std::uint64_t kShutdownPollMs = 20;
 }
 
-Proxy::Proxy(uv_loop_t* loop, config::Config config, ChainFactory chain_factory)
+Proxy::Proxy(uv_loop_t* loop, config::Config config, ChainFactory chain_factory,
+             Durability* durability)
     : loop_(loop),
       config_(std::move(config)),
       chain_factory_(std::move(chain_factory)),
+      durability_(durability),
       start_ns_(uv_hrtime()) {
     shutdown_timer_.data = this;
 }
@@ -20,8 +22,8 @@ Proxy::~Proxy() = default;
 bool Proxy::start(std::string& error) {
     if (config_.capture_path && !capture_.open(*config_.capture_path, error)) return false;
     for (const config::Link& link : config_.links) {
-        listeners_.push_back(
-            std::make_unique<Listener>(loop_, link, &capture_, start_ns_, chain_factory_));
+        listeners_.push_back(std::make_unique<Listener>(loop_, link, &capture_, durability_,
+                                                        start_ns_, chain_factory_));
         ++listeners_open_;
         if (!listeners_.back()->start(error)) {
             shut_down(0, nullptr);

@@ -17,7 +17,8 @@ namespace net {
 
 class Proxy {
   public:
-    Proxy(uv_loop_t* loop, config::Config config, ChainFactory chain_factory);
+    Proxy(uv_loop_t* loop, config::Config config, ChainFactory chain_factory,
+          Durability* durability = nullptr);
     ~Proxy();
     Proxy(const Proxy&) = delete;
     Proxy& operator=(const Proxy&) = delete;
@@ -39,6 +40,7 @@ class Proxy {
     uv_loop_t* loop_;
     config::Config config_;
     ChainFactory chain_factory_;
+    Durability* durability_;
     CaptureFile capture_;
     std::uint64_t start_ns_;
     std::vector<std::unique_ptr<Listener>> listeners_;

@@ -59,6 +59,9 @@ void FilterChain::carry_out(std::size_t index, const Decisions& decisions, const
             case Decision::Kind::note:
                 out.note(decision.bytes);
                 break;
+            case Decision::Kind::persist:
+                out.persist();
+                break;
         }
     }
 }

@@ -19,6 +19,8 @@ class StanzaOutput {
     // (forward_rewritten) or an extra stanza (inject).
     virtual void emit(Direction direction, std::string_view bytes, Decision::Kind how) = 0;
     virtual void note(std::string_view line) = 0;
+    // Everything emitted after this waits until the state recorded so far is durable.
+    virtual void persist() {}
 };
 
 class FilterChain {

@@ -34,6 +34,8 @@ struct Decision {
         forward_rewritten,  // `bytes` instead of the stanza, in its direction
         inject,             // `bytes` as an extra stanza in `direction`
         note,               // `bytes` is a line for the log (filters do no I/O themselves)
+        persist,            // what the filter recorded so far must be durable before anything
+                            // that follows is written
     };
     Kind kind;
     Direction direction;
@@ -55,6 +57,7 @@ class Decisions {
     void note(std::string line) {
         add(Decision::Kind::note, Direction::to_server, std::move(line));
     }
+    void persist() { add(Decision::Kind::persist, Direction::to_server, {}); }
 
     const Decision* begin() const { return items_.data(); }
     const Decision* end() const { return items_.data() + count_; }

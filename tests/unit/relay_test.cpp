@@ -387,3 +387,60 @@ TEST_CASE("relay: --capture records every chunk read, in the reference capture f
     CHECK((to_component == server_header("s1d") + "<handshake/>" + down));
     std::filesystem::remove_all(directory);
 }
+
+namespace {
+
+// Holds the durability callbacks until the test lets them run, on the proxy's loop.
+struct HeldDurability : net::Durability {
+    std::vector<std::function<void()>> waiting;
+    void after_durable(std::function<void()> done) override { waiting.push_back(std::move(done)); }
+};
+
+// Persists before forwarding every iq result from the MUC, as the registration commit does.
+struct PersistBeforeResults : xmpp::StanzaFilter {
+    void on_stanza(xmpp::Direction direction, const xmpp::Stanza& stanza, xmpp::Moment,
+                   xmpp::Decisions& out) override {
+        if (stanza.top.name.local == "iq" && stanza.top.attribute("type") == "result")
+            out.persist();
+        out.forward(direction);
+    }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "relay: after a persist decision nothing from the link goes out until the state is durable") {
+    ListeningSocket upstream;
+    HeldDurability durability;
+    ProxyThread proxy(
+        test_link(upstream.port()),
+        [](const config::Link&) {
+            auto chain = std::make_unique<xmpp::FilterChain>();
+            chain->add(std::make_shared<PersistBeforeResults>());
+            return chain;
+        },
+        {}, &durability);
+    Session session = establish(proxy, upstream);
+    session.component.send_all(
+        "<message id='before'/><iq type='result' id='r1'/><message id='after'/>");
+    std::string at_server;
+    CHECK(session.server.read_exactly(at_server, 22, 2s));
+    CHECK(at_server == "<message id='before'/>");
+    // Nothing more while the commit is outstanding, in either direction.
+    session.server.send_all("<presence id='down'/>");
+    CHECK(session.server.read_some(300ms).empty());
+    std::string at_component;
+    CHECK(session.component.read_some(300ms).empty());
+
+    std::size_t waiting = 0;
+    proxy.run_on_loop([&] {
+        waiting = durability.waiting.size();
+        auto callbacks = std::move(durability.waiting);
+        for (auto& done : callbacks) done();
+    });
+    CHECK(waiting == 1);
+    CHECK(session.server.read_exactly(at_server, 22 + 27 + 21, 2s));
+    CHECK(at_server == "<message id='before'/><iq type='result' id='r1'/><message id='after'/>");
+    CHECK(session.component.read_exactly(at_component, 21, 2s));
+    CHECK(at_component == "<presence id='down'/>");
+}

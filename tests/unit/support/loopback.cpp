@@ -155,28 +155,55 @@ Socket ListeningSocket::accept(Duration timeout) {
     return Socket(fd);
 }
 
-ProxyThread::ProxyThread(config::Link link, net::ChainFactory chains, std::optional<std::string> capture) {
+ProxyThread::ProxyThread(config::Link link, net::ChainFactory chains,
+                         std::optional<std::string> capture, net::Durability* durability) {
     spdlog::set_level(spdlog::level::off);
     if (!chains) chains = [](const config::Link&) { return std::make_unique<xmpp::FilterChain>(); };
     uv_loop_init(&loop_);
     config::Config config;
     config.links.push_back(std::move(link));
     config.capture_path = std::move(capture);
-    proxy_ = std::make_unique<net::Proxy>(&loop_, config, chains);
+    proxy_ = std::make_unique<net::Proxy>(&loop_, config, chains, durability);
     std::string error;
     if (!proxy_->start(error)) throw std::runtime_error(error);
     port_ = proxy_->listeners().front()->bound_port();
     stop_.data = this;
     uv_async_init(&loop_, &stop_, [](uv_async_t* async) {
         auto* self = static_cast<ProxyThread*>(async->data);
-        self->proxy_->shut_down(
-            2000, [self] { uv_close(reinterpret_cast<uv_handle_t*>(&self->stop_), nullptr); });
+        self->proxy_->shut_down(2000, [self] {
+            uv_close(reinterpret_cast<uv_handle_t*>(&self->stop_), nullptr);
+            uv_close(reinterpret_cast<uv_handle_t*>(&self->task_), nullptr);
+        });
+    });
+    task_.data = this;
+    uv_async_init(&loop_, &task_, [](uv_async_t* async) {
+        auto* self = static_cast<ProxyThread*>(async->data);
+        std::vector<std::function<void()>> tasks;
+        {
+            std::lock_guard<std::mutex> lock(self->tasks_mutex_);
+            tasks.swap(self->tasks_);
+        }
+        for (auto& task : tasks) task();
     });
     thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
 }
 
 ProxyThread::~ProxyThread() {
     shut_down();
+}
+
+void ProxyThread::run_on_loop(std::function<void()> task) {
+    std::promise<void> done;
+    auto finished = done.get_future();
+    {
+        std::lock_guard<std::mutex> lock(tasks_mutex_);
+        tasks_.push_back([&task, &done] {
+            task();
+            done.set_value();
+        });
+    }
+    uv_async_send(&task_);
+    finished.wait();
 }
 
 void ProxyThread::shut_down() {

@@ -5,10 +5,13 @@
 #include <uv.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "config/config.hpp"
 #include "net/proxy.hpp"
@@ -63,7 +66,10 @@ class ListeningSocket {
 // The relay under test, on its own thread and loop.
 class ProxyThread {
   public:
-    ProxyThread(config::Link link, net::ChainFactory chains = nullptr, std::optional<std::string> capture = {});
+    ProxyThread(config::Link link, net::ChainFactory chains = nullptr,
+                std::optional<std::string> capture = {}, net::Durability* durability = nullptr);
+    // Runs `task` on the proxy's loop thread and waits for it.
+    void run_on_loop(std::function<void()> task);
     ~ProxyThread();
     std::uint16_t port() const { return port_; }
     const net::LinkCounters& counters() const;
@@ -74,6 +80,9 @@ class ProxyThread {
   private:
     uv_loop_t loop_{};
     uv_async_t stop_{};
+    uv_async_t task_{};
+    std::mutex tasks_mutex_;
+    std::vector<std::function<void()>> tasks_;
     std::unique_ptr<net::Proxy> proxy_;
     std::thread thread_;
     std::uint16_t port_ = 0;
