@@ -14,11 +14,15 @@ void Occupancy::enter(const std::string& room, const std::string& full_jid, std:
     Room& r = rooms_[room];
     auto [it, inserted] = r.nick_by_full_jid.try_emplace(full_jid, nick);
     if (!inserted) {
-        if (!nick.empty()) it->second.assign(nick);
+        if (!nick.empty() && it->second != nick) {
+            it->second.assign(nick);
+            if (observer_) observer_(room, full_jid, &it->second);
+        }
         return;
     }
     ++r.sessions_by_bare_jid[std::string(bare_of(full_jid))];
     ++session_count_;
+    if (observer_) observer_(room, full_jid, &it->second);
 }
 
 void Occupancy::leave(std::string_view room, std::string_view full_jid) {
@@ -26,12 +30,15 @@ void Occupancy::leave(std::string_view room, std::string_view full_jid) {
     if (r == rooms_.end()) return;
     auto s = r->second.nick_by_full_jid.find(std::string(full_jid));
     if (s == r->second.nick_by_full_jid.end()) return;
+    const std::string left = s->first;
     r->second.nick_by_full_jid.erase(s);
     --session_count_;
     auto b = r->second.sessions_by_bare_jid.find(std::string(bare_of(full_jid)));
     if (b != r->second.sessions_by_bare_jid.end() && --b->second == 0)
         r->second.sessions_by_bare_jid.erase(b);
+    const std::string room_name = r->first;
     if (r->second.nick_by_full_jid.empty()) rooms_.erase(r);
+    if (observer_) observer_(room_name, left, nullptr);
 }
 
 void Occupancy::rename(std::string_view room, std::string_view full_jid,
@@ -39,14 +46,21 @@ void Occupancy::rename(std::string_view room, std::string_view full_jid,
     auto r = rooms_.find(std::string(room));
     if (r == rooms_.end()) return;
     auto s = r->second.nick_by_full_jid.find(std::string(full_jid));
-    if (s != r->second.nick_by_full_jid.end()) s->second.assign(new_nick);
+    if (s == r->second.nick_by_full_jid.end()) return;
+    s->second.assign(new_nick);
+    if (observer_) observer_(r->first, s->first, &s->second);
 }
 
 void Occupancy::clear_room(std::string_view room) {
     auto r = rooms_.find(std::string(room));
     if (r == rooms_.end()) return;
     session_count_ -= r->second.nick_by_full_jid.size();
+    auto sessions = std::move(r->second.nick_by_full_jid);
+    const std::string room_name = r->first;
     rooms_.erase(r);
+    if (observer_) {
+        for (const auto& [full_jid, nick] : sessions) observer_(room_name, full_jid, nullptr);
+    }
 }
 
 std::optional<std::string> Occupancy::nick_of(std::string_view room,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,11 @@ namespace offline {
 
 class Occupancy {
   public:
+    // Called after a session begins, changes nick (`nick` set) or ends (`nick` null).
+    using ChangeObserver = std::function<void(const std::string& room, const std::string& full_jid,
+                                              const std::string* nick)>;
+    void observe(ChangeObserver observer) { observer_ = std::move(observer); }
+
     // Starts (or keeps, updating the nick) the session of `full_jid` in `room`.
     void enter(const std::string& room, const std::string& full_jid, std::string_view nick);
     void leave(std::string_view room, std::string_view full_jid);
@@ -31,6 +37,7 @@ class Occupancy {
     };
     std::unordered_map<std::string, Room> rooms_;
     std::size_t session_count_ = 0;
+    ChangeObserver observer_;
 };
 
 }  // namespace offline

@@ -27,34 +27,84 @@ std::optional<xmpp::Jid> user_jid(std::string_view text) {
 
 }  // namespace
 
-OfflineDelivery::OfflineDelivery(Options options, std::string muc_domain)
+OfflineDelivery::OfflineDelivery(Options options, std::string muc_domain, ChangeSink* changes)
     : options_(options),
       domain_(std::move(muc_domain)),
+      changes_(changes),
       occupants_(occupancy_),
       flow_(options_, domain_, registrations_, occupancy_),
       bounces_(options_.bounce_ttl) {
-    // Opting in again is how a paused member asks for delivery to resume.
     registrations_.observe(
-        [this](const std::string&, const std::string& member, const Registration* now) {
-            if (now != nullptr && now->offline) {
-                paused_.erase(member);
-                bounce_streaks_.erase(member);
-            }
+        [this](const std::string& room, const std::string& member, const Registration* now) {
+            on_registration_change(room, member, now);
         });
+    occupancy_.observe([this](const std::string& room, const std::string& full_jid,
+                              const std::string* nick) {
+        if (restoring_ || changes_ == nullptr) return;
+        StateChange change{
+            nick != nullptr ? StateChange::Kind::put_session : StateChange::Kind::remove_session,
+            room, full_jid, Registration{nick != nullptr ? *nick : std::string(), false}};
+        change.at_ms = now_ms_;
+        changes_->record(std::move(change));
+    });
+}
+
+void OfflineDelivery::on_registration_change(const std::string& room, const std::string& member,
+                                             const Registration* now) {
+    // Opting in again is how a paused member asks for delivery to resume.
+    const bool resumed = now != nullptr && now->offline &&
+                         (paused_.erase(member) + bounce_streaks_.erase(member)) > 0;
+    if (restoring_ || changes_ == nullptr) return;
+    StateChange change{now != nullptr ? StateChange::Kind::put_registration
+                                      : StateChange::Kind::remove_registration,
+                       room, member, now != nullptr ? *now : Registration{}};
+    change.at_ms = now_ms_;
+    changes_->record(std::move(change));
+    if (resumed) record_member(member);
+    // The member is told about this change by what follows (the MUC's result): not before it
+    // is on disk.
+    if (current_out_ != nullptr) current_out_->persist();
+}
+
+void OfflineDelivery::record_member(const std::string& member) {
+    if (restoring_ || changes_ == nullptr) return;
+    StateChange change{StateChange::Kind::put_member, "", member, {}};
+    change.paused = paused_.contains(member);
+    auto streak = bounce_streaks_.find(member);
+    change.bounce_streak = streak == bounce_streaks_.end() ? 0 : streak->second;
+    change.at_ms = now_ms_;
+    changes_->record(std::move(change));
+}
+
+void OfflineDelivery::restore(const StoredState& state) {
+    restoring_ = true;
+    for (const StoredRegistration& r : state.registrations)
+        registrations_.set(r.room, r.member, r.registration);
+    for (const StoredSession& s : state.sessions) occupancy_.enter(s.room, s.full_jid, s.nick);
+    for (const StoredMember& m : state.members) {
+        if (m.paused) paused_.insert(m.member);
+        if (m.bounce_streak > 0) bounce_streaks_[m.member] = m.bounce_streak;
+    }
+    restoring_ = false;
 }
 
 void OfflineDelivery::on_stanza(Direction direction, const xmpp::Stanza& stanza, xmpp::Moment now,
                                 xmpp::Decisions& out) {
+    now_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
+    current_out_ = &out;
     bounces_.expire(now, [this](const std::string& member) { on_bounce_free_copy(member); });
     if (direction == Direction::to_server) {
         from_component(stanza, now, out);
     } else {
         from_server(stanza, now, out);
     }
+    current_out_ = nullptr;
 }
 
 void OfflineDelivery::on_batch_end(Direction direction, xmpp::Moment now, xmpp::Decisions& out) {
+    current_out_ = &out;
     if (direction == Direction::to_server) flush_fanout(now, out);
+    current_out_ = nullptr;
 }
 
 void OfflineDelivery::from_component(const xmpp::Stanza& stanza, xmpp::Moment now,
@@ -159,11 +209,12 @@ bool OfflineDelivery::swallow_bounce(const xmpp::Stanza& stanza, xmpp::Decisions
         out.note("offline delivery to " + member + " paused after " + std::to_string(streak) +
                  " bounced copies in a row");
     }
+    record_member(member);
     return true;  // dropped: the MUC never sent that copy
 }
 
 void OfflineDelivery::on_bounce_free_copy(const std::string& member) {
-    bounce_streaks_.erase(member);
+    if (bounce_streaks_.erase(member) > 0) record_member(member);
 }
 
 std::string summary_line(const offline::OfflineDelivery& delivery) {

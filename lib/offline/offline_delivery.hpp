@@ -18,6 +18,7 @@
 #include "offline/options.hpp"
 #include "offline/registration_flow.hpp"
 #include "offline/registrations.hpp"
+#include "offline/state_store.hpp"
 #include "xmpp/stanza_filter.hpp"
 
 namespace offline {
@@ -33,7 +34,11 @@ struct DeliveryCounters {
 
 class OfflineDelivery : public xmpp::StanzaFilter {
   public:
-    OfflineDelivery(Options options, std::string muc_domain);
+    // `changes` (may be null) receives every change worth keeping across a restart.
+    OfflineDelivery(Options options, std::string muc_domain, ChangeSink* changes = nullptr);
+
+    // Loads what a store kept; records nothing.
+    void restore(const StoredState& state);
 
     void on_stanza(xmpp::Direction direction, const xmpp::Stanza& stanza, xmpp::Moment now,
                    xmpp::Decisions& out) override;
@@ -59,11 +64,18 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     void from_server(const xmpp::Stanza& stanza, xmpp::Moment now, xmpp::Decisions& out);
     void on_room_message(const xmpp::Stanza& stanza, const std::string& room);
     void on_bounce_free_copy(const std::string& member);
+    void on_registration_change(const std::string& room, const std::string& member,
+                                const Registration* now);
+    void record_member(const std::string& member);
     bool swallow_bounce(const xmpp::Stanza& stanza, xmpp::Decisions& out);
     void flush_fanout(xmpp::Moment now, xmpp::Decisions& out);
 
     Options options_;
     std::string domain_;
+    ChangeSink* changes_;
+    bool restoring_ = false;
+    std::int64_t now_ms_ = 0;
+    xmpp::Decisions* current_out_ = nullptr;  // while a stanza is handled: where persist goes
     Registrations registrations_;
     Occupancy occupancy_;
     OccupantTracker occupants_;

@@ -25,8 +25,9 @@ struct Out {
 
 class Harness : public xmpp::StanzaOutput {
   public:
-    explicit Harness(offline::Options options = {})
-        : delivery(std::make_shared<offline::OfflineDelivery>(options, "conference.localhost")) {
+    explicit Harness(offline::Options options = {}, offline::ChangeSink* changes = nullptr)
+        : delivery(std::make_shared<offline::OfflineDelivery>(options, "conference.localhost",
+                                                              changes)) {
         chain.add(delivery);
     }
 
@@ -80,6 +81,7 @@ class Harness : public xmpp::StanzaOutput {
         out.push_back({direction, how, std::string(bytes)});
     }
     void note(std::string_view line) override { notes.emplace_back(line); }
+    void persist() override { out.push_back({Direction::to_server, Decision::Kind::persist, ""}); }
 
     std::shared_ptr<offline::OfflineDelivery> delivery;
     xmpp::FilterChain chain;
@@ -347,4 +349,86 @@ TEST_CASE(
     CHECK_FALSE(h.delivery->is_paused("bob@localhost"));
     h.from_muc({groupchat("alice@localhost/desk", "m7", "z")}, 5100);
     CHECK(h.injected().size() == 1);
+}
+
+namespace {
+
+struct RecordedChanges : offline::ChangeSink {
+    std::vector<offline::StateChange> changes;
+    void record(offline::StateChange change) override { changes.push_back(std::move(change)); }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "offline: a registration the MUC accepts is recorded and made durable before its result goes "
+    "out") {
+    RecordedChanges recorded;
+    Harness h({}, &recorded);
+    h.from_server(
+        {"<iq to='room@conference.localhost' id='set1' from='bob@localhost/phone' "
+         "type='set'><query "
+         "xmlns='jabber:iq:register'><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' "
+         "type='hidden'><value>http://jabber.org/protocol/muc#register</value></field><field "
+         "var='muc#register_roomnick'><value>bob</value></field><field "
+         "var='{http://tigase.org/protocol/muc}offline'><value>true</value></field></x></query></"
+         "iq>"},
+        1000);
+    CHECK(recorded.changes.empty());  // nothing is committed before the MUC says yes
+    auto out = h.from_muc(
+        {"<iq from='room@conference.localhost' id='set1' to='bob@localhost/phone' type='result'/>"},
+        1500);
+    REQUIRE(out.size() == 2);
+    CHECK(out[0].how == Decision::Kind::persist);
+    CHECK(out[1].how == Decision::Kind::forward);
+    REQUIRE(recorded.changes.size() == 1);
+    CHECK(recorded.changes[0].kind == offline::StateChange::Kind::put_registration);
+    CHECK(recorded.changes[0].room == kRoom);
+    CHECK(recorded.changes[0].member == "bob@localhost");
+    CHECK(recorded.changes[0].registration == offline::Registration{"bob", true});
+    CHECK(recorded.changes[0].at_ms == 1500);
+}
+
+TEST_CASE("offline: sessions and member states are recorded, without holding traffic back") {
+    RecordedChanges recorded;
+    offline::Options options;
+    options.pause_after_bounces = 1;
+    Harness h(options, &recorded);
+    h.opt_in("bob@localhost", "bob");
+    recorded.changes.clear();
+    h.join("carol@localhost/pc", "carol");
+    REQUIRE(recorded.changes.size() == 1);
+    CHECK(recorded.changes[0].kind == offline::StateChange::Kind::put_session);
+    CHECK(recorded.changes[0].member == "carol@localhost/pc");
+    CHECK(recorded.changes[0].registration.nick == "carol");
+    h.leave("carol@localhost/pc", "carol");
+    CHECK(recorded.changes.back().kind == offline::StateChange::Kind::remove_session);
+
+    h.from_muc({groupchat("alice@localhost/desk", "m1", "x")});
+    auto out = h.from_server(
+        {"<message type='error' from='bob@localhost' to='room@conference.localhost/alice' "
+         "id='m1'><error type='cancel'><service-unavailable "
+         "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>"});
+    CHECK(out.empty());
+    CHECK(recorded.changes.back().kind == offline::StateChange::Kind::put_member);
+    CHECK(recorded.changes.back().paused);
+    CHECK(recorded.changes.back().bounce_streak == 1);
+}
+
+TEST_CASE("offline: restored state is used at once and not recorded again") {
+    RecordedChanges recorded;
+    Harness h({}, &recorded);
+    offline::StoredState state;
+    state.registrations.push_back({kRoom, "bob@localhost", {"bob", true}, 1});
+    state.registrations.push_back({kRoom, "carol@localhost", {"carol", true}, 1});
+    state.registrations.push_back({kRoom, "dave@localhost", {"dave", true}, 1});
+    state.sessions.push_back({kRoom, "carol@localhost/pc", "carol"});
+    state.members.push_back({"dave@localhost", true, 3});
+    h.delivery->restore(state);
+    CHECK(recorded.changes.empty());
+    CHECK(h.delivery->is_paused("dave@localhost"));
+    h.from_muc({groupchat("alice@localhost/desk", "m1", "x")});
+    std::vector<std::string> copies = h.injected();
+    REQUIRE(copies.size() == 1);  // carol is present, dave is paused
+    CHECK(copies[0].find("to='bob@localhost'") != std::string::npos);
 }
