@@ -1,11 +1,15 @@
 #include "features.hpp"
 
-Features::Features(const config::Config& config) {
+#include "durable_state.hpp"
+
+Features::Features(const config::Config& config, DurableState* durable) {
     for (const config::Link& link : config.links) {
-        if (link.offline_enabled) {
-            by_link_[link.name] =
-                std::make_shared<offline::OfflineDelivery>(link.offline, link.domain);
-        }
+        if (!link.offline_enabled) continue;
+        // State is kept by link name: renaming a link in the config starts it afresh.
+        auto delivery = std::make_shared<offline::OfflineDelivery>(
+            link.offline, link.domain, durable != nullptr ? durable->sink_for(link.name) : nullptr);
+        if (durable != nullptr) delivery->restore(durable->load(link.name));
+        by_link_[link.name] = std::move(delivery);
     }
 }
 

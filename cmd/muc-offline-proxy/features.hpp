@@ -13,7 +13,9 @@
 
 class Features {
   public:
-    explicit Features(const config::Config& config);
+    // With `durable`, each link's filter records its changes there and starts from what it
+    // kept.
+    Features(const config::Config& config, class DurableState* durable = nullptr);
 
     std::unique_ptr<xmpp::FilterChain> chain_for(const config::Link& link) const;
     net::ChainFactory factory() const;

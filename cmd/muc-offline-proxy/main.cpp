@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "config/config.hpp"
+#include "durable_state.hpp"
 #include "features.hpp"
 #include "net/proxy.hpp"
 #include "replay_command.hpp"
@@ -45,6 +46,7 @@ int check_config(const std::string& path) {
 struct Signals {
     uv_signal_t term{};
     uv_signal_t interrupt{};
+    DurableState* durable = nullptr;
 };
 
 int run(const std::string& path, const std::string& capture) {
@@ -56,12 +58,24 @@ int run(const std::string& path, const std::string& capture) {
     signal(SIGPIPE, SIG_IGN);
 
     uv_loop_t* loop = uv_default_loop();
-    Features features(*config);
-    net::Proxy proxy(loop, *config, features.factory());
     std::string error;
+    auto store =
+        store::SqliteStore::open(config->store.path, store::SqliteStore::Mode::read_write, error);
+    if (!store) {
+        spdlog::error("cannot start: {}", error);
+        return 1;
+    }
+    if (config->store.path == ":memory:") {
+        spdlog::warn("store.path is :memory:: registrations are lost when the proxy stops");
+    }
+    DurableState durable(loop, std::move(store));
+    Features features(*config, &durable);
+    for (const std::string& line : features.summary()) spdlog::info("state loaded: {}", line);
+    net::Proxy proxy(loop, *config, features.factory(), &durable);
     bool started = proxy.start(error);
 
     Signals signals;
+    signals.durable = &durable;
     auto stop = [](uv_signal_t* handle, int signum) {
         auto* proxy = static_cast<net::Proxy*>(handle->data);
         spdlog::info("{}: shutting down (stop accepting, flush, close streams)", strsignal(signum));
@@ -69,8 +83,11 @@ int run(const std::string& path, const std::string& capture) {
         uv_signal_stop(&signals->term);
         uv_signal_stop(&signals->interrupt);
         proxy->shut_down(kShutdownGraceMs, [signals] {
-            uv_close(reinterpret_cast<uv_handle_t*>(&signals->term), nullptr);
-            uv_close(reinterpret_cast<uv_handle_t*>(&signals->interrupt), nullptr);
+            // The links are closed: what they recorded is written before the process ends.
+            signals->durable->close([signals] {
+                uv_close(reinterpret_cast<uv_handle_t*>(&signals->term), nullptr);
+                uv_close(reinterpret_cast<uv_handle_t*>(&signals->interrupt), nullptr);
+            });
         });
     };
     loop->data = &signals;
@@ -85,11 +102,16 @@ int run(const std::string& path, const std::string& capture) {
         spdlog::error("cannot start: {}", error);
         uv_close(reinterpret_cast<uv_handle_t*>(&signals.term), nullptr);
         uv_close(reinterpret_cast<uv_handle_t*>(&signals.interrupt), nullptr);
+        durable.close(nullptr);
     }
     uv_run(loop, UV_RUN_DEFAULT);
     if (started) {
         proxy.log_counters();
         for (const std::string& line : features.summary()) spdlog::info("{}", line);
+        spdlog::info(
+            "store {}: {} commit(s), last {:.2f} ms, longest {:.2f} ms (on the thread pool)",
+            config->store.path, durable.batches(), durable.last_commit_ms(),
+            durable.max_commit_ms());
         spdlog::info("stopped");
     }
     uv_loop_close(loop);

@@ -160,7 +160,8 @@ Log read_log(const ConfigValue& value) {
 }
 
 Config read_config(const ConfigValue& root) {
-    root.expect_object_with_keys({"links", "limits", "registration", "offline", "log", "capture"});
+    root.expect_object_with_keys(
+        {"links", "limits", "registration", "offline", "store", "log", "capture"});
     Config config;
     Limits top_level;
     if (auto limits = root.member("limits")) top_level = read_limits(*limits, top_level);
@@ -179,6 +180,11 @@ Config read_config(const ConfigValue& root) {
         config.links.push_back(std::move(link));
     }
 
+    if (auto store = root.member("store")) {
+        store->expect_object_with_keys({"path"});
+        if (auto path = store->member("path"))
+            config.store.path = path->non_empty_string("expected a file path");
+    }
     if (auto log = root.member("log")) config.log = read_log(*log);
     if (auto capture = root.member("capture"); capture && !capture->json().is_null()) {
         config.capture_path = capture->non_empty_string("expected a file path or null");

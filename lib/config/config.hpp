@@ -48,8 +48,15 @@ struct Log {
     bool operator==(const Log&) const = default;
 };
 
+struct Store {
+    // The SQLite file of the feature's state. ":memory:" keeps nothing (tests only).
+    std::string path = "muc-offline-proxy.db";
+    bool operator==(const Store&) const = default;
+};
+
 struct Config {
     std::vector<Link> links;
+    Store store;
     Log log;
     std::optional<std::string> capture_path;  // JSON Lines of every chunk read, per link
     bool operator==(const Config&) const = default;

@@ -51,6 +51,7 @@ std::string effective_config_json(const Config& config) {
     }
     Json document = Json::object();
     document["links"] = std::move(links);
+    document["store"] = Json{{"path", config.store.path}};
     document["log"] = Json{{"level", config.log.level}};
     document["capture"] = config.capture_path ? Json(*config.capture_path) : Json(nullptr);
     // Parsed text is valid UTF-8; replace guards a Config built by hand.

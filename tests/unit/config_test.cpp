@@ -145,6 +145,9 @@ TEST_CASE("config: the effective config spells out every default") {
       }
     }
   ],
+  "store": {
+    "path": "muc-offline-proxy.db"
+  },
   "log": {
     "level": "info"
   },
@@ -384,4 +387,15 @@ TEST_CASE("config: the offline feature's settings are checked") {
               R"({"links": [{"domain": "a.example", "listen": {"port": 1}, "upstream": {"port": 2},
                                    "offline": {"enabled": 1}}]})") ==
           "links[0].offline.enabled: expected true or false, got 1");
+}
+
+TEST_CASE("config: the store's path") {
+    CHECK(parsed(R"({"store": {"path": "/var/lib/muc-offline-proxy/state.db"},
+                     "links": [{"domain": "a.example", "listen": {"port": 1}, "upstream": {"port": 2}}]})")
+              .store.path == "/var/lib/muc-offline-proxy/state.db");
+    const std::string links =
+        R"("links": [{"domain": "a.example", "listen": {"port": 1}, "upstream": {"port": 2}}])";
+    CHECK(error_of(R"({"store": {"path": ""}, )" + links + "}") ==
+          R"(store.path: expected a file path, got "")");
+    CHECK(error_of(R"({"store": {"file": "x"}, )" + links + "}") == "store.file: unknown key");
 }

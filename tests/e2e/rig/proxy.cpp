@@ -36,7 +36,7 @@ Proxy::Proxy(const std::filesystem::path& dir, ProxySettings settings, Deadline 
                                      "with E2E_RELAY=socat)");
         }
         auto config_path = dir / "proxy.json";
-        write_text_file(config_path, config_json());
+        write_text_file(config_path, config_json(dir));
         argv = {std::filesystem::absolute(settings_.binary).string(), "run", "--config",
                 config_path.string()};
     }
@@ -53,13 +53,17 @@ Proxy::Proxy(const std::filesystem::path& dir, ProxySettings settings, Deadline 
     }
 }
 
-std::string Proxy::config_json() const {
+std::string Proxy::config_json(const std::filesystem::path& dir) const {
     std::ostringstream json;
     json << R"({"links":[{"name":")" << settings_.link_name << R"(","domain":")" << settings_.domain
          << R"(","listen":{"host":"127.0.0.1","port":)" << listen_port_
          << R"(},"upstream":{"host":"127.0.0.1","port":)" << settings_.upstream_port
-         << R"(}}],"log":{"level":"debug"})"
-         << (settings_.extra_config.empty() ? "" : "," + settings_.extra_config) << "}"
+         << R"(}}],"log":{"level":"debug"})";
+    // Each stack keeps its state in its own temp dir unless the test chose a store.
+    if (settings_.extra_config.find("\"store\"") == std::string::npos) {
+        json << R"(,"store":{"path":")" << (dir / "state.db").string() << "\"}";
+    }
+    json << (settings_.extra_config.empty() ? "" : "," + settings_.extra_config) << "}"
          << "\n";
     return json.str();
 }

@@ -44,7 +44,7 @@ class Proxy {
     Process& process() const { return *process_; }
 
   private:
-    std::string config_json() const;
+    std::string config_json(const std::filesystem::path& dir) const;
 
     ProxySettings settings_;
     std::uint16_t listen_port_;

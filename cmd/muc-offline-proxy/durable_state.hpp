@@ -1,0 +1,70 @@
+// Makes the feature's recorded changes durable without blocking the loop: every change the
+// links record goes into the next batch; a batch is one SQLite transaction on libuv's thread
+// pool. A link waiting on a persist barrier gets its callback when the batch holding the
+// changes before the barrier has committed. Batches start at the end of a loop iteration, so
+// everything recorded in one iteration shares one transaction; changes no one waits for
+// (sessions, member states) are written behind within kWriteBehindMs.
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "net/durability.hpp"
+#include "offline/state_store.hpp"
+#include "store/sqlite_store.hpp"
+
+class DurableState : public net::Durability {
+  public:
+    DurableState(uv_loop_t* loop, std::unique_ptr<store::SqliteStore> store);
+    ~DurableState() override;
+
+    offline::ChangeSink* sink_for(const std::string& link);
+    offline::StoredState load(const std::string& link) { return store_->load(link); }
+
+    void after_durable(std::function<void()> done) override;
+
+    // At shutdown: commits what is left (after any batch in flight) and closes the handles;
+    // `done` runs once nothing is pending.
+    void close(std::function<void()> done);
+
+    std::uint64_t batches() const { return batches_; }
+    double last_commit_ms() const { return last_commit_ms_; }
+    double max_commit_ms() const { return max_commit_ms_; }
+
+  private:
+    struct LinkSink;
+    using Batch = std::vector<std::pair<std::string, offline::StateChange>>;
+
+    void record(const std::string& link, offline::StateChange change);
+    void schedule_write_behind();
+    void start_batch();
+    void on_batch_done();
+    void commit_rest_and_close();
+
+    uv_loop_t* loop_;
+    std::unique_ptr<store::SqliteStore> store_;
+    std::map<std::string, std::unique_ptr<LinkSink>> sinks_;
+    Batch pending_;
+    std::vector<std::function<void()>> waiting_;
+    // The batch in flight and what waits on it; touched by the pool thread only while in flight.
+    Batch batch_;
+    std::vector<std::function<void()>> batch_waiting_;
+    std::string batch_error_;
+    std::uint64_t batch_started_ns_ = 0;
+    bool in_flight_ = false;
+    uv_work_t work_{};
+    uv_check_t end_of_iteration_{};
+    uv_timer_t write_behind_{};
+    bool closing_ = false;
+    std::function<void()> on_closed_;
+    int open_handles_ = 0;
+    std::uint64_t batches_ = 0;
+    double last_commit_ms_ = 0;
+    double max_commit_ms_ = 0;
+};
