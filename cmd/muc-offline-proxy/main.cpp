@@ -12,6 +12,7 @@
 #include "features.hpp"
 #include "net/proxy.hpp"
 #include "replay_command.hpp"
+#include "state_command.hpp"
 
 namespace {
 
@@ -146,7 +147,34 @@ int main(int argc, char** argv) {
     replay->add_option("--expect", replay_expect_path,
                        "Compare with this expectation file; exit 1 on a difference");
 
+    StateCommandOptions state_options;
+    CLI::App* state =
+        app.add_subcommand("state", "Show, export or import the offline-delivery state");
+    state->require_subcommand(1);
+    auto add_store_options = [&](CLI::App* command) {
+        command->add_option("-c,--config", state_options.config_path,
+                            "Config whose store.path is used");
+        command->add_option("--store", state_options.store_path,
+                            "Store file (instead of --config)");
+    };
+    CLI::App* state_list_command =
+        state->add_subcommand("list", "Registrations and who is present");
+    add_store_options(state_list_command);
+    state_list_command->add_option("--room", state_options.room, "Only this room");
+    state_list_command->add_option("--jid", state_options.jid, "Only this member");
+    CLI::App* state_export_command = state->add_subcommand("export", "Write the state as JSON");
+    add_store_options(state_export_command);
+    state_export_command->add_option("-o,--output", state_options.file,
+                                     "Output file (default: stdout)");
+    CLI::App* state_import_command =
+        state->add_subcommand("import", "Read registrations from JSON (proxy stopped)");
+    add_store_options(state_import_command);
+    state_import_command->add_option("file", state_options.file, "JSON file (default: stdin)");
+
     CLI11_PARSE(app, argc, argv);
+    if (state_list_command->parsed()) return state_list(state_options);
+    if (state_export_command->parsed()) return state_export(state_options);
+    if (state_import_command->parsed()) return state_import(state_options);
     if (replay->parsed())
         return replay_command(replay_capture_path, replay_config_path, replay_expect_path);
     if (run_command->parsed()) return run(config_path, capture_path);

@@ -1,0 +1,76 @@
+// `muc-offline-proxy state import|export|list` as an operator runs them (the built binary).
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+    int status;
+    std::string output;
+};
+
+Run run(const std::string& arguments) {
+    std::string command = "build/muc-offline-proxy " + arguments + " 2>&1";
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+    std::string output;
+    std::array<char, 4096> buffer;
+    std::size_t n;
+    while ((n = fread(buffer.data(), 1, buffer.size(), pipe.get())) > 0)
+        output.append(buffer.data(), n);
+    int status = pclose(pipe.release());
+    return {WEXITSTATUS(status), output};
+}
+
+}  // namespace
+
+TEST_CASE("state commands: import a sample, list and export it back, refuse bad input") {
+    REQUIRE(fs::exists("build/muc-offline-proxy"));
+    char pattern[] = "/tmp/state-command-XXXXXX";
+    const fs::path dir = mkdtemp(pattern);
+    const std::string store = (dir / "state.db").string();
+    const std::string sample = (dir / "sample.json").string();
+    std::ofstream(sample)
+        << R"({"muc-offline-proxy-state": 1, "links": {"conference": {"registrations": [
+        {"room": "Lobby@Conference.Example.org", "jid": "Bob@Example.org", "nick": "bob", "offline": true},
+        {"room": "lobby@conference.example.org", "jid": "carol@example.org", "nick": "carol", "offline": false}],
+        "paused": ["dave@example.org"]}}})";
+
+    Run imported = run("state import " + sample + " --store " + store);
+    CHECK(imported.status == 0);
+    CHECK(imported.output == "imported 3 entries into " + store + "\n");
+
+    Run listed = run("state list --store " + store + " --jid bob@example.org");
+    CHECK(listed.status == 0);
+    CHECK(listed.output ==
+          "link conference\n  registration lobby@conference.example.org bob@example.org nick=bob "
+          "offline=yes (absent)\n");
+
+    const std::string exported = (dir / "export.json").string();
+    CHECK(run("state export --store " + store + " -o " + exported).status == 0);
+    // An export imports again into an empty store and lists the same.
+    const std::string copy = (dir / "copy.db").string();
+    CHECK(run("state import " + exported + " --store " + copy).status == 0);
+    CHECK(run("state list --store " + copy).output == run("state list --store " + store).output);
+
+    const std::string bad = (dir / "bad.json").string();
+    std::ofstream(bad)
+        << R"({"muc-offline-proxy-state": 1, "links": {"c": {"registrations": [{"room": "no-local-part", "jid": "x@y"}]}}})";
+    Run refused = run("state import " + bad + " --store " + store);
+    CHECK(refused.status == 1);
+    CHECK(refused.output.find("links.c.registrations[0].room: expected a room's bare JID") !=
+          std::string::npos);
+
+    CHECK(
+        run("state list --store " + (dir / "missing.db").string()).output.find("does not exist") !=
+        std::string::npos);
+    fs::remove_all(dir);
+}
