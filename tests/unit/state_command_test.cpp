@@ -74,3 +74,29 @@ TEST_CASE("state commands: import a sample, list and export it back, refuse bad 
         std::string::npos);
     fs::remove_all(dir);
 }
+
+TEST_CASE(
+    "state commands: registrations from Prosody's mod_muc_offline_delivery import as documented") {
+    REQUIRE(fs::exists("build/muc-offline-proxy"));
+    char pattern[] = "/tmp/state-migrate-XXXXXX";
+    const fs::path dir = mkdtemp(pattern);
+    const std::string json = (dir / "from-prosody.json").string();
+    const std::string store = (dir / "state.db").string();
+    // As deploy/migrate says: the script over the MUC's config store, then state import.
+    int converted = std::system(("lua5.4 deploy/migrate/prosody-offline-delivery-to-json.lua "
+                                 "tests/unit/data/prosody-muc-config conference > " +
+                                 json + " 2>/dev/null")
+                                    .c_str());
+    REQUIRE(WEXITSTATUS(converted) == 0);
+    Run imported = run("state import " + json + " --store " + store);
+    CHECK(imported.status == 0);
+    CHECK(run("state list --store " + store).output ==
+          "link conference\n"
+          "  registration lobby@conference.example.org bob@example.org nick=bob offline=yes "
+          "(absent)\n"
+          "  registration lobby@conference.example.org carol@example.org nick=Carol \"C\" "
+          "offline=no (absent)\n"
+          "  registration lobby@conference.example.org dave@example.org nick=dave offline=no "
+          "(absent)\n");
+    fs::remove_all(dir);
+}
