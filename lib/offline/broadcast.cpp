@@ -58,6 +58,18 @@ bool BroadcastTracker::is_new_message(const std::string& room, std::uint64_t key
     return true;
 }
 
+bool BroadcastTracker::would_start_new(const std::string& room, std::uint64_t key,
+                                       std::string_view recipient) const {
+    auto it = rooms_.find(room);
+    if (it == rooms_.end() || it->second.key != key || it->second.recipients.empty()) return true;
+    return it->second.recipients.contains(fnv(recipient));
+}
+
+bool BroadcastTracker::reached(const std::string& room, std::string_view recipient) const {
+    auto it = rooms_.find(room);
+    return it != rooms_.end() && it->second.recipients.contains(fnv(recipient));
+}
+
 void BroadcastTracker::forget_room(std::string_view room) {
     rooms_.erase(std::string(room));
 }

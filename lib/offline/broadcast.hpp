@@ -22,6 +22,11 @@ class BroadcastTracker {
   public:
     // True when this copy (to `recipient`) starts a new message in `room`.
     bool is_new_message(const std::string& room, std::uint64_t key, std::string_view recipient);
+    // What is_new_message would answer, without recording anything.
+    bool would_start_new(const std::string& room, std::uint64_t key,
+                         std::string_view recipient) const;
+    // Whether the room's latest message went to `recipient`.
+    bool reached(const std::string& room, std::string_view recipient) const;
     void forget_room(std::string_view room);
 
   private:

@@ -84,3 +84,15 @@ std::size_t Occupancy::sessions_in(std::string_view room) const {
 }
 
 }  // namespace offline
+
+namespace offline {
+
+std::vector<std::string> Occupancy::full_jids_in(std::string_view room) const {
+    std::vector<std::string> found;
+    auto r = rooms_.find(std::string(room));
+    if (r == rooms_.end()) return found;
+    for (const auto& [full_jid, nick] : r->second.nick_by_full_jid) found.push_back(full_jid);
+    return found;
+}
+
+}  // namespace offline

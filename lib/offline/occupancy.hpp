@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace offline {
 
@@ -29,6 +30,7 @@ class Occupancy {
     bool is_present(std::string_view room, std::string_view bare_jid) const;
     std::size_t sessions() const { return session_count_; }
     std::size_t sessions_in(std::string_view room) const;
+    std::vector<std::string> full_jids_in(std::string_view room) const;
 
   private:
     struct Room {

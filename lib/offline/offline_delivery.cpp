@@ -120,18 +120,29 @@ void OfflineDelivery::from_component(const xmpp::Stanza& stanza, xmpp::Moment no
     if (name == "message" && from && !from->nick.empty() && to && !to->resource.empty() &&
         top.attribute("type") == "groupchat") {
         const std::string recipient = to->full();
-        bool is_new =
-            broadcasts_.is_new_message(from->room, broadcast_key(top, stanza.raw), recipient);
+        // History the MUC replays to someone joining (XEP-0045 §7.2.15) went out when it was
+        // said; it only shows that its recipient is in the room.
+        if (top.has_child("delay", "urn:xmpp:delay") || top.has_child("x", "jabber:x:delay")) {
+            complete_broadcast(now, out);
+            occupancy_.enter(from->room, recipient, "");
+            out.forward(Direction::to_server);
+            return;
+        }
+        const std::uint64_t key = broadcast_key(top, stanza.raw);
         // A copy of the broadcast under way passes; a new message means the last one has passed.
-        if (is_new) flush_fanout(now, out);
+        if (broadcasts_.would_start_new(from->room, key, recipient)) complete_broadcast(now, out);
+        bool is_new = broadcasts_.is_new_message(from->room, key, recipient);
         // A groupchat copy to a full JID proves that session is in the room (and rebuilds the
         // picture after a restart).
         occupancy_.enter(from->room, recipient, "");
-        if (is_new) on_room_message(stanza, from->room);
+        if (is_new) {
+            open_broadcast_room_ = from->room;
+            on_room_message(stanza, from->room);
+        }
         out.forward(Direction::to_server);
         return;
     }
-    flush_fanout(now, out);
+    complete_broadcast(now, out);
 
     if (name == "presence" && from && !from->nick.empty() && to && !to->resource.empty()) {
         PresenceOutcome outcome =
@@ -168,6 +179,21 @@ void OfflineDelivery::on_room_message(const xmpp::Stanza& stanza, const std::str
     if (flow_.is_native(room) || !worth_copying(stanza.top)) return;
     pending_.push_back(
         PendingFanout{room, std::string(stanza.raw), std::string(stanza.top.attribute("id"))});
+}
+
+// The MUC sends a broadcast's copies one after the other, before anything else: once another
+// stanza comes, every occupant has had theirs. A session that got none is gone (a leave the
+// proxy missed while it was down); when the next stanza ends the broadcast, the copies of this
+// very message already count it out.
+void OfflineDelivery::complete_broadcast(xmpp::Moment now, xmpp::Decisions& out) {
+    if (open_broadcast_room_) {
+        const std::string room = std::move(*open_broadcast_room_);
+        open_broadcast_room_.reset();
+        for (const std::string& full_jid : occupancy_.full_jids_in(room)) {
+            if (!broadcasts_.reached(room, full_jid)) occupancy_.leave(room, full_jid);
+        }
+    }
+    flush_fanout(now, out);
 }
 
 void OfflineDelivery::flush_fanout(xmpp::Moment now, xmpp::Decisions& out) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -69,6 +70,7 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     void record_member(const std::string& member);
     bool swallow_bounce(const xmpp::Stanza& stanza, xmpp::Decisions& out);
     void flush_fanout(xmpp::Moment now, xmpp::Decisions& out);
+    void complete_broadcast(xmpp::Moment now, xmpp::Decisions& out);
 
     Options options_;
     std::string domain_;
@@ -84,7 +86,10 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     BounceTracker bounces_;
     std::unordered_map<std::string, std::uint32_t> bounce_streaks_;
     std::unordered_set<std::string> paused_;
-    std::vector<PendingFanout> pending_;  // at most one in practice; a vector keeps its capacity
+    std::vector<PendingFanout> pending_;
+    std::optional<std::string>
+        open_broadcast_room_;  // the broadcast whose copies may still come  // at most one in
+                               // practice; a vector keeps its capacity
     DeliveryCounters counters_;
 };
 
