@@ -27,7 +27,7 @@ deps:
 	@bash scripts/install-deps.sh
 
 build: deps
-	@$(MAKE) --no-print-directory $(PROXY) $(UNIT_TESTS) $(REPLAY_BIN) $(E2E_BIN) $(DEMO_BIN)
+	@$(MAKE) --no-print-directory -j$(shell nproc) $(PROXY) $(UNIT_TESTS) $(REPLAY_BIN) $(E2E_BIN) $(DEMO_BIN)
 
 $(BUILD)/%.o: %.cpp
 	@mkdir -p $(dir $@)
