@@ -31,66 +31,63 @@ void opt_in(rig::Stack& stack, rig::Client& client, const std::string& room,
                   client.label() + " opting in");
 }
 
+// alice owns `room`; bob is in it and has opted in.
+struct Cast {
+    rig::Client& alice;
+    rig::Client& bob;
+    std::string room;
+};
+
+Cast bob_opted_in(rig::Stack& stack, const std::string& room_name) {
+    Cast cast{stack.login("alice", "desk"), stack.login("bob", "phone"),
+              room_name + "@" + stack.muc_domain()};
+    rig::muc::create_instant_room(stack, cast.alice, cast.room, "alice");
+    rig::muc::join_room(stack, cast.bob, cast.room, "bob");
+    opt_in(stack, cast.bob, cast.room, "bob");
+    return cast;
+}
+
 // bob opts in, changes his nick while in the room (no copies), then leaves (copies).
 void nick_change(rig::Stack& stack) {
-    const std::string room = "r1-nick@" + stack.muc_domain();
-    rig::Client& alice = stack.login("alice", "desk");
-    rig::Client& bob = stack.login("bob", "phone");
-    rig::muc::create_instant_room(stack, alice, room, "alice");
-    rig::muc::join_room(stack, bob, room, "bob");
-    opt_in(stack, bob, room, "bob");
-    rig::muc::change_nick(stack, bob, room, "robert");
-    rig::muc::say(stack, alice, room, "alice", "r1 while bob is robert, in the room");
-    rig::muc::leave_room(stack, bob, room, "robert");
-    rig::muc::say(stack, alice, room, "alice", "r1 after robert left");
-    rig::sync_with_muc(stack, alice);
+    Cast c = bob_opted_in(stack, "r1-nick");
+    rig::muc::change_nick(stack, c.bob, c.room, "robert");
+    rig::muc::say(stack, c.alice, c.room, "alice", "r1 while bob is robert, in the room");
+    rig::muc::leave_room(stack, c.bob, c.room, "robert");
+    rig::muc::say(stack, c.alice, c.room, "alice", "r1 after robert left");
+    rig::sync_with_muc(stack, c.alice);
 }
 
 // bob opts in and leaves; an admin sets his affiliation to none: no more copies.
 void affiliation_none(rig::Stack& stack) {
-    const std::string room = "r2-revoke@" + stack.muc_domain();
-    rig::Client& alice = stack.login("alice", "desk");
-    rig::Client& bob = stack.login("bob", "phone");
-    rig::muc::create_instant_room(stack, alice, room, "alice");
-    rig::muc::join_room(stack, bob, room, "bob");
-    opt_in(stack, bob, room, "bob");
-    rig::muc::leave_room(stack, bob, room, "bob");
-    rig::muc::say(stack, alice, room, "alice", "r2 control (bob opted in, absent)");
-    expect_result(rig::muc::set_affiliation(stack, alice, room, "bob@localhost", "none"),
+    Cast c = bob_opted_in(stack, "r2-revoke");
+    rig::muc::leave_room(stack, c.bob, c.room, "bob");
+    rig::muc::say(stack, c.alice, c.room, "alice", "r2 control (bob opted in, absent)");
+    expect_result(rig::muc::set_affiliation(stack, c.alice, c.room, "bob@localhost", "none"),
                   "affiliation none");
-    rig::muc::say(stack, alice, room, "alice", "r2 after bob's affiliation became none");
-    rig::sync_with_muc(stack, alice);
+    rig::muc::say(stack, c.alice, c.room, "alice", "r2 after bob's affiliation became none");
+    rig::sync_with_muc(stack, c.alice);
 }
 
 // bob opts in and stays; he is banned (he gets 301): no copies afterwards.
 void ban(rig::Stack& stack) {
-    const std::string room = "r3-ban@" + stack.muc_domain();
-    rig::Client& alice = stack.login("alice", "desk");
-    rig::Client& bob = stack.login("bob", "phone");
-    rig::muc::create_instant_room(stack, alice, room, "alice");
-    rig::muc::join_room(stack, bob, room, "bob");
-    opt_in(stack, bob, room, "bob");
-    std::size_t since = bob.mark();
-    expect_result(rig::muc::set_affiliation(stack, alice, room, "bob@localhost", "outcast"), "ban");
-    stack.expect(bob, rig::StanzaPattern::presence().type("unavailable").status(301), since);
-    rig::muc::say(stack, alice, room, "alice", "r3 after bob was banned");
-    rig::sync_with_muc(stack, alice);
+    Cast c = bob_opted_in(stack, "r3-ban");
+    std::size_t since = c.bob.mark();
+    expect_result(rig::muc::set_affiliation(stack, c.alice, c.room, "bob@localhost", "outcast"),
+                  "ban");
+    stack.expect(c.bob, rig::StanzaPattern::presence().type("unavailable").status(301), since);
+    rig::muc::say(stack, c.alice, c.room, "alice", "r3 after bob was banned");
+    rig::sync_with_muc(stack, c.alice);
 }
 
 // bob opts in and leaves; alice destroys the room and creates it again: no copies.
 void destroy(rig::Stack& stack) {
-    const std::string room = "r4-destroy@" + stack.muc_domain();
-    rig::Client& alice = stack.login("alice", "desk");
-    rig::Client& bob = stack.login("bob", "phone");
-    rig::muc::create_instant_room(stack, alice, room, "alice");
-    rig::muc::join_room(stack, bob, room, "bob");
-    opt_in(stack, bob, room, "bob");
-    rig::muc::leave_room(stack, bob, room, "bob");
-    rig::muc::say(stack, alice, room, "alice", "r4 control (bob opted in, absent)");
-    expect_result(rig::muc::destroy_room(stack, alice, room), "destroy");
-    rig::muc::create_instant_room(stack, alice, room, "alice");
-    rig::muc::say(stack, alice, room, "alice", "r4 in the room created again");
-    rig::sync_with_muc(stack, alice);
+    Cast c = bob_opted_in(stack, "r4-destroy");
+    rig::muc::leave_room(stack, c.bob, c.room, "bob");
+    rig::muc::say(stack, c.alice, c.room, "alice", "r4 control (bob opted in, absent)");
+    expect_result(rig::muc::destroy_room(stack, c.alice, c.room), "destroy");
+    rig::muc::create_instant_room(stack, c.alice, c.room, "alice");
+    rig::muc::say(stack, c.alice, c.room, "alice", "r4 in the room created again");
+    rig::sync_with_muc(stack, c.alice);
 }
 
 constexpr int kMembers = 50;
