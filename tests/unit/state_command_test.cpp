@@ -100,3 +100,20 @@ TEST_CASE(
           "(absent)\n");
     fs::remove_all(dir);
 }
+
+TEST_CASE("run: a store it cannot trust stops the start with a message naming the file") {
+    REQUIRE(fs::exists("build/muc-offline-proxy"));
+    char pattern[] = "/tmp/run-store-XXXXXX";
+    const fs::path dir = mkdtemp(pattern);
+    const std::string garbage = (dir / "state.db").string();
+    std::ofstream(garbage) << std::string(8192, 'z');
+    const std::string config = (dir / "proxy.json").string();
+    std::ofstream(config) << R"({"store": {"path": ")" << garbage << R"("},
+        "links": [{"domain": "conference.localhost", "listen": {"port": 1}, "upstream": {"port": 2}}]})";
+    Run refused = run("run --config " + config);
+    CHECK(refused.status == 1);
+    CHECK(refused.output.find("cannot start: store " + garbage +
+                              " is damaged or not a muc-offline-proxy store") != std::string::npos);
+    CHECK(fs::file_size(garbage) == 8192);
+    fs::remove_all(dir);
+}
