@@ -103,6 +103,8 @@ void OfflineDelivery::on_stanza(Direction direction, const xmpp::Stanza& stanza,
 
 void OfflineDelivery::on_batch_end(Direction direction, xmpp::Moment now, xmpp::Decisions& out) {
     current_out_ = &out;
+    // The broadcast may go on in the next read (mu-conference writes each copy on its own):
+    // who it missed is only known once another stanza comes.
     if (direction == Direction::to_server) flush_fanout(now, out);
     current_out_ = nullptr;
 }
@@ -152,6 +154,9 @@ void OfflineDelivery::from_component(const xmpp::Stanza& stanza, xmpp::Moment no
             out.note("registration of " + outcome.member + " in " + outcome.room +
                      " removed: banned or no longer a member");
         }
+        // An occupant may register as soon as they see they are in: by then the proxy must
+        // still know it after a crash (standalone registration accepts occupants only).
+        if (outcome.session_started && changes_ != nullptr) out.persist();
         out.forward(Direction::to_server);
         return;
     }
@@ -176,6 +181,7 @@ void OfflineDelivery::from_server(const xmpp::Stanza& stanza, xmpp::Moment now,
 }
 
 void OfflineDelivery::on_room_message(const xmpp::Stanza& stanza, const std::string& room) {
+    last_fanout_.reset();
     if (flow_.is_native(room) || !worth_copying(stanza.top)) return;
     pending_.push_back(
         PendingFanout{room, std::string(stanza.raw), std::string(stanza.top.attribute("id"))});
@@ -186,36 +192,62 @@ void OfflineDelivery::on_room_message(const xmpp::Stanza& stanza, const std::str
 // proxy missed while it was down); when the next stanza ends the broadcast, the copies of this
 // very message already count it out.
 void OfflineDelivery::complete_broadcast(xmpp::Moment now, xmpp::Decisions& out) {
-    if (open_broadcast_room_) {
-        const std::string room = std::move(*open_broadcast_room_);
-        open_broadcast_room_.reset();
-        for (const std::string& full_jid : occupancy_.full_jids_in(room)) {
-            if (!broadcasts_.reached(room, full_jid)) occupancy_.leave(room, full_jid);
-        }
+    if (!open_broadcast_room_) {
+        flush_fanout(now, out);
+        return;
+    }
+    const std::string room = std::move(*open_broadcast_room_);
+    open_broadcast_room_.reset();
+    std::vector<std::string> gone;
+    for (const std::string& full_jid : occupancy_.full_jids_in(room)) {
+        if (broadcasts_.reached(room, full_jid)) continue;
+        occupancy_.leave(room, full_jid);
+        gone.push_back(full_jid.substr(0, full_jid.find('/')));
     }
     flush_fanout(now, out);
+    // A member whose gone session kept them from this message's copy (the fan-out ran at the
+    // end of an earlier read) gets it now, late but once.
+    if (last_fanout_ && last_fanout_->room == room) {
+        for (const std::string& member : gone) {
+            const Registration* registration = registrations_.find(room, member);
+            if (registration != nullptr && registration->offline &&
+                !last_fanout_->copied.contains(member)) {
+                send_copy(*last_fanout_, member, now, out);
+            }
+        }
+    }
+    last_fanout_.reset();
+}
+
+bool OfflineDelivery::send_copy(SentFanout& fanout, const std::string& member, xmpp::Moment now,
+                                xmpp::Decisions& out) {
+    if (occupancy_.is_present(fanout.room, member) || paused_.contains(member)) return false;
+    std::optional<xml::ValueSpan> to = xml::find_attribute(fanout.raw, "to");
+    if (!to) return false;
+    // Prepared bare JIDs hold no quote, '<' or '&' (nodeprep and nameprep forbid them), so the
+    // member goes in as it is.
+    std::string copy;
+    copy.reserve(fanout.raw.size() + member.size());
+    copy.append(std::string_view(fanout.raw).substr(0, to->offset))
+        .append(member)
+        .append(std::string_view(fanout.raw).substr(to->offset + to->length));
+    out.inject(Direction::to_server, std::move(copy));
+    bounces_.sent(member, fanout.id, now);
+    fanout.copied.insert(member);
+    ++counters_.copies_sent;
+    return true;
 }
 
 void OfflineDelivery::flush_fanout(xmpp::Moment now, xmpp::Decisions& out) {
-    for (const PendingFanout& fanout : pending_) {
-        std::optional<xml::ValueSpan> to = xml::find_attribute(fanout.raw, "to");
-        if (!to) continue;
-        std::string_view before = std::string_view(fanout.raw).substr(0, to->offset);
-        std::string_view after = std::string_view(fanout.raw).substr(to->offset + to->length);
+    for (PendingFanout& pending : pending_) {
+        SentFanout fanout{
+            std::move(pending.room), std::move(pending.raw), std::move(pending.id), {}};
         bool any = false;
         registrations_.for_each_opted_in(fanout.room, [&](const std::string& member) {
-            if (occupancy_.is_present(fanout.room, member) || paused_.contains(member)) return;
-            // Prepared bare JIDs hold no quote, '<' or '&' (nodeprep and nameprep forbid them),
-            // so the member goes in as it is.
-            std::string copy;
-            copy.reserve(fanout.raw.size() + member.size());
-            copy.append(before).append(member).append(after);
-            out.inject(Direction::to_server, std::move(copy));
-            bounces_.sent(member, fanout.id, now);
-            ++counters_.copies_sent;
-            any = true;
+            any = send_copy(fanout, member, now, out) || any;
         });
         if (any) ++counters_.messages_fanned_out;
+        last_fanout_ = std::move(fanout);
     }
     pending_.clear();
 }

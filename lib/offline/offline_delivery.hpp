@@ -71,6 +71,15 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     bool swallow_bounce(const xmpp::Stanza& stanza, xmpp::Decisions& out);
     void flush_fanout(xmpp::Moment now, xmpp::Decisions& out);
     void complete_broadcast(xmpp::Moment now, xmpp::Decisions& out);
+    // The last message fanned out, until its broadcast is known to be complete.
+    struct SentFanout {
+        std::string room;
+        std::string raw;
+        std::string id;
+        std::unordered_set<std::string> copied;  // members it was copied to
+    };
+    bool send_copy(SentFanout& fanout, const std::string& member, xmpp::Moment now,
+                   xmpp::Decisions& out);
 
     Options options_;
     std::string domain_;
@@ -86,10 +95,9 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     BounceTracker bounces_;
     std::unordered_map<std::string, std::uint32_t> bounce_streaks_;
     std::unordered_set<std::string> paused_;
-    std::vector<PendingFanout> pending_;
-    std::optional<std::string>
-        open_broadcast_room_;  // the broadcast whose copies may still come  // at most one in
-                               // practice; a vector keeps its capacity
+    std::vector<PendingFanout> pending_;  // at most one in practice; a vector keeps its capacity
+    std::optional<std::string> open_broadcast_room_;  // the broadcast whose copies may still come
+    std::optional<SentFanout> last_fanout_;
     DeliveryCounters counters_;
 };
 

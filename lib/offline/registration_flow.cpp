@@ -208,7 +208,10 @@ void RegistrationFlow::answer_register(const RoomRequest& request, std::string_v
         return;
     }
     registrations_.set(request.room, request.member,
-                       Registration{*occupancy_.nick_of(request.room, request.requester), offline});
+                       Registration{occupancy_.nick_of(request.room, request.requester)->empty()
+                                        ? nick
+                                        : *occupancy_.nick_of(request.room, request.requester),
+                                    offline});
     ++counters_.committed;
     out.inject(Direction::to_server, empty_result(request.reply));
 }
@@ -229,7 +232,10 @@ std::optional<StanzaError> RegistrationFlow::refuse_submit(const RoomRequest& re
         return StanzaError{"auth", "forbidden",
                            "Only an occupant of the room can register with it: join it first"};
     }
-    if (prepared_nick(request.room, nick) != prepared_nick(request.room, *occupant_nick)) {
+    // A session known only from the MUC's broadcasts has no nick yet: the MUC vouches for the
+    // occupant, and a registration's nick decides nothing about delivery.
+    if (!occupant_nick->empty() &&
+        prepared_nick(request.room, nick) != prepared_nick(request.room, *occupant_nick)) {
         return StanzaError{
             "modify", "not-acceptable",
             "The nickname to register must be your nickname in the room (" + *occupant_nick + ")"};

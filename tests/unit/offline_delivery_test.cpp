@@ -427,7 +427,9 @@ TEST_CASE("offline: restored state is used at once and not recorded again") {
     h.delivery->restore(state);
     CHECK(recorded.changes.empty());
     CHECK(h.delivery->is_paused("dave@localhost"));
-    h.from_muc({groupchat("alice@localhost/desk", "m1", "x")});
+    CHECK(h.delivery->occupancy().is_present(kRoom, "carol@localhost"));
+    h.from_muc(
+        {groupchat("alice@localhost/desk", "m1", "x"), groupchat("carol@localhost/pc", "m1", "x")});
     std::vector<std::string> copies = h.injected();
     REQUIRE(copies.size() == 1);  // carol is present, dave is paused
     CHECK(copies[0].find("to='bob@localhost'") != std::string::npos);
@@ -460,4 +462,58 @@ TEST_CASE("offline: a session the MUC's broadcast skips is gone, so its member g
     CHECK_FALSE(h.delivery->occupancy().is_present(kRoom, "bob@localhost"));
     CHECK(h.delivery->occupancy().is_present(kRoom, "alice@localhost"));
     CHECK(h.injected().size() == 1);  // that very message is copied to bob
+}
+
+TEST_CASE(
+    "offline: a restored session the first broadcast does not reach is gone, and gets that copy "
+    "late") {
+    Harness h;
+    h.opt_in("bob@localhost", "bob");
+    offline::StoredState state;
+    state.sessions.push_back(
+        {kRoom, "bob@localhost/phone", "bob"});  // he left while the proxy was down
+    h.delivery->restore(state);
+    // The broadcast is the last thing read: bob is still believed present at the end of it.
+    h.from_muc({groupchat("alice@localhost/desk", "m1", "first after the restart")});
+    CHECK(h.injected().empty());
+    // The next stanza from the MUC shows the broadcast missed him: the copy goes out then.
+    h.from_muc({"<presence from='room@conference.localhost/alice' to='alice@localhost/desk'/>"});
+    REQUIRE(h.injected().size() == 1);
+    CHECK(h.injected()[0].find("first after the restart") != std::string::npos);
+    CHECK_FALSE(h.delivery->occupancy().is_present(kRoom, "bob@localhost"));
+    // A broadcast split over two reads judges no one at the end of the first.
+    h.join("carol@localhost/pc", "carol");
+    h.opt_in("carol@localhost", "carol");
+    h.from_muc({groupchat("alice@localhost/desk", "m2", "x")});
+    CHECK(h.delivery->occupancy().is_present(kRoom, "carol@localhost"));
+    h.from_muc({groupchat("carol@localhost/pc", "m2", "x")});
+    CHECK(h.injected().empty());
+}
+
+TEST_CASE(
+    "offline: a new occupant session is made durable before the MUC's self-presence goes out") {
+    RecordedChanges recorded;
+    Harness h({}, &recorded);
+    h.join("bob@localhost/phone", "bob");
+    REQUIRE(h.out.size() == 2);
+    CHECK(h.out[0].how == Decision::Kind::persist);
+    CHECK(h.out[1].how == Decision::Kind::forward);
+}
+
+TEST_CASE("offline: standalone, an occupant known only from a broadcast may register") {
+    offline::Options options;
+    options.registration = offline::RegistrationMode::standalone;
+    Harness h(options);
+    h.from_muc({groupchat("bob@localhost/phone", "m1", "x")});  // bob is in; his nick is not known
+    auto out =
+        h.from_server({"<iq to='room@conference.localhost' id='set1' from='bob@localhost/phone' "
+                       "type='set'><query "
+                       "xmlns='jabber:iq:register'><x xmlns='jabber:x:data' type='submit'><field "
+                       "var='muc#register_roomnick'><value>bob</value></field><field "
+                       "var='{http://tigase.org/protocol/muc}offline'><value>1</value></field></"
+                       "x></query></iq>"});
+    REQUIRE(h.injected().size() == 1);
+    CHECK(h.injected()[0].find("type=\"result\"") != std::string::npos);
+    REQUIRE(h.delivery->registrations().find(kRoom, "bob@localhost") != nullptr);
+    CHECK(h.delivery->registrations().find(kRoom, "bob@localhost")->nick == "bob");
 }

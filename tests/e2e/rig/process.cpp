@@ -152,6 +152,15 @@ void Process::stop(Millis grace) {
     // Whatever is left of the group (the leader if it ignored SIGTERM, children it forked,
     // e.g. socat's per-connection copies) goes now, while the unreaped leader still holds
     // the group id.
+    kill_and_reap();
+}
+
+void Process::kill_now() {
+    if (pid_ <= 0 || reaped_) return;
+    kill_and_reap();
+}
+
+void Process::kill_and_reap() {
     ::kill(-pid_, SIGKILL);
     int status = 0;
     while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {

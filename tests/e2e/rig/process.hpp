@@ -45,10 +45,15 @@ class Process {
     // terminate(), SIGKILL to the group after `grace`, then reap. Idempotent.
     void stop(Millis grace = Millis(5000));
 
+    // SIGKILL to the group at once, with no SIGTERM before it (a crash, as `kill -9`), then
+    // reap. Idempotent.
+    void kill_now();
+
     std::string log_tail(std::size_t lines) const;
 
   private:
     bool exited_unreaped();  // true once the child has exited; records how
+    void kill_and_reap();
 
     std::string name_;
     std::filesystem::path log_path_;

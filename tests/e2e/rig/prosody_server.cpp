@@ -10,6 +10,8 @@
 namespace rig {
 namespace {
 
+constexpr const char* kCapableModule = "groupchat_to_bare";
+
 std::string lua_string(const std::string& text) {
     std::string quoted = "\"";
     for (char c : text) {
@@ -28,6 +30,15 @@ ProsodyServer::ProsodyServer(const std::filesystem::path& dir, ProsodySettings s
       dir_(dir),
       c2s_port_(pick_free_port()),
       component_port_(pick_free_port()) {
+    if (settings_.capable_server) {
+        settings_.module_dir = std::filesystem::absolute(settings_.module_dir);
+        if (!std::filesystem::exists(settings_.module_dir /
+                                     ("mod_" + std::string(kCapableModule) + ".lua"))) {
+            throw std::runtime_error("capable server: no mod_" + std::string(kCapableModule) +
+                                     ".lua in " + settings_.module_dir.string() +
+                                     " (run from the project root or set E2E_PROSODY_MODULES)");
+        }
+    }
     std::filesystem::create_directories(dir / "prosody-data");
     std::filesystem::create_directories(dir / "prosody-certs");
     write_text_file(config_path_, config_text(dir));
@@ -51,6 +62,13 @@ ProsodyServer::ProsodyServer(const std::filesystem::path& dir, ProsodySettings s
 }
 
 std::string ProsodyServer::config_text(const std::filesystem::path& dir) const {
+    // mod_offline, which the capable module stores into, is one Prosody always loads.
+    std::string capable_module;
+    std::string capable_path;
+    if (settings_.capable_server) {
+        capable_module = ", " + lua_string(kCapableModule);
+        capable_path = "plugin_paths = { " + lua_string(settings_.module_dir.string()) + " }\n";
+    }
     std::ostringstream cfg;
     cfg << "-- Written by the e2e rig (tests/e2e/rig/prosody_server.cpp) for one run.\n"
         // CI runs as root. mod_posix shuts Prosody down as root unless this is set, and
@@ -63,9 +81,10 @@ std::string ProsodyServer::config_text(const std::filesystem::path& dir) const {
         // To stdout, which the rig sends to prosody.log.
         << "log = { { levels = { min = \"debug\" }, to = \"stdout\", timestamps = \"%H:%M:%S\" } "
            "}\n"
-        << "modules_enabled = { \"roster\", \"saslauth\", \"disco\", \"ping\", \"posix\" }\n"
+        << "modules_enabled = { \"roster\", \"saslauth\", \"disco\", \"ping\", \"posix\""
+        << capable_module << " }\n"
         << "modules_disabled = { \"s2s\" }\n"
-        << "s2s_ports = { }\n"
+        << capable_path << "s2s_ports = { }\n"
         << "c2s_ports = { " << c2s_port_ << " }\n"
         << "c2s_interfaces = { \"127.0.0.1\" }\n"
         << "c2s_direct_tls_ports = { }\n"

@@ -1,7 +1,8 @@
 #pragma once
 // Prosody as the XMPP server: VirtualHost "localhost" for the clients (c2s, no TLS) and an
 // XEP-0114 component port for "conference.localhost". Config, data, pid file and log live
-// in the stack's temp dir; both ports are picked at run time.
+// in the stack's temp dir; both ports are picked at run time. Stock modules only, unless
+// ProsodySettings::capable_server adds the rig's own.
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -19,6 +20,11 @@ struct ProsodySettings {
     std::string component_secret = "secret";
     std::vector<std::string> users = {"alice", "bob", "carol", "dave", "erin", "probe"};
     std::string password = "pw";
+    // A "capable server": loads mod_groupchat_to_bare from `module_dir`, so a groupchat
+    // message to a user's bare JID reaches their online resources or offline storage instead
+    // of drawing an error (see tests/e2e/prosody/mod_groupchat_to_bare.lua). Off: stock.
+    bool capable_server = false;
+    std::filesystem::path module_dir = "tests/e2e/prosody";  // relative to the working dir
 };
 
 class ProsodyServer {

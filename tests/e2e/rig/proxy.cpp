@@ -20,16 +20,14 @@ RelayKind relay_kind_from_env() {
 }
 
 Proxy::Proxy(const std::filesystem::path& dir, ProxySettings settings, Deadline deadline)
-    : settings_(std::move(settings)), listen_port_(pick_free_port()) {
-    std::vector<std::string> argv;
-    std::string name;
+    : settings_(std::move(settings)), listen_port_(pick_free_port()), log_path_(dir / "proxy.log") {
     if (settings_.kind == RelayKind::socat) {
-        name = "socat relay";
-        argv = {"socat", "-d", "-d",
-                "TCP-LISTEN:" + std::to_string(listen_port_) + ",bind=127.0.0.1,reuseaddr,fork",
-                "TCP:127.0.0.1:" + std::to_string(settings_.upstream_port)};
+        name_ = "socat relay";
+        argv_ = {"socat", "-d", "-d",
+                 "TCP-LISTEN:" + std::to_string(listen_port_) + ",bind=127.0.0.1,reuseaddr,fork",
+                 "TCP:127.0.0.1:" + std::to_string(settings_.upstream_port)};
     } else {
-        name = "muc-offline-proxy";
+        name_ = "muc-offline-proxy";
         if (!std::filesystem::exists(settings_.binary)) {
             throw std::runtime_error("proxy binary " + settings_.binary +
                                      " does not exist (build it, set MUC_OFFLINE_PROXY, or run "
@@ -37,19 +35,36 @@ Proxy::Proxy(const std::filesystem::path& dir, ProxySettings settings, Deadline 
         }
         auto config_path = dir / "proxy.json";
         write_text_file(config_path, config_json(dir));
-        argv = {std::filesystem::absolute(settings_.binary).string(), "run", "--config",
-                config_path.string()};
+        argv_ = {std::filesystem::absolute(settings_.binary).string(), "run", "--config",
+                 config_path.string()};
     }
-    process_ = std::make_unique<Process>(name, argv, dir / "proxy.log");
+    start(deadline);
+}
+
+void Proxy::start(Deadline deadline) {
+    if (process_ && process_->running()) throw std::logic_error(name_ + " is already running");
+    process_.reset();
+    ++starts_;
+    process_ = std::make_unique<Process>(name_, argv_, log_path_);
+    // libuv binds with SO_REUSEADDR, so the port of a process that just died can be taken
+    // again at once: whatever listens there now is the new process.
     while (!is_listening(listen_port_)) {
         if (!process_->running() || deadline.passed()) {
             std::ostringstream why;
-            why << name << " did not listen on 127.0.0.1:" << listen_port_ << " ("
+            why << name_ << " did not listen on 127.0.0.1:" << listen_port_ << " ("
                 << process_->state() << ")\n--- tail of " << process_->log_path().string() << "\n"
                 << process_->log_tail(40);
             throw std::runtime_error(why.str());
         }
         std::this_thread::sleep_for(Millis(10));
+    }
+}
+
+void Proxy::stop(StopHow how) {
+    if (how == StopHow::sigkill) {
+        process_->kill_now();
+    } else {
+        process_->stop();
     }
 }
 

@@ -27,6 +27,7 @@ StackOptions StackOptions::from_env(bool through_proxy) {
     options.relay = relay_kind_from_env();
     options.proxy_binary = default_proxy_binary();
     options.keep_dir = env_is("E2E_KEEP", "1");
+    options.prosody_module_dir = env_or("E2E_PROSODY_MODULES", options.prosody_module_dir);
     return options;
 }
 
@@ -37,6 +38,8 @@ Stack::Stack(StackOptions options)
     ProsodySettings server;
     server.users.insert(server.users.end(), options_.extra_users.begin(),
                         options_.extra_users.end());
+    server.capable_server = options_.capable_server;
+    server.module_dir = options_.prosody_module_dir;
     prosody_ = std::make_unique<ProsodyServer>(
         dir_.path(), server,
         Deadline::in(options_.startup_timeout + Millis(100) * options_.extra_users.size()));
@@ -51,6 +54,10 @@ Stack::Stack(StackOptions options)
         proxy_ =
             std::make_unique<Proxy>(dir_.path(), settings, Deadline::in(options_.startup_timeout));
         muc_target = proxy_->listen_port();
+        if (options_.shield_muc_from_stream_close) {
+            filter_ = std::make_unique<StreamCloseFilter>(proxy_->listen_port());
+            muc_target = filter_->port();
+        }
     }
     MuConferenceSettings muc;
     muc.domain = prosody_->settings().muc_domain;
@@ -65,6 +72,7 @@ Stack::~Stack() {
     // clients leave before the MUC stops, the MUC before the link, the link before Prosody.
     clients_.clear();
     muc_.reset();
+    filter_.reset();
     proxy_.reset();
     prosody_.reset();
 }
@@ -96,6 +104,10 @@ Client& Stack::login(const std::string& user, const std::string& resource, std::
     return client;
 }
 
+void Stack::logout(Client& client) {
+    std::erase_if(clients_, [&](const std::unique_ptr<Client>& c) { return c.get() == &client; });
+}
+
 std::vector<Client*> Stack::clients() const {
     std::vector<Client*> all;
     for (const auto& client : clients_) all.push_back(client.get());
@@ -125,13 +137,27 @@ void Stack::start_muc() {
     wait_muc_ready(deadline);
 }
 
+void Stack::stop_proxy(StopHow how) {
+    if (!proxy_) throw std::logic_error("stop_proxy: this stack has no link");
+    proxy_->stop(how);
+}
+
+void Stack::start_proxy() {
+    if (!proxy_) throw std::logic_error("start_proxy: this stack has no link");
+    Deadline deadline = Deadline::in(options_.startup_timeout);
+    proxy_->start(deadline);
+    // mu-conference's own log says nothing new when it connects again (its handshake line is
+    // there from the first time), so only the round trip tells.
+    wait_muc_ready(deadline);
+}
+
 // The handshake line says the component link is up; a disco#info answered by the MUC says
 // the whole path works: client, Prosody, link (proxy), mu-conference and back.
 void Stack::wait_muc_ready(Deadline deadline) {
     Account account;
     account.user = "probe";
     account.domain = domain();
-    account.resource = "rig-" + std::to_string(muc_->starts());
+    account.resource = "rig-" + std::to_string(++probes_);
     account.password = prosody_->settings().password;
     Client probe("probe", account, prosody_->c2s_port(),
                  dir_ / ("client-probe-" + account.resource + ".log"), epoch_);
@@ -165,7 +191,17 @@ void Stack::wait_muc_ready(Deadline deadline) {
     std::ostringstream why;
     why << "mu-conference did not answer disco#info to " << muc_domain()
         << " in time; last answer: " << last_answer << "\n";
+    if (!muc_->running()) {
+        why << "mu-conference is not running (" << muc_->process()->state()
+            << "): if it died reconnecting, see rig/muconference.cpp\n";
+    } else if (file_contains(muc_->process()->log_path(), "Main Channel Error: G_IO_")) {
+        // jcr_read_data reconnects after an end of stream, but on G_IO_ERR/HUP/NVAL it drops
+        // the connection's watch and never connects again.
+        why << "mu-conference saw its connection fail (G_IO_ERR, e.g. reset because it wrote "
+               "after the link died) and does not reconnect after that\n";
+    }
     append_tail(why, "mu-conference", muc_->process()->log_path(), 30);
+    if (proxy_) append_tail(why, proxy_->description(), proxy_->process().log_path(), 30);
     throw std::runtime_error(why.str());
 }
 
@@ -176,7 +212,12 @@ std::string Stack::describe_path() const {
     if (proxy_) {
         path << "Prosody component port 127.0.0.1:" << component_port() << "  <--XEP-0114--  "
              << proxy_->description() << " listening on 127.0.0.1:" << proxy_->listen_port()
-             << "  <--XEP-0114--  mu-conference (" << muc_domain() << ")\n";
+             << "  <--XEP-0114--  ";
+        if (filter_) {
+            path << "stream close filter 127.0.0.1:" << filter_->port() << " (holds back "
+                 << "</stream:stream>, " << filter_->withheld() << " so far)  <--  ";
+        }
+        path << "mu-conference (" << muc_domain() << ")\n";
     } else {
         path << "Prosody component port 127.0.0.1:" << component_port()
              << "  <--XEP-0114--  mu-conference (" << muc_domain() << "), no proxy\n";

@@ -17,6 +17,7 @@
 #include "prosody_server.hpp"
 #include "proxy.hpp"
 #include "stanza_pattern.hpp"
+#include "stream_close_filter.hpp"
 #include "temp_dir.hpp"
 
 namespace rig {
@@ -30,8 +31,14 @@ struct StackOptions {
     Millis step_timeout = Millis(5000);      // default for expect() and wait_until()
     std::string proxy_extra_config;          // see ProxySettings::extra_config
     std::vector<std::string> extra_users;    // accounts besides alice, bob, carol, dave, erin
+    bool capable_server = false;             // see ProsodySettings::capable_server
+    // mu-conference connects through a StreamCloseFilter, which keeps the link's closing
+    // </stream:stream> from it, so that it survives a graceful stop of the proxy.
+    bool shield_muc_from_stream_close = false;
+    std::string prosody_module_dir = "tests/e2e/prosody";
 
-    // relay from E2E_RELAY, proxy_binary from MUC_OFFLINE_PROXY, keep_dir from E2E_KEEP.
+    // relay from E2E_RELAY, proxy_binary from MUC_OFFLINE_PROXY, keep_dir from E2E_KEEP,
+    // prosody_module_dir from E2E_PROSODY_MODULES.
     static StackOptions from_env(bool through_proxy);
 };
 
@@ -47,6 +54,10 @@ class Stack {
     // echo it. `label` names it in transcripts; defaults to the user name.
     Client& login(const std::string& user, const std::string& resource, std::string label = "");
 
+    // Closes that client's stream (bounded wait) and forgets it: the user has one resource
+    // less on the server. The reference is dangling afterwards.
+    void logout(Client& client);
+
     // Pumps every client until done() holds; throws "timed out waiting for <what>" if not.
     void wait_until(const std::function<bool()>& done, const std::string& what,
                     Millis timeout = Millis(0));
@@ -59,6 +70,13 @@ class Stack {
     void stop_muc();
     void start_muc();  // returns once it answers a disco#info
 
+    // The proxy (or relay) going away and coming back on the same port, with the same config
+    // and store. mu-conference keeps its rooms and connects again by itself (it retries about
+    // every 2 s); start_proxy() returns once it answers a disco#info through the new process.
+    // Throws without a link.
+    void stop_proxy(StopHow how);
+    void start_proxy();
+
     bool through_proxy() const { return proxy_ != nullptr; }
     const std::string& domain() const { return prosody_->settings().domain; }
     const std::string& muc_domain() const { return prosody_->settings().muc_domain; }
@@ -66,6 +84,7 @@ class Stack {
     std::uint16_t component_port() const { return prosody_->component_port(); }
     std::uint16_t proxy_port() const { return proxy_ ? proxy_->listen_port() : 0; }
     const Proxy* proxy() const { return proxy_.get(); }
+    const StreamCloseFilter* stream_close_filter() const { return filter_.get(); }
     const std::filesystem::path& dir() const { return dir_.path(); }
     Clock::time_point epoch() const { return epoch_; }
     std::vector<Client*> clients() const;
@@ -84,12 +103,15 @@ class Stack {
 
     StackOptions options_;
     Clock::time_point epoch_;
-    // Declaration order is teardown order, reversed: clients, MUC, proxy, Prosody, temp dir.
+    // Declaration order is teardown order, reversed: clients, MUC, filter, proxy, Prosody,
+    // temp dir.
     TempDir dir_;
     std::unique_ptr<ProsodyServer> prosody_;
     std::unique_ptr<Proxy> proxy_;
+    std::unique_ptr<StreamCloseFilter> filter_;
     std::unique_ptr<MuConference> muc_;
     std::vector<std::unique_ptr<Client>> clients_;
+    int probes_ = 0;  // readiness probes so far: each logs in under a resource of its own
 };
 
 // Streams Stack::log_tails() lazily: doctest's INFO(LogTails{stack}) only renders it when
