@@ -15,9 +15,8 @@
 #include <thread>
 
 namespace rig {
-namespace {
 
-sockaddr_in loopback(std::uint16_t port) {
+sockaddr_in loopback_address(std::uint16_t port) {
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
@@ -25,12 +24,14 @@ sockaddr_in loopback(std::uint16_t port) {
     return address;
 }
 
+namespace {
+
 std::uint16_t ask_kernel_for_port() {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
     int on = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    sockaddr_in address = loopback(0);
+    sockaddr_in address = loopback_address(0);
     socklen_t length = sizeof address;
     if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
         ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
@@ -44,7 +45,7 @@ std::uint16_t ask_kernel_for_port() {
 
 // Whether a local address from /proc/net/tcp{,6} covers 127.0.0.1: the wildcard, or (IPv4
 // only) loopback itself. The kernel prints the address's bytes as native words in hex.
-bool covers_loopback(const std::string& hex_address) {
+bool covers_loopback_address(const std::string& hex_address) {
     if (hex_address.find_first_not_of('0') == std::string::npos) return true;
     if (hex_address.size() != 8) return false;
     return static_cast<std::uint32_t>(std::stoul(hex_address, nullptr, 16)) ==
@@ -67,7 +68,7 @@ bool proc_table_listens(const char* table, std::uint16_t port, bool& readable) {
         auto colon = local.rfind(':');
         if (colon == std::string::npos) continue;
         if (std::stoul(local.substr(colon + 1), nullptr, 16) == port &&
-            covers_loopback(local.substr(0, colon))) {
+            covers_loopback_address(local.substr(0, colon))) {
             return true;
         }
     }
@@ -77,7 +78,7 @@ bool proc_table_listens(const char* table, std::uint16_t port, bool& readable) {
 bool accepts_connection(std::uint16_t port) {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return false;
-    sockaddr_in address = loopback(port);
+    sockaddr_in address = loopback_address(port);
     bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
     ::close(fd);
     return ok;

@@ -1,4 +1,6 @@
 #pragma once
+
+#include <netinet/in.h>
 // Loopback TCP ports chosen at run time, so that runs never collide with each other or with
 // anything else on the machine, and a check that something listens on one.
 #include <cstdint>
@@ -6,6 +8,9 @@
 #include "deadline.hpp"
 
 namespace rig {
+
+// 127.0.0.1:port as a socket address.
+sockaddr_in loopback_address(std::uint16_t port);
 
 // A port on 127.0.0.1 that was free a moment ago: the kernel picks it (bind to port 0), we
 // read it back and close. Never the same port twice in one run of the rig.

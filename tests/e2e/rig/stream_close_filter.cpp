@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "ports.hpp"
+
 namespace rig {
 namespace {
 
@@ -21,14 +23,6 @@ constexpr std::string_view kStreamClose = "</stream:stream>";
 
 // While a connection from mu-conference waits for the link to listen again.
 constexpr int kRetryMs = 20;
-
-sockaddr_in loopback(std::uint16_t port) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return address;
-}
 
 bool write_all(int fd, std::string_view data) {
     while (!data.empty()) {
@@ -58,7 +52,7 @@ StreamCloseFilter::StreamCloseFilter(std::uint16_t upstream_port) : upstream_por
     }
     int on = 1;
     ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    sockaddr_in address = loopback(0);
+    sockaddr_in address = loopback_address(0);
     socklen_t length = sizeof address;
     if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
         ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0 ||
@@ -94,7 +88,7 @@ void StreamCloseFilter::close_pair() {
 bool StreamCloseFilter::connect_upstream() {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return false;
-    sockaddr_in address = loopback(upstream_port_);
+    sockaddr_in address = loopback_address(upstream_port_);
     if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
         ::close(fd);  // refused: the link is down for now
         return false;
