@@ -348,6 +348,9 @@ TEST_CASE(
 TEST_CASE("relay: --capture records every chunk read, in the reference capture format") {
     char directory[] = "/tmp/capture-test-XXXXXX";
     REQUIRE(mkdtemp(directory) != nullptr);
+    // Removed however the test ends.
+    std::unique_ptr<char, void (*)(char*)> cleanup(
+        directory, [](char* dir) { std::filesystem::remove_all(dir); });
     const std::string path = std::string(directory) + "/link.jsonl";
     const std::string up = traffic(100, 11) + "<message><body>caf\xc3\xa9";
     const std::string down = traffic(100, 12);
@@ -385,7 +388,6 @@ TEST_CASE("relay: --capture records every chunk read, in the reference capture f
         "<handshake>" + xmpp::handshake_digest("s1d", "secret") + "</handshake>";
     CHECK((to_server == component_header() + handshake + up + "</body></message>"));
     CHECK((to_component == server_header("s1d") + "<handshake/>" + down));
-    std::filesystem::remove_all(directory);
 }
 
 namespace {
