@@ -1,4 +1,6 @@
 #pragma once
+
+#include "muc_process.hpp"
 // mu-conference (Debian jabber-muc 0.8) as the MUC: an XEP-0114 component that connects out
 // to a port it is given, either the server's component port or the proxy's listen port.
 // Without -B it stays in the foreground. If the connection drops it keeps retrying, and it
@@ -20,25 +22,26 @@ struct MuConferenceSettings {
     std::uint16_t port = 0;  // where it connects: the proxy or the server's component port
 };
 
-class MuConference {
+class MuConference : public MucProcess {
   public:
     MuConference(const std::filesystem::path& dir, MuConferenceSettings settings);
-    ~MuConference() { stop(); }
+    ~MuConference() override { stop(); }
+    std::string name() const override { return "mu-conference"; }
     MuConference(const MuConference&) = delete;
     MuConference& operator=(const MuConference&) = delete;
 
     // Starts a new mu-conference process; each start logs to its own file
     // (muconference-1.log, muconference-2.log, ...).
-    void start();
+    void start() override;
     // SIGTERM, then SIGKILL once its shutdown sequence is logged as done (see the .cpp).
-    void stop();
-    bool running() { return process_ != nullptr && process_->running(); }
+    void stop() override;
+    bool running() override { return process_ != nullptr && process_->running(); }
 
     // Waits until this process logs that the server accepted its <handshake>. Throws with
     // the log tail otherwise.
-    void wait_handshake(Deadline deadline);
+    void wait_handshake(Deadline deadline) override;
 
-    Process* process() const { return process_.get(); }
+    Process* process() const override { return process_.get(); }
     const MuConferenceSettings& settings() const { return settings_; }
     int starts() const { return starts_; }
 

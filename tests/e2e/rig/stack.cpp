@@ -7,6 +7,7 @@
 
 #include "environment.hpp"
 #include "muc_stanzas.hpp"
+#include "prosody_muc.hpp"
 #include "pump.hpp"
 #include "text_file.hpp"
 
@@ -59,11 +60,20 @@ Stack::Stack(StackOptions options)
             muc_target = filter_->port();
         }
     }
-    MuConferenceSettings muc;
-    muc.domain = prosody_->settings().muc_domain;
-    muc.secret = prosody_->settings().component_secret;
-    muc.port = muc_target;
-    muc_ = std::make_unique<MuConference>(dir_.path(), muc);
+    if (options_.muc == MucKind::prosody) {
+        ProsodyMucSettings muc;
+        muc.domain = prosody_->settings().muc_domain;
+        muc.secret = prosody_->settings().component_secret;
+        muc.port = muc_target;
+        muc.allow_unaffiliated_register = options_.allow_unaffiliated_register;
+        muc_ = std::make_unique<ProsodyMuc>(dir_.path(), muc);
+    } else {
+        MuConferenceSettings muc;
+        muc.domain = prosody_->settings().muc_domain;
+        muc.secret = prosody_->settings().component_secret;
+        muc.port = muc_target;
+        muc_ = std::make_unique<MuConference>(dir_.path(), muc);
+    }
     start_muc();
 }
 
@@ -189,10 +199,10 @@ void Stack::wait_muc_ready(Deadline deadline) {
         std::this_thread::sleep_for(Millis(20));
     }
     std::ostringstream why;
-    why << "mu-conference did not answer disco#info to " << muc_domain()
+    why << muc_->name() << " did not answer disco#info to " << muc_domain()
         << " in time; last answer: " << last_answer << "\n";
     if (!muc_->running()) {
-        why << "mu-conference is not running (" << muc_->process()->state()
+        why << muc_->name() << " is not running (" << muc_->process()->state()
             << "): if it died reconnecting, see rig/muconference.cpp\n";
     } else if (file_contains(muc_->process()->log_path(), "Main Channel Error: G_IO_")) {
         // jcr_read_data reconnects after an end of stream, but on G_IO_ERR/HUP/NVAL it drops
@@ -200,7 +210,7 @@ void Stack::wait_muc_ready(Deadline deadline) {
         why << "mu-conference saw its connection fail (G_IO_ERR, e.g. reset because it wrote "
                "after the link died) and does not reconnect after that\n";
     }
-    append_tail(why, "mu-conference", muc_->process()->log_path(), 30);
+    append_tail(why, muc_->name(), muc_->process()->log_path(), 30);
     if (proxy_) append_tail(why, proxy_->description(), proxy_->process().log_path(), 30);
     throw std::runtime_error(why.str());
 }
@@ -217,10 +227,10 @@ std::string Stack::describe_path() const {
             path << "stream close filter 127.0.0.1:" << filter_->port() << " (holds back "
                  << "</stream:stream>, " << filter_->withheld() << " so far)  <--  ";
         }
-        path << "mu-conference (" << muc_domain() << ")\n";
+        path << muc_->name() << " (" << muc_domain() << ")\n";
     } else {
-        path << "Prosody component port 127.0.0.1:" << component_port()
-             << "  <--XEP-0114--  mu-conference (" << muc_domain() << "), no proxy\n";
+        path << "Prosody component port 127.0.0.1:" << component_port() << "  <--XEP-0114--  "
+             << muc_->name() << " (" << muc_domain() << "), no proxy\n";
     }
     return path.str();
 }
@@ -231,7 +241,7 @@ std::string Stack::log_tails(std::size_t lines) const {
     if (prosody_) append_tail(out, "prosody", prosody_->process().log_path(), lines);
     if (proxy_) append_tail(out, proxy_->description(), proxy_->process().log_path(), lines);
     if (muc_ && muc_->process() != nullptr) {
-        append_tail(out, "mu-conference", muc_->process()->log_path(), lines);
+        append_tail(out, muc_->name(), muc_->process()->log_path(), lines);
     }
     for (const auto& client : clients_) {
         append_tail(out, "client " + client->label(), client->log_path(), lines / 2);

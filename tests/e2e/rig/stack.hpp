@@ -13,6 +13,7 @@
 
 #include "client.hpp"
 #include "deadline.hpp"
+#include "muc_process.hpp"
 #include "muconference.hpp"
 #include "prosody_server.hpp"
 #include "proxy.hpp"
@@ -35,6 +36,8 @@ struct StackOptions {
     // mu-conference connects through a StreamCloseFilter, which keeps the link's closing
     // </stream:stream> from it, so that it survives a graceful stop of the proxy.
     bool shield_muc_from_stream_close = false;
+    MucKind muc = MucKind::mu_conference;     // or Prosody's MUC as an external component
+    bool allow_unaffiliated_register = true;  // Prosody's MUC only (its default is false)
     std::string prosody_module_dir = "tests/e2e/prosody";
 
     // relay from E2E_RELAY, proxy_binary from MUC_OFFLINE_PROXY, keep_dir from E2E_KEEP,
@@ -109,7 +112,7 @@ class Stack {
     std::unique_ptr<ProsodyServer> prosody_;
     std::unique_ptr<Proxy> proxy_;
     std::unique_ptr<StreamCloseFilter> filter_;
-    std::unique_ptr<MuConference> muc_;
+    std::unique_ptr<MucProcess> muc_;
     std::vector<std::unique_ptr<Client>> clients_;
     int probes_ = 0;  // readiness probes so far: each logs in under a resource of its own
 };
