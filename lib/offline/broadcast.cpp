@@ -70,8 +70,4 @@ bool BroadcastTracker::reached(const std::string& room, std::string_view recipie
     return it != rooms_.end() && it->second.recipients.contains(fnv(recipient));
 }
 
-void BroadcastTracker::forget_room(std::string_view room) {
-    rooms_.erase(std::string(room));
-}
-
 }  // namespace offline

@@ -27,7 +27,6 @@ class BroadcastTracker {
                          std::string_view recipient) const;
     // Whether the room's latest message went to `recipient`.
     bool reached(const std::string& room, std::string_view recipient) const;
-    void forget_room(std::string_view room);
 
   private:
     struct Current {

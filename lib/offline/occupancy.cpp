@@ -78,11 +78,6 @@ bool Occupancy::is_present(std::string_view room, std::string_view bare_jid) con
     return r->second.sessions_by_bare_jid.contains(std::string(bare_jid));
 }
 
-std::size_t Occupancy::sessions_in(std::string_view room) const {
-    auto r = rooms_.find(std::string(room));
-    return r == rooms_.end() ? 0 : r->second.nick_by_full_jid.size();
-}
-
 }  // namespace offline
 
 namespace offline {

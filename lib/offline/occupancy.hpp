@@ -29,7 +29,6 @@ class Occupancy {
     std::optional<std::string> nick_of(std::string_view room, std::string_view full_jid) const;
     bool is_present(std::string_view room, std::string_view bare_jid) const;
     std::size_t sessions() const { return session_count_; }
-    std::size_t sessions_in(std::string_view room) const;
     std::vector<std::string> full_jids_in(std::string_view room) const;
 
   private:

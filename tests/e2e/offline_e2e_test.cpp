@@ -57,29 +57,6 @@ void require_result(const StanzaRecord& answer, const std::string& what) {
     REQUIRE(answer.type == "result");
 }
 
-// XEP-0045 §7.10 with the offline field: fetch the form, submit it with offline=true.
-void opt_in(rig::Stack& stack, Client& client, const std::string& room, const std::string& nick) {
-    require_result(rig::muc::get_registration_form(stack, client, room),
-                   client.label() + " fetching the registration form of " + room);
-    require_result(rig::muc::submit_registration(stack, client, room, nick, "true"),
-                   client.label() + " opting in to " + room);
-}
-
-// Copies at `client`: groupchat messages to its bare JID from `occupant` (room/nick).
-std::vector<StanzaRecord> copies_at(const Client& client, const std::string& occupant,
-                                    std::size_t since = 0) {
-    std::vector<StanzaRecord> copies;
-    const auto& received = client.received();
-    for (std::size_t i = since; i < received.size(); ++i) {
-        const StanzaRecord& stanza = received[i];
-        if (stanza.name == "message" && stanza.type == "groupchat" && stanza.from == occupant &&
-            stanza.to == client.account().bare_jid()) {
-            copies.push_back(stanza);
-        }
-    }
-    return copies;
-}
-
 std::size_t count_errors(const Client& client, const std::string& name) {
     return static_cast<std::size_t>(
         std::count_if(client.received().begin(), client.received().end(),
@@ -124,15 +101,15 @@ TEST_CASE("offline: bob opts in and leaves; his laptop gets the copies until his
 
     rig::muc::create_instant_room(stack, alice, room, "alice");
     rig::muc::join_room(stack, phone, room, "bob");
-    opt_in(stack, phone, room, "bob");
+    rig::muc::opt_in(stack, phone, room, "bob");
     rig::muc::leave_room(stack, phone, room, "bob");
 
     const std::size_t away = laptop.mark();
     rig::muc::say(stack, alice, room, "alice", "Are you there, bob?");
     rig::muc::say(stack, alice, room, "alice", "Lunch at noon.");
-    stack.wait_until([&] { return copies_at(laptop, from_alice, away).size() >= 2; },
+    stack.wait_until([&] { return rig::muc::copies_at(laptop, from_alice, away).size() >= 2; },
                      "two copies at bob's laptop");
-    auto copies = copies_at(laptop, from_alice, away);
+    auto copies = rig::muc::copies_at(laptop, from_alice, away);
     REQUIRE(copies.size() == 2);
     CHECK(copies[0].body == "Are you there, bob?");
     CHECK(copies[1].body == "Lunch at noon.");
@@ -153,8 +130,8 @@ TEST_CASE("offline: bob opts in and leaves; his laptop gets the copies until his
     CHECK(in_room.to == phone.jid());
     // A copy would have been sent right after the broadcast, so before the MUC answers this.
     rig::sync_with_muc(stack, laptop);
-    CHECK(copies_at(laptop, from_alice, back).empty());
-    CHECK(copies_at(laptop, from_alice).size() == 2);
+    CHECK(rig::muc::copies_at(laptop, from_alice, back).empty());
+    CHECK(rig::muc::copies_at(laptop, from_alice).size() == 2);
 }
 
 // The capable server's other half: with none of bob's resources online, Prosody keeps the
@@ -169,7 +146,7 @@ TEST_CASE("offline: with bob offline altogether, the capable server stores the c
 
     rig::muc::create_instant_room(stack, alice, room, "alice");
     rig::muc::join_room(stack, phone, room, "bob");
-    opt_in(stack, phone, room, "bob");
+    rig::muc::opt_in(stack, phone, room, "bob");
     rig::muc::leave_room(stack, phone, room, "bob");
     stack.logout(phone);
 
@@ -198,7 +175,7 @@ TEST_CASE("offline: with a stock server the copies bounce, the proxy swallows th
     rig::muc::create_instant_room(stack, alice, room, "alice");
     rig::muc::join_room(stack, carol, room, "carol");
     rig::muc::join_room(stack, phone, room, "bob");
-    opt_in(stack, phone, room, "bob");
+    rig::muc::opt_in(stack, phone, room, "bob");
     rig::muc::leave_room(stack, phone, room, "bob");
 
     rig::muc::say(stack, alice, room, "alice", "First, to nobody's bare JID.");
@@ -221,7 +198,7 @@ TEST_CASE("offline: with a stock server the copies bounce, the proxy swallows th
 
     CHECK(count_errors(alice, "message") == 0);
     CHECK(count_errors(carol, "message") == 0);
-    CHECK(copies_at(laptop, from_alice).empty());  // a stock server delivers none
+    CHECK(rig::muc::copies_at(laptop, from_alice).empty());  // a stock server delivers none
 
     stack.stop_proxy(rig::StopHow::sigterm);
     CHECK(stack.proxy()->process().state() == "exited with code 0");
@@ -250,8 +227,8 @@ TEST_CASE("offline: registrations and occupants survive a clean restart of the p
     rig::muc::create_instant_room(stack, alice, room, "alice");
     rig::muc::join_room(stack, phone, room, "bob");
     rig::muc::join_room(stack, carol, room, "carol");
-    opt_in(stack, phone, room, "bob");
-    opt_in(stack, carol, room, "carol");  // and stays in the room
+    rig::muc::opt_in(stack, phone, room, "bob");
+    rig::muc::opt_in(stack, carol, room, "carol");  // and stays in the room
     rig::muc::leave_room(stack, phone, room, "bob");
     rig::sync_with_muc(stack, alice);  // mu-conference has written all it had (see the crash test)
 
@@ -269,8 +246,8 @@ TEST_CASE("offline: registrations and occupants survive a clean restart of the p
     CHECK(copy.to == "bob@localhost");
     stack.expect(carol, StanzaPattern::message().type("groupchat").from(from_alice), carol_since);
     rig::sync_with_muc(stack, carol_laptop);
-    CHECK(copies_at(carol_laptop, from_alice).empty());
-    CHECK(copies_at(laptop, from_alice).size() == 1);
+    CHECK(rig::muc::copies_at(carol_laptop, from_alice).empty());
+    CHECK(rig::muc::copies_at(laptop, from_alice).size() == 1);
 }
 
 // The crash test's sharpest cases, without chance. The proxy writes occupant sessions behind
@@ -296,7 +273,7 @@ TEST_CASE(
 
     rig::muc::create_instant_room(stack, alice, room, "alice");
     rig::muc::join_room(stack, phone, room, "bob");
-    opt_in(stack, phone, room, "bob");
+    rig::muc::opt_in(stack, phone, room, "bob");
     rig::muc::leave_room(stack, phone, room, "bob");
     rig::muc::join_room(stack, carol, room, "carol");
     rig::muc::join_room(stack, dave, room, "dave");
@@ -315,7 +292,7 @@ TEST_CASE(
     rig::muc::say(stack, alice, room, "alice", "Second after the crash.");
     rig::sync_with_muc(stack, laptop);
     std::string bodies;
-    for (const StanzaRecord& copy : copies_at(laptop, from_alice, since)) {
+    for (const StanzaRecord& copy : rig::muc::copies_at(laptop, from_alice, since)) {
         bodies += copy.body + "|";
     }
     CHECK(bodies == "First after the crash.|Second after the crash.|");
@@ -471,7 +448,7 @@ class CrashRound {
         const std::string from_alice = room_ + "/alice";
         for (std::size_t m = 0; m < members_.size(); ++m) {
             std::map<std::string, int> per_id;
-            for (const StanzaRecord& copy : copies_at(*members_[m].laptop, from_alice)) {
+            for (const StanzaRecord& copy : rig::muc::copies_at(*members_[m].laptop, from_alice)) {
                 ++per_id[copy.id];
             }
             for (const Said& said : said_) {

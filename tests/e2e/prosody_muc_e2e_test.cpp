@@ -18,18 +18,6 @@ rig::StackOptions prosody_muc_stack(bool capable_server) {
     return options;
 }
 
-std::size_t copies_at(const rig::Client& client, const std::string& from, std::size_t since) {
-    std::size_t count = 0;
-    const auto& received = client.received();
-    for (std::size_t i = since; i < received.size(); ++i) {
-        if (received[i].type == "groupchat" && received[i].from == from &&
-            received[i].to == client.account().bare_jid()) {
-            ++count;
-        }
-    }
-    return count;
-}
-
 }  // namespace
 
 TEST_CASE("Prosody's MUC behind the proxy: two occupants create a room, talk and one leaves") {
@@ -63,12 +51,12 @@ TEST_CASE(
 
     const std::size_t away = laptop.mark();
     rig::muc::say(stack, alice, room, "alice", "Hello from Prosody's MUC.");
-    stack.wait_until([&] { return copies_at(laptop, from_alice, away) == 1; },
+    stack.wait_until([&] { return rig::muc::copies_at(laptop, from_alice, away).size() == 1; },
                      "the copy at bob's laptop");
 
     rig::muc::join_room(stack, phone, room, "bob");
     const std::size_t back = laptop.mark();
     rig::muc::say(stack, alice, room, "alice", "bob is back.");
     rig::sync_with_muc(stack, laptop);
-    CHECK(copies_at(laptop, from_alice, back) == 0);
+    CHECK(rig::muc::copies_at(laptop, from_alice, back).empty());
 }

@@ -38,23 +38,6 @@ void print_transcript(const rig::Stack& stack) {
     }
 }
 
-void expect_result(const rig::StanzaRecord& answer, const std::string& what) {
-    if (answer.type != "result") throw std::runtime_error(what + " was refused: " + answer.xml);
-}
-
-// Copies at `client`: groupchat messages from `from` addressed to its bare JID.
-std::size_t copies_at(const rig::Client& client, const std::string& from, std::size_t since) {
-    std::size_t count = 0;
-    const auto& received = client.received();
-    for (std::size_t i = since; i < received.size(); ++i) {
-        if (received[i].type == "groupchat" && received[i].from == from &&
-            received[i].to == client.account().bare_jid()) {
-            ++count;
-        }
-    }
-    return count;
-}
-
 void play_offline_story(rig::Stack& stack, const std::string& room) {
     rig::Client& alice = stack.login("alice", "desk");
     rig::Client& phone = stack.login("bob", "phone", "bob's phone");
@@ -62,19 +45,18 @@ void play_offline_story(rig::Stack& stack, const std::string& room) {
     const std::string from_alice = room + "/alice";
     rig::muc::create_instant_room(stack, alice, room, "alice");
     rig::muc::join_room(stack, phone, room, "bob");
-    expect_result(rig::muc::get_registration_form(stack, phone, room), "bob's form request");
-    expect_result(rig::muc::submit_registration(stack, phone, room, "bob", "true"), "bob's opt-in");
+    rig::muc::opt_in(stack, phone, room, "bob");
     rig::muc::leave_room(stack, phone, room, "bob");
     const std::size_t away = laptop.mark();
     rig::muc::say(stack, alice, room, "alice", "Are you there, bob?");
     rig::muc::say(stack, alice, room, "alice", "Lunch at noon.");
-    stack.wait_until([&] { return copies_at(laptop, from_alice, away) == 2; },
+    stack.wait_until([&] { return rig::muc::copies_at(laptop, from_alice, away).size() == 2; },
                      "both copies at bob's laptop");
     rig::muc::join_room(stack, phone, room, "bob");
     const std::size_t back = laptop.mark();
     rig::muc::say(stack, alice, room, "alice", "Welcome back.");
     rig::sync_with_muc(stack, laptop);
-    if (copies_at(laptop, from_alice, back) != 0)
+    if (!rig::muc::copies_at(laptop, from_alice, back).empty())
         throw std::runtime_error("bob's laptop got a copy while bob was in the room");
 }
 

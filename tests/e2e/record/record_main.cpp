@@ -23,14 +23,6 @@ void expect_result(const rig::StanzaRecord& answer, const std::string& what) {
     if (answer.type != "result") throw std::runtime_error(what + " was refused: " + answer.xml);
 }
 
-void opt_in(rig::Stack& stack, rig::Client& client, const std::string& room,
-            const std::string& nick) {
-    expect_result(rig::muc::get_registration_form(stack, client, room),
-                  client.label() + " fetching the form");
-    expect_result(rig::muc::submit_registration(stack, client, room, nick, "true"),
-                  client.label() + " opting in");
-}
-
 // alice owns `room`; bob is in it and has opted in.
 struct Cast {
     rig::Client& alice;
@@ -43,7 +35,7 @@ Cast bob_opted_in(rig::Stack& stack, const std::string& room_name) {
               room_name + "@" + stack.muc_domain()};
     rig::muc::create_instant_room(stack, cast.alice, cast.room, "alice");
     rig::muc::join_room(stack, cast.bob, cast.room, "bob");
-    opt_in(stack, cast.bob, cast.room, "bob");
+    rig::muc::opt_in(stack, cast.bob, cast.room, "bob");
     return cast;
 }
 
@@ -104,7 +96,7 @@ void many_members(rig::Stack& stack) {
     for (int i = 1; i <= kMembers; ++i) {
         rig::Client& client = stack.login(member(i), "phone");
         rig::muc::join_room(stack, client, room, member(i));
-        opt_in(stack, client, room, member(i));
+        rig::muc::opt_in(stack, client, room, member(i));
         if (i % 3 != 0) rig::muc::leave_room(stack, client, room, member(i));
     }
     rig::muc::say(stack, alice, room, "alice", "r5 first message to many");

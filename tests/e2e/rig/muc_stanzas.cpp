@@ -16,8 +16,8 @@ std::string accept_default_config(const std::string& room_jid, const std::string
 }
 
 std::string groupchat(const std::string& room_jid, const std::string& body, const std::string& id) {
-    return "<message type='groupchat' to='" + xmpp::escape_xml(room_jid) + "' id='" + xmpp::escape_xml(id) +
-           "'><body>" + xmpp::escape_xml(body) + "</body></message>";
+    return "<message type='groupchat' to='" + xmpp::escape_xml(room_jid) + "' id='" +
+           xmpp::escape_xml(id) + "'><body>" + xmpp::escape_xml(body) + "</body></message>";
 }
 
 std::string leave(const std::string& occupant_jid, const std::string& id) {
@@ -26,8 +26,8 @@ std::string leave(const std::string& occupant_jid, const std::string& id) {
 }
 
 std::string disco_info(const std::string& to, const std::string& id) {
-    return "<iq type='get' to='" + xmpp::escape_xml(to) + "' id='" + xmpp::escape_xml(id) + "'><query xmlns='" +
-           kDiscoInfoNs + "'/></iq>";
+    return "<iq type='get' to='" + xmpp::escape_xml(to) + "' id='" + xmpp::escape_xml(id) +
+           "'><query xmlns='" + kDiscoInfoNs + "'/></iq>";
 }
 
 }  // namespace rig::muc

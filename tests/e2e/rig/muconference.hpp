@@ -43,7 +43,6 @@ class MuConference : public MucProcess {
 
     Process* process() const override { return process_.get(); }
     const MuConferenceSettings& settings() const { return settings_; }
-    int starts() const { return starts_; }
 
   private:
     std::string config_text() const;

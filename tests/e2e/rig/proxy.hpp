@@ -55,7 +55,6 @@ class Proxy {
     const ProxySettings& settings() const { return settings_; }
     std::string description() const;  // "muc-offline-proxy (build/...)" or "socat relay"
     Process& process() const { return *process_; }
-    int starts() const { return starts_; }
 
   private:
     std::string config_json(const std::filesystem::path& dir) const;

@@ -1,5 +1,7 @@
 #include "room_admin.hpp"
 
+#include <stdexcept>
+
 #include "muc_stanzas.hpp"
 #include "xmpp/stream_text.hpp"
 
@@ -59,6 +61,31 @@ StanzaRecord set_affiliation(Stack& stack, Client& admin, const std::string& roo
                "<query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='" +
                    escape_xml(affiliation) + "' jid='" + escape_xml(member_bare_jid) +
                    "'/></query>");
+}
+
+void opt_in(Stack& stack, Client& client, const std::string& room_jid, const std::string& nick) {
+    for (const StanzaRecord& answer :
+         {get_registration_form(stack, client, room_jid),
+          submit_registration(stack, client, room_jid, nick, "true")}) {
+        if (answer.type != "result") {
+            throw std::runtime_error(client.label() + " could not opt in to " + room_jid + ": " +
+                                     answer.xml);
+        }
+    }
+}
+
+std::vector<StanzaRecord> copies_at(const Client& client, const std::string& occupant,
+                                    std::size_t since) {
+    std::vector<StanzaRecord> copies;
+    const auto& received = client.received();
+    for (std::size_t i = since; i < received.size(); ++i) {
+        const StanzaRecord& stanza = received[i];
+        if (stanza.name == "message" && stanza.type == "groupchat" && stanza.from == occupant &&
+            stanza.to == client.account().bare_jid()) {
+            copies.push_back(stanza);
+        }
+    }
+    return copies;
 }
 
 StanzaRecord destroy_room(Stack& stack, Client& owner, const std::string& room_jid) {

@@ -4,6 +4,7 @@
 // (§10.9). Each sends its stanza and returns the answer, so tests can also check refusals.
 
 #include <string>
+#include <vector>
 
 #include "stack.hpp"
 
@@ -29,6 +30,14 @@ StanzaRecord change_nick(Stack& stack, Client& client, const std::string& room_j
 // muc#admin item with jid and affiliation (none, member, outcast...); returns the answer.
 StanzaRecord set_affiliation(Stack& stack, Client& admin, const std::string& room_jid,
                              const std::string& member_bare_jid, const std::string& affiliation);
+
+// Fetches the form and submits `nick` with offline=true; throws if either is refused.
+void opt_in(Stack& stack, Client& client, const std::string& room_jid, const std::string& nick);
+
+// The offline feature's copies at `client`: groupchat messages from `occupant` (room/nick)
+// addressed to its bare JID, received from index `since` on.
+std::vector<StanzaRecord> copies_at(const Client& client, const std::string& occupant,
+                                    std::size_t since = 0);
 
 // muc#owner <destroy/>; returns the answer.
 StanzaRecord destroy_room(Stack& stack, Client& owner, const std::string& room_jid);
