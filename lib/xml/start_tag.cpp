@@ -3,13 +3,16 @@
 namespace xml {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 }  // namespace
 
 std::optional<ValueSpan> find_attribute(std::string_view raw, std::string_view name) {
     std::size_t at = 1;  // past '<'
-    while (at < raw.size() && !is_space(raw[at]) && raw[at] != '>' && raw[at] != '/') ++at;  // element name
+    while (at < raw.size() && !is_space(raw[at]) && raw[at] != '>' && raw[at] != '/')
+        ++at;  // element name
     while (at < raw.size()) {
         while (at < raw.size() && is_space(raw[at])) ++at;
         if (at >= raw.size() || raw[at] == '>' || raw[at] == '/') return std::nullopt;
