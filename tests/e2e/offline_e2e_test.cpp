@@ -3,8 +3,9 @@
 // room's register iqs). A member opts in with the form field
 // {http://tigase.org/protocol/muc}offline; while none of their resources is in the room, the
 // proxy copies each groupchat message to their bare JID. With the capable server
-// (rig/prosody_server.hpp) Prosody hands those copies to the member's online resources; stock
-// Prosody bounces them and the proxy swallows the bounces.
+// (rig/prosody_server.hpp) Prosody hands those copies to the member's online resources.
+// These are the restart and crash cases; scenarios_e2e_test.cpp has the feature's scenarios on
+// both MUCs.
 //
 // A member here has two resources: "phone" enters and leaves the room, "laptop" stays online
 // outside it and is where copies are counted (a copy is a groupchat message addressed to the
@@ -18,31 +19,22 @@
 #include <iostream>
 #include <map>
 #include <random>
-#include <regex>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "rig/environment.hpp"
 #include "rig/lobby_story.hpp"
 #include "rig/muc_actions.hpp"
+#include "rig/needs_the_proxy.hpp"
 #include "rig/pump.hpp"
 #include "rig/room_admin.hpp"
 #include "rig/stack.hpp"
-#include "rig/text_file.hpp"
 
 namespace {
 
 using rig::Client;
 using rig::StanzaPattern;
 using rig::StanzaRecord;
-
-// The link must be the proxy: a socat relay (E2E_RELAY=socat) has no offline delivery.
-bool proxy_under_test() {
-    if (rig::relay_kind_from_env() == rig::RelayKind::proxy) return true;
-    MESSAGE("skipped: E2E_RELAY=socat has no offline delivery");
-    return false;
-}
 
 rig::StackOptions offline_stack(bool capable_server, std::vector<std::string> extra_users = {}) {
     rig::StackOptions options = rig::StackOptions::from_env(true);
@@ -57,159 +49,10 @@ void require_result(const StanzaRecord& answer, const std::string& what) {
     REQUIRE(answer.type == "result");
 }
 
-std::size_t count_errors(const Client& client, const std::string& name) {
-    return static_cast<std::size_t>(
-        std::count_if(client.received().begin(), client.received().end(),
-                      [&](const StanzaRecord& s) { return s.name == name && s.type == "error"; }));
-}
-
-// The proxy's counters as it logs them when it stops:
-// "link conference: registrations ... ; copies sent N; bounces swallowed N; ..."
-struct ProxyCounters {
-    bool found = false;
-    long copies_sent = -1;
-    long bounces_swallowed = -1;
-};
-
-ProxyCounters last_logged_counters(const std::filesystem::path& log) {
-    const std::regex line(R"(copies sent (\d+); bounces swallowed (\d+))");
-    ProxyCounters counters;
-    std::istringstream lines(rig::read_text_file(log));
-    std::string text;
-    std::smatch match;
-    while (std::getline(lines, text)) {
-        if (std::regex_search(text, match, line)) {
-            counters.found = true;
-            counters.copies_sent = std::stol(match[1]);
-            counters.bounces_swallowed = std::stol(match[2]);
-        }
-    }
-    return counters;
-}
-
 }  // namespace
 
-TEST_CASE("offline: bob opts in and leaves; his laptop gets the copies until his phone is back") {
-    if (!proxy_under_test()) return;
-    rig::Stack stack(offline_stack(true));
-    INFO(rig::LogTails{stack});
-    Client& alice = stack.login("alice", "desk");
-    Client& phone = stack.login("bob", "phone", "bob-phone");
-    Client& laptop = stack.login("bob", "laptop", "bob-laptop");
-    const std::string room = "demo@" + stack.muc_domain();
-    const std::string from_alice = room + "/alice";
-
-    rig::muc::create_instant_room(stack, alice, room, "alice");
-    rig::muc::join_room(stack, phone, room, "bob");
-    rig::muc::opt_in(stack, phone, room, "bob");
-    rig::muc::leave_room(stack, phone, room, "bob");
-
-    const std::size_t away = laptop.mark();
-    rig::muc::say(stack, alice, room, "alice", "Are you there, bob?");
-    rig::muc::say(stack, alice, room, "alice", "Lunch at noon.");
-    stack.wait_until([&] { return rig::muc::copies_at(laptop, from_alice, away).size() >= 2; },
-                     "two copies at bob's laptop");
-    auto copies = rig::muc::copies_at(laptop, from_alice, away);
-    REQUIRE(copies.size() == 2);
-    CHECK(copies[0].body == "Are you there, bob?");
-    CHECK(copies[1].body == "Lunch at noon.");
-    for (const StanzaRecord& copy : copies) {
-        CHECK(copy.type == "groupchat");
-        CHECK(copy.from == from_alice);
-        CHECK(copy.to == "bob@localhost");
-        CHECK_FALSE(copy.has_delay);  // delivered live, not from offline storage
-    }
-
-    rig::muc::join_room(stack, phone, room, "bob");
-    const std::size_t back = laptop.mark();
-    const std::size_t phone_back = phone.mark();
-    rig::muc::say(stack, alice, room, "alice", "Welcome back.");
-    StanzaRecord in_room = stack.expect(
-        phone, StanzaPattern::message().type("groupchat").from(from_alice).body("Welcome back."),
-        phone_back);
-    CHECK(in_room.to == phone.jid());
-    // A copy would have been sent right after the broadcast, so before the MUC answers this.
-    rig::sync_with_muc(stack, laptop);
-    CHECK(rig::muc::copies_at(laptop, from_alice, back).empty());
-    CHECK(rig::muc::copies_at(laptop, from_alice).size() == 2);
-}
-
-// The capable server's other half: with none of bob's resources online, Prosody keeps the
-// copies (mod_offline) and hands them over, marked as delayed, when bob comes back online.
-TEST_CASE("offline: with bob offline altogether, the capable server stores the copies for him") {
-    if (!proxy_under_test()) return;
-    rig::Stack stack(offline_stack(true));
-    INFO(rig::LogTails{stack});
-    Client& alice = stack.login("alice", "desk");
-    Client& phone = stack.login("bob", "phone", "bob-phone");
-    const std::string room = "stored@" + stack.muc_domain();
-
-    rig::muc::create_instant_room(stack, alice, room, "alice");
-    rig::muc::join_room(stack, phone, room, "bob");
-    rig::muc::opt_in(stack, phone, room, "bob");
-    rig::muc::leave_room(stack, phone, room, "bob");
-    stack.logout(phone);
-
-    rig::muc::say(stack, alice, room, "alice", "Read this when you are back.");
-    rig::sync_with_muc(stack, alice);  // the copy went out before this answer
-    Client& laptop = stack.login("bob", "laptop", "bob-laptop");
-    StanzaRecord stored = stack.expect(laptop, StanzaPattern::message()
-                                                   .type("groupchat")
-                                                   .from(room + "/alice")
-                                                   .body("Read this when you are back."));
-    CHECK(stored.to == "bob@localhost");
-    CHECK(stored.has_delay);  // XEP-0203: from offline storage
-}
-
-TEST_CASE("offline: with a stock server the copies bounce, the proxy swallows the bounces") {
-    if (!proxy_under_test()) return;
-    rig::Stack stack(offline_stack(false));
-    INFO(rig::LogTails{stack});
-    Client& alice = stack.login("alice", "desk");
-    Client& carol = stack.login("carol", "desk");
-    Client& phone = stack.login("bob", "phone", "bob-phone");
-    Client& laptop = stack.login("bob", "laptop", "bob-laptop");
-    const std::string room = "bounce@" + stack.muc_domain();
-    const std::string from_alice = room + "/alice";
-
-    rig::muc::create_instant_room(stack, alice, room, "alice");
-    rig::muc::join_room(stack, carol, room, "carol");
-    rig::muc::join_room(stack, phone, room, "bob");
-    rig::muc::opt_in(stack, phone, room, "bob");
-    rig::muc::leave_room(stack, phone, room, "bob");
-
-    rig::muc::say(stack, alice, room, "alice", "First, to nobody's bare JID.");
-    rig::muc::say(stack, alice, room, "alice", "Second, to nobody's bare JID.");
-    // Prosody bounces each copy the moment it routes it, so the bounces are on the link ahead
-    // of this disco#info; had the proxy passed one on, the MUC would have acted on it first.
-    rig::sync_with_muc(stack, alice);
-    rig::sync_with_muc(stack, laptop);
-
-    // bob comes back (no more copies), and a later message reaches everyone in the room.
-    rig::muc::join_room(stack, phone, room, "bob");
-    const std::size_t carol_since = carol.mark();
-    const std::size_t phone_since = phone.mark();
-    rig::muc::say(stack, alice, room, "alice", "The room still works.");
-    const auto later =
-        StanzaPattern::message().type("groupchat").from(from_alice).body("The room still works.");
-    stack.expect(carol, later, carol_since);
-    stack.expect(phone, later, phone_since);
-    rig::sync_with_muc(stack, alice);
-
-    CHECK(count_errors(alice, "message") == 0);
-    CHECK(count_errors(carol, "message") == 0);
-    CHECK(rig::muc::copies_at(laptop, from_alice).empty());  // a stock server delivers none
-
-    stack.stop_proxy(rig::StopHow::sigterm);
-    CHECK(stack.proxy()->process().state() == "exited with code 0");
-    ProxyCounters counters = last_logged_counters(stack.proxy()->process().log_path());
-    REQUIRE(counters.found);
-    CHECK(counters.copies_sent == 2);
-    CHECK(counters.bounces_swallowed == 2);
-}
-
-TEST_CASE("offline: registrations and occupants survive a clean restart of the proxy") {
-    if (!proxy_under_test()) return;
+TEST_CASE("offline: registrations and occupants survive a clean restart of the proxy" *
+          rig::needs_the_proxy()) {
     rig::StackOptions options = offline_stack(true);
     // mu-conference aborts on the proxy's closing </stream:stream> more often than not
     // (rig/stream_close_filter.hpp); without it, it reconnects like after any drop.
@@ -259,8 +102,8 @@ TEST_CASE("offline: registrations and occupants survive a clean restart of the p
 //   * dave, who had also just entered, can opt in after that broadcast, under his nick.
 TEST_CASE(
     "offline: after a kill -9 that lost a leave and two joins, the leaver gets every "
-    "copy and the newcomers can opt in") {
-    if (!proxy_under_test()) return;
+    "copy and the newcomers can opt in" *
+    rig::needs_the_proxy()) {
     rig::Stack stack(offline_stack(true));
     INFO(rig::LogTails{stack});
     Client& alice = stack.login("alice", "desk");
@@ -591,8 +434,8 @@ std::uint64_t crash_seed() {
 }  // namespace
 
 TEST_CASE(
-    "offline: kill -9 at random points loses no acknowledged opt-in and copies nothing twice") {
-    if (!proxy_under_test()) return;
+    "offline: kill -9 at random points loses no acknowledged opt-in and copies nothing twice" *
+    rig::needs_the_proxy()) {
     const int rounds = std::stoi(rig::env_or("E2E_CRASH_ROUNDS", "3"));
     const std::uint64_t seed = crash_seed();
     // On stdout rather than in doctest's MESSAGE, which would repeat every INFO (log tails).
