@@ -11,7 +11,7 @@ packages=(
   prosody jabber-muc socat lua5.4 systemd
 )
 # `make guides` checks the insertion guides against more servers (deploy/guides).
-if [[ "${1:-}" == guides ]]; then packages+=(ejabberd biboumi); fi
+if [[ "${1:-}" == guides ]]; then packages+=(ejabberd biboumi strace); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -34,5 +34,8 @@ install -D -m 0644 -t "$DESTDIR$DOCDIR/deploy" deploy/README.md deploy/CONFIG.md
 install -D -m 0644 -t "$DESTDIR$DOCDIR/deploy/guides" deploy/guides/*.md
 install -D -m 0644 -t "$DESTDIR$DOCDIR/deploy/migrate" deploy/migrate/README.md \
   deploy/migrate/prosody-offline-delivery-to-json.lua
+# The home-server modules that deliver the copies (deploy/guides/servers.md).
+install -D -m 0644 -t "$DESTDIR$DOCDIR/deploy/ejabberd" deploy/ejabberd/mod_groupchat_to_bare.erl
+install -D -m 0644 -t "$DESTDIR$DOCDIR/deploy/prosody" tests/e2e/prosody/mod_groupchat_to_bare.lua
 
 echo "installed muc-offline-proxy under ${DESTDIR}${PREFIX}"

@@ -126,12 +126,13 @@ start_proxy() {
   "links": [{"domain": "$domain",
              "listen": {"host": "127.0.0.1", "port": $PROXY_PORT},
              "upstream": {"host": "127.0.0.1", "port": $upstream}}],
-  "store": {"path": "$WORK/proxy.db"},
-  "capture": "$WORK/capture.jsonl"$extra
+  "store": {"path": "${PROXY_DIR:-$WORK}/proxy.db"},
+  "capture": "${PROXY_DIR:-$WORK}/capture.jsonl"$extra
 }
 JSON
   "$PROXY" check-config "$WORK/proxy.json" >/dev/null
-  start proxy "$PROXY" run --config "$WORK/proxy.json"
+  # PROXY_WRAPPER: a command to run the proxy under (tests/deploy/syscalls.sh uses strace).
+  start proxy ${PROXY_WRAPPER:-} "$PROXY" run --config "$WORK/proxy.json"
   wait_for 10 "proxy listener" listening "$PROXY_PORT"
 }
 

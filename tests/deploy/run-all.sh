@@ -12,6 +12,7 @@ run() {
     *) failed=$((failed + 1)) ;;
   esac
 }
+run bash tests/deploy/syscalls.sh
 run bash tests/deploy/prosody-mu-conference.sh
 run CAPABLE=1 bash tests/deploy/prosody-mu-conference.sh
 run bash tests/deploy/prosody-prosody-muc.sh
@@ -19,5 +20,7 @@ run bash tests/deploy/biboumi.sh
 run FEATURE_ON=1 bash tests/deploy/biboumi.sh
 run bash tests/deploy/ejabberd-mu-conference.sh
 run STORE_GROUPCHAT=1 bash tests/deploy/ejabberd-mu-conference.sh
+run CAPABLE=1 bash tests/deploy/ejabberd-mu-conference.sh
+run CAPABLE=1 STORE_GROUPCHAT=1 bash tests/deploy/ejabberd-mu-conference.sh
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 [[ $failed -eq 0 ]]

@@ -64,13 +64,19 @@ TEST_CASE("make install PREFIX=/usr DESTDIR=...: the tree a package would hold")
              "usr/lib/sysusers.d/muc-offline-proxy.conf", doc + "README.md",
              doc + "deploy/README.md", doc + "deploy/CONFIG.md", doc + "deploy/example-config.json",
              doc + "deploy/migrate/README.md",
-             doc + "deploy/migrate/prosody-offline-delivery-to-json.lua"}) {
+             doc + "deploy/migrate/prosody-offline-delivery-to-json.lua",
+             doc + "deploy/ejabberd/mod_groupchat_to_bare.erl",
+             doc + "deploy/prosody/mod_groupchat_to_bare.lua"}) {
         CHECK_MESSAGE(fs::is_regular_file(dest.path / expected), expected << " not installed");
     }
     for (const auto& file : files_under(dest.path)) {
         CHECK_MESSAGE(file.rfind("usr/", 0) == 0, file << " is outside PREFIX");
     }
-    CHECK_MESSAGE(fs::is_directory(dest.path / (doc + "deploy/guides")), "guides not installed");
+    for (const auto& guide : fs::directory_iterator("deploy/guides")) {
+        const fs::path installed_guide =
+            dest.path / doc / "deploy/guides" / guide.path().filename();
+        CHECK_MESSAGE(fs::is_regular_file(installed_guide), installed_guide << " not installed");
+    }
     const auto mode = fs::status(dest.path / "usr/bin/muc-offline-proxy").permissions();
     CHECK((mode & fs::perms::others_exec) != fs::perms::none);
 
