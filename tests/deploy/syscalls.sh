@@ -2,7 +2,8 @@
 # Checks the unit's SystemCallFilter= against what the proxy really calls: the proxy runs under
 # strace through a whole offline-delivery story (start, store open and commits on the thread
 # pool, relaying, copies, bounces, SIGTERM shutdown), and every system call it made must be in
-# @system-service minus @privileged and @resources, as deploy/systemd/ allows.
+# @system-service minus @privileged and @resources, as deploy/systemd/ allows, and every socket
+# it opened of a family RestrictAddressFamilies= allows.
 cd "$(dirname "$0")/../.."
 source tests/deploy/lib.sh
 command -v strace >/dev/null || { echo "SKIPPED: strace is not installed"; exit 77; }
@@ -49,4 +50,12 @@ if [[ -n "$outside" ]]; then
   echo "FAILED: outside the unit's SystemCallFilter: $outside" >&2; KEEP=1; exit 1
 fi
 echo "ok: every one is allowed by @system-service ~@privileged ~@resources"
+families=$(sed -n '/execve(".*muc-offline-proxy"/,$p' "$WORK/strace.out" |
+  sed -nE 's/.* socket\((AF_[A-Z0-9]+),.*/\1/p' | sort -u | tr '\n' ' ')
+echo "socket families: $families"
+for family in $families; do
+  case $family in AF_INET | AF_INET6 | AF_UNIX) ;; *)
+    echo "FAILED: $family is outside RestrictAddressFamilies=" >&2; KEEP=1; exit 1 ;;
+  esac
+done
 echo "PASSED: $(basename "$0")"
