@@ -108,6 +108,14 @@ TEST_CASE("make install without PREFIX installs under /usr/local") {
     for (const auto& file : files_under(dest.path)) {
         CHECK_MESSAGE(file.rfind("usr/local/", 0) == 0, file << " is outside PREFIX");
     }
+
+    // systemd-sysusers reads /usr/local/lib/sysusers.d too, and creates the unit's user from it.
+    fs::create_directory(dest.path / "etc");
+    const auto created = run_shell("systemd-sysusers --root=" + dest.path.string());
+    CHECK_MESSAGE(created.status == 0, created.output);
+    const std::string passwd = read_text(dest.path / "etc/passwd");
+    CHECK(std::regex_search(passwd, std::regex("(^|\n)muc-offline-proxy:x:[0-9]+:[0-9]+:[^\n]*:"
+                                               "/var/lib/muc-offline-proxy:/usr/sbin/nologin\n")));
 }
 
 TEST_CASE("the installed unit passes systemd-analyze verify and keeps its hardening") {
