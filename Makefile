@@ -18,8 +18,9 @@ REPLAY_BIN := $(BUILD)/replay-tests
 E2E_BIN    := $(BUILD)/e2e-tests
 DEMO_BIN   := $(BUILD)/demo
 RECORD_BIN := $(BUILD)/record-captures
+DEPLOY_PROBE := $(BUILD)/deploy-probe
 
-.PHONY: all deps build test unit e2e demo record bench fmt clean
+.PHONY: all deps build test unit e2e demo record bench fmt clean install guides
 
 all: build
 
@@ -27,7 +28,7 @@ deps:
 	@bash scripts/install-deps.sh
 
 build: deps
-	@$(MAKE) --no-print-directory -j$(shell nproc) $(PROXY) $(UNIT_TESTS) $(REPLAY_BIN) $(E2E_BIN) $(DEMO_BIN)
+	@$(MAKE) --no-print-directory -j$(shell nproc) $(PROXY) $(UNIT_TESTS) $(REPLAY_BIN) $(E2E_BIN) $(DEMO_BIN) $(DEPLOY_PROBE)
 
 $(BUILD)/%.o: %.cpp
 	@mkdir -p $(dir $@)
@@ -64,6 +65,10 @@ $(RECORD_BIN): $(BUILD)/tests/e2e/record/record_main.o $(E2E_RIG:%.cpp=$(BUILD)/
 	@echo "  LINK $@"
 	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
 
+$(DEPLOY_PROBE): $(BUILD)/tests/deploy/probe_main.o $(E2E_RIG:%.cpp=$(BUILD)/%.o) $(BUILD)/libproxy.a
+	@echo "  LINK $@"
+	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
+
 # Re-records the captures of tests/replay/captures/own-* on the real stack.
 record: build
 	@$(MAKE) --no-print-directory $(RECORD_BIN) && ./$(RECORD_BIN)
@@ -80,6 +85,17 @@ e2e: build
 
 demo: build
 	@./$(DEMO_BIN) --proxy $(PROXY)
+
+# The binary, its systemd unit and the operator's docs under $(DESTDIR)$(PREFIX) (deploy/README.md).
+PREFIX  ?= /usr/local
+install: $(PROXY)
+	@PREFIX='$(PREFIX)' DESTDIR='$(DESTDIR)' bash scripts/install.sh $(PROXY)
+
+# The insertion guides' checks (tests/deploy): real servers on loopback, ejabberd among them,
+# so not part of `make test`.
+guides: build
+	@bash scripts/install-deps.sh guides
+	@bash tests/deploy/run-all.sh
 
 fmt:
 	clang-format -i $(shell find cmd lib tests bench -name '*.cpp' -o -name '*.hpp')

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project builds, tests and demos with.
+# With the argument `guides`, also the servers of the insertion guides' checks.
 # Idempotent: when every package is already installed it does nothing (no apt-get update).
 set -euo pipefail
 
@@ -7,8 +8,10 @@ packages=(
   g++ make pkg-config clang-format
   libuv1-dev libexpat1-dev libstrophe-dev nlohmann-json3-dev doctest-dev
   libsqlite3-dev libidn-dev libspdlog-dev libcli11-dev
-  prosody jabber-muc socat lua5.4
+  prosody jabber-muc socat lua5.4 systemd
 )
+# `make guides` checks the insertion guides against more servers (deploy/guides).
+if [[ "${1:-}" == guides ]]; then packages+=(ejabberd biboumi strace); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,189 @@
+# Shared by the insertion guides' scripts (tests/deploy/*.sh): a temp dir, free loopback ports,
+# processes started in their own process group and stopped on exit (only those), and waits
+# on a condition with a deadline. Source it from the project root.
+set -euo pipefail
+
+PROXY=${MUC_OFFLINE_PROXY:-$PWD/build/muc-offline-proxy}
+PROBE=${DEPLOY_PROBE:-$PWD/build/deploy-probe}
+[[ -x "$PROXY" && -x "$PROBE" ]] || { echo "run 'make build' first ($PROXY, $PROBE)" >&2; exit 2; }
+
+WORK=$(mktemp -d /tmp/deploy-guide-XXXXXX)
+chmod 755 "$WORK"
+started_pids=()
+declare -A pid_of
+
+stop_started() {
+  local pid
+  for ((i = ${#started_pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM -- "-${started_pids[i]}" 2>/dev/null || true
+  done
+  for pid in "${started_pids[@]}"; do
+    for _ in $(seq 50); do process_gone "$pid" && break; sleep 0.1; done
+    # Whatever is left of the group (children that outlived their leader, a stuck leader).
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  if [[ -n "${KEEP:-}" ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap stop_started EXIT
+
+# A port no one listens on now (the process that takes it is started right after).
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 30000))
+    ss -Htln "sport = :$port" | grep -q . || { echo "$port"; return; }
+  done
+}
+
+# start NAME COMMAND...: runs it in its own process group, output in $WORK/NAME.log.
+start() {
+  local name=$1; shift
+  setsid "$@" >"$WORK/$name.log" 2>&1 &
+  started_pids+=("$!")
+  pid_of[$name]=$!
+  echo "started $name (pid $!): $*"
+}
+
+# wait_for SECONDS DESCRIPTION COMMAND...: until COMMAND succeeds, or fail naming it.
+wait_for() {
+  local seconds=$1 what=$2; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      echo "FAILED: no $what within ${seconds}s; logs in $WORK:" >&2
+      for log in "$WORK"/*.log; do echo "--- $log" >&2; tail -n 15 "$log" >&2; done
+      KEEP=1
+      exit 1
+    fi
+    sleep 0.1
+  done
+}
+
+# A process that exited is a zombie until this shell reaps it; that counts as gone.
+process_gone() { ! ps -o stat= -p "$1" | grep -qv Z; }
+
+listening() { ss -Htln "sport = :$1" | grep -q .; }
+
+# expect_line TEXT FILE: the check a guide's script makes, printed as it goes.
+expect_line() {
+  if grep -qF -- "$1" "$2"; then echo "ok: $1"; else
+    echo "FAILED: expected '$1' in $2:" >&2; cat "$2" >&2; KEEP=1; exit 1
+  fi
+}
+
+# Prosody as the server: c2s and the component port on loopback, users alice bob probe (pw).
+# Usage: start_prosody_server COMPONENT_DOMAIN SECRET [capable]
+# "capable" loads tests/e2e/prosody/mod_groupchat_to_bare.lua (see deploy/guides/prosody.md).
+start_prosody_server() {
+  local component=$1 secret=$2 capable=${3:-}
+  local plugins="" capable_module=""
+  if [[ "$capable" == capable ]]; then
+    plugins="plugin_paths = { \"$PWD/tests/e2e/prosody\" }"
+    capable_module=', "groupchat_to_bare"'
+  fi
+  C2S_PORT=$(free_port)
+  COMPONENT_PORT=$(free_port)
+  mkdir -p "$WORK/prosody"
+  cat >"$WORK/prosody/prosody.cfg.lua" <<LUA
+run_as_root = true -- these scripts run as root; a real server runs as the prosody user
+pidfile = "$WORK/prosody/prosody.pid"
+data_path = "$WORK/prosody"
+certificates = "$WORK/prosody"
+log = { info = "$WORK/prosody/prosody.log" }
+$plugins
+modules_enabled = { "roster", "saslauth", "disco", "ping", "posix"$capable_module }
+modules_disabled = { "s2s" }
+s2s_ports = { }; c2s_direct_tls_ports = { }; legacy_ssl_ports = { }
+c2s_ports = { $C2S_PORT }; c2s_interfaces = { "127.0.0.1" }
+c2s_require_encryption = false; allow_unencrypted_plain_auth = true
+authentication = "internal_plain"
+
+-- The component listener, as in deploy/guides/prosody.md.
+component_ports = { $COMPONENT_PORT }
+component_interfaces = { "127.0.0.1" }
+
+VirtualHost "localhost"
+
+Component "$component"
+    component_secret = "$secret"
+LUA
+  for user in alice bob probe; do
+    prosodyctl --config "$WORK/prosody/prosody.cfg.lua" register "$user" localhost pw
+  done
+  start prosody prosody -F --config "$WORK/prosody/prosody.cfg.lua"
+  wait_for 15 "Prosody c2s listener" listening "$C2S_PORT"
+  wait_for 15 "Prosody component listener" listening "$COMPONENT_PORT"
+}
+
+# The proxy with one link: start_proxy DOMAIN UPSTREAM_PORT [extra top-level JSON, with a
+# leading comma]. Sets PROXY_PORT.
+start_proxy() {
+  local domain=$1 upstream=$2 extra=${3:-}
+  PROXY_PORT=$(free_port)
+  cat >"$WORK/proxy.json" <<JSON
+{
+  "links": [{"domain": "$domain",
+             "listen": {"host": "127.0.0.1", "port": $PROXY_PORT},
+             "upstream": {"host": "127.0.0.1", "port": $upstream}}],
+  "store": {"path": "${PROXY_DIR:-$WORK}/proxy.db"},
+  "capture": "${PROXY_DIR:-$WORK}/capture.jsonl"$extra
+}
+JSON
+  "$PROXY" check-config "$WORK/proxy.json" >/dev/null
+  # PROXY_WRAPPER: a command to run the proxy under (tests/deploy/syscalls.sh uses strace).
+  start proxy ${PROXY_WRAPPER:-} "$PROXY" run --config "$WORK/proxy.json"
+  wait_for 10 "proxy listener" listening "$PROXY_PORT"
+}
+
+# mu-conference (jabber-muc) as the MUC, connecting to PORT: start_mu_conference DOMAIN PORT SECRET
+start_mu_conference() {
+  local domain=$1 port=$2 secret=$3
+  mkdir -p "$WORK/muc/spool"
+  cat >"$WORK/muc/muc.xml" <<XML
+<jcr>
+  <name>$domain</name>
+  <host>$domain</host>
+  <ip>127.0.0.1</ip>
+  <port>$port</port>
+  <secret>$secret</secret>
+  <spool>$WORK/muc/spool/</spool>
+  <logdir>$WORK/muc/</logdir>
+  <logstderr/>
+  <pidfile>$WORK/muc/muc.pid</pidfile>
+  <loglevel>255</loglevel>
+  <conference xmlns="jabber:config:conference">
+    <public/>
+    <vCard><FN>Rooms</FN></vCard>
+    <history>20</history>
+    <notice><join>has entered</join><leave>has left</leave><rename>is now known as</rename></notice>
+  </conference>
+</jcr>
+XML
+  # glibc's tcache off: mu-conference 0.8 double-frees when it reconnects (tests/e2e/README.md).
+  start mu-conference env GLIBC_TUNABLES=glibc.malloc.tcache_count=0 \
+    /usr/sbin/mu-conference -c "$WORK/muc/muc.xml"
+}
+
+# probe ARGS...: the guide's client check (build/deploy-probe), against the server's c2s port.
+probe() { "$PROBE" --port "$C2S_PORT" --domain localhost --log-dir "$WORK" "$@"; }
+
+# Prosody's own MUC as an external component ("Prosody B", tests/e2e/prosody/README.md),
+# connecting to PORT: start_prosody_muc PORT SECRET
+start_prosody_muc() {
+  local port=$1 secret=$2
+  mkdir -p "$WORK/prosody-muc"
+  sed -e "s|@DATA_DIR@|$WORK/prosody-muc|g" -e "s|@PLUGIN_DIR@|$PWD/tests/e2e/prosody|g" \
+    -e "s|@LINK_PORT@|$port|g" -e "s|@SECRET@|$secret|g" \
+    -e "s|@ALLOW_UNAFFILIATED_REGISTER@|true|g" \
+    tests/e2e/prosody/muc.cfg.lua.template >"$WORK/prosody-muc/muc.cfg.lua"
+  start prosody-muc prosody -F --config "$WORK/prosody-muc/muc.cfg.lua"
+}
+
+# Stops the proxy with SIGTERM and waits: it logs its counters ("copies sent N; bounces
+# swallowed M") on the way out.
+stop_proxy() {
+  local pid=${pid_of[proxy]}
+  kill -TERM -- "-$pid"
+  wait_for 15 "proxy exit after SIGTERM" process_gone "$pid"
+}

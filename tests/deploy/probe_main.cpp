@@ -1,0 +1,203 @@
+// build/deploy-probe: the client side of the insertion guides' checks (tests/deploy/*.sh).
+// It logs in to a server on 127.0.0.1 like any user and either asks a component for its
+// disco#info, or plays the offline-delivery story and says what the member's other resource
+// received. It prints what it saw; the scripts decide what a server should have done.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+#include <stdexcept>
+
+#include "../e2e/rig/client.hpp"
+#include "../e2e/rig/muc_stanzas.hpp"
+#include "../e2e/rig/pump.hpp"
+#include "../e2e/rig/room_admin.hpp"
+#include "xmpp/stream_text.hpp"
+
+namespace {
+
+using namespace rig;
+using xmpp::escape_xml;
+
+constexpr Millis kStep(10000);
+// How long a copy may take to arrive before the story calls it not delivered. Only ever
+// waited in full when a server drops or bounces copies.
+constexpr Millis kCopyWait(3000);
+
+struct Session {
+    std::uint16_t port = 0;
+    std::string domain;
+    std::string password;
+    std::string log_dir;
+    Clock::time_point epoch = Clock::now();
+    std::vector<std::unique_ptr<Client>> clients;
+
+    std::vector<Client*> all() const {
+        std::vector<Client*> list;
+        for (const auto& client : clients) list.push_back(client.get());
+        return list;
+    }
+
+    Client& login(const std::string& user, const std::string& resource) {
+        Account account{.user = user, .domain = domain, .resource = resource, .password = password};
+        clients.push_back(
+            std::make_unique<Client>(user + "/" + resource, account, port,
+                                     log_dir + "/probe-" + user + "-" + resource + ".log", epoch));
+        Client& client = *clients.back();
+        pump_until(
+            all(), [&] { return client.online() || client.failed(); }, Deadline::in(kStep));
+        if (!client.online()) {
+            throw std::runtime_error(account.full_jid() + " could not log in: " +
+                                     (client.failed() ? client.failure() : "timed out"));
+        }
+        return client;
+    }
+
+    void logout(Client& client) {
+        std::erase_if(clients, [&](const auto& c) { return c.get() == &client; });
+    }
+
+    StanzaRecord expect(Client& who, const StanzaPattern& pattern, std::size_t since) {
+        return expect_stanza(all(), who, pattern, since, kStep);
+    }
+
+    StanzaRecord ask(Client& who, const std::string& to, const std::string& type,
+                     const std::string& payload) {
+        const std::string id = who.next_id("probe");
+        const std::size_t since = who.mark();
+        who.send("<iq type='" + type + "' to='" + escape_xml(to) + "' id='" + id + "'>" + payload +
+                 "</iq>");
+        return expect(who, StanzaPattern::iq().id(id), since);
+    }
+};
+
+int disco_info(Session& session, const std::string& to) {
+    Client& probe = session.login("probe", "disco");
+    StanzaRecord answer =
+        session.ask(probe, to, "get", "<query xmlns='" + std::string(muc::kDiscoInfoNs) + "'/>");
+    std::cout << answer.xml << "\n";
+    return answer.type == "result" ? 0 : 1;
+}
+
+StanzaRecord enter(Session& session, Client& client, const std::string& occupant) {
+    const std::size_t since = client.mark();
+    client.send(muc::join(occupant, client.next_id("join")));
+    return session.expect(
+        client, StanzaPattern::presence().type("").from(occupant).status(muc::kSelfPresence),
+        since);
+}
+
+void say(Session& session, Client& client, const std::string& room, const std::string& nick,
+         const std::string& body) {
+    const std::size_t since = client.mark();
+    client.send(muc::groupchat(room, body, client.next_id("msg")));
+    session.expect(client,
+                   StanzaPattern::message().type("groupchat").from(room + "/" + nick).body(body),
+                   since);
+}
+
+bool copy_arrives(Session& session, Client& laptop, const std::string& occupant,
+                  const std::string& body, std::size_t since) {
+    return pump_until(
+        session.all(),
+        [&] {
+            for (const auto& copy : muc::copies_at(laptop, occupant, since)) {
+                if (copy.body == body) return true;
+            }
+            return false;
+        },
+        Deadline::in(kCopyWait));
+}
+
+// alice owns a room; bob's phone enters, opts in and leaves; bob's laptop never enters.
+int offline_story(Session& session, const std::string& room) {
+    Client& alice = session.login("alice", "desk");
+    Client& phone = session.login("bob", "phone");
+    Client* laptop = &session.login("bob", "laptop");
+
+    StanzaRecord self = enter(session, alice, room + "/alice");
+    if (self.has_status(muc::kRoomCreated)) {
+        StanzaRecord accepted =
+            session.ask(alice, room, "set",
+                        "<query xmlns='" + std::string(muc::kMucOwnerNs) +
+                            "'><x xmlns='jabber:x:data' type='submit'/></query>");
+        if (accepted.type != "result")
+            throw std::runtime_error("instant room refused: " + accepted.xml);
+    }
+    enter(session, phone, room + "/bob");
+    StanzaRecord form = session.ask(phone, room, "get", "<query xmlns='jabber:iq:register'/>");
+    std::cout << "registration form offers the offline field: "
+              << (form.xml.find(muc::kOfflineField) != std::string::npos ? "yes" : "no") << "\n";
+    const auto field = [](const std::string& var, const std::string& value) {
+        return "<field var='" + escape_xml(var) + "'><value>" + escape_xml(value) +
+               "</value></field>";
+    };
+    StanzaRecord submitted =
+        session.ask(phone, room, "set",
+                    "<query xmlns='jabber:iq:register'><x xmlns='jabber:x:data' type='submit'>" +
+                        field("FORM_TYPE", "http://jabber.org/protocol/muc#register") +
+                        field("muc#register_roomnick", "bob") + field(muc::kOfflineField, "true") +
+                        "</x></query>");
+    if (submitted.type != "result") throw std::runtime_error("opt-in refused: " + submitted.xml);
+    std::cout << "bob opted in\n";
+    const std::size_t since_leave = phone.mark();
+    phone.send(muc::leave(room + "/bob", phone.next_id("leave")));
+    session.expect(phone,
+                   StanzaPattern::presence()
+                       .type("unavailable")
+                       .from(room + "/bob")
+                       .status(muc::kSelfPresence),
+                   since_leave);
+
+    std::size_t since = laptop->mark();
+    say(session, alice, room, "alice", "while bob's laptop is online");
+    std::cout << "copy to an online resource: "
+              << (copy_arrives(session, *laptop, room + "/alice", "while bob's laptop is online",
+                               since)
+                      ? "delivered"
+                      : "not delivered")
+              << "\n";
+
+    session.logout(*laptop);
+    session.logout(phone);
+    say(session, alice, room, "alice", "while bob is offline");
+    laptop = &session.login("bob", "laptop");
+    std::cout << "copy while offline, at the next login: "
+              << (copy_arrives(session, *laptop, room + "/alice", "while bob is offline", 0)
+                      ? "delivered"
+                      : "not delivered")
+              << "\n";
+    std::size_t errors = 0;
+    for (const auto& stanza : alice.received()) {
+        if (stanza.type == "error") ++errors;
+    }
+    std::cout << "errors at the sender: " << errors << "\n";
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"deploy-probe: a client for the insertion guides' checks"};
+    app.require_subcommand(1);
+    Session session;
+    app.add_option("--port", session.port, "the server's c2s port on 127.0.0.1")->required();
+    app.add_option("--domain", session.domain, "the users' domain")->required();
+    session.password = "pw";
+    app.add_option("--password", session.password, "every user's password (default pw)");
+    session.log_dir = "/tmp";
+    app.add_option("--log-dir", session.log_dir, "where libstrophe logs go");
+    std::string target;
+    CLI::App* disco = app.add_subcommand("disco-info", "probe@DOMAIN asks JID for disco#info");
+    disco->add_option("jid", target)->required();
+    CLI::App* story =
+        app.add_subcommand("offline-story", "alice, bob's phone and laptop in ROOM (a room JID)");
+    story->add_option("room", target)->required();
+    CLI11_PARSE(app, argc, argv);
+    try {
+        if (disco->parsed()) return disco_info(session, target);
+        return offline_story(session, target);
+    } catch (const std::exception& error) {
+        std::cerr << "deploy-probe: " << error.what() << "\n";
+        return 2;
+    }
+}
