@@ -1,33 +1,21 @@
 // `muc-offline-proxy state import|export|list` as an operator runs them (the built binary).
 #include <doctest/doctest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <array>
-#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <memory>
+#include <string>
+
+#include "support/shell_command.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-    int status;
-    std::string output;
-};
+using Run = test_support::CommandResult;
 
 Run run(const std::string& arguments) {
-    std::string command = "build/muc-offline-proxy " + arguments + " 2>&1";
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-    std::string output;
-    std::array<char, 4096> buffer;
-    std::size_t n;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe.get())) > 0)
-        output.append(buffer.data(), n);
-    int status = pclose(pipe.release());
-    return {WEXITSTATUS(status), output};
+    return test_support::run_shell("build/muc-offline-proxy " + arguments);
 }
 
 }  // namespace
