@@ -98,6 +98,11 @@ Link::Link(uv_loop_t* loop, LinkEnvironment environment, std::unique_ptr<xmpp::F
 
 Link::~Link() {
     env_.counters->sessions_active--;
+    if (authenticated_) env_.counters->components_connected--;
+}
+
+std::size_t Link::queued_bytes() const {
+    return component_->out.bytes() + server_->out.bytes() + held_bytes_;
 }
 
 uv_stream_t* Link::component_stream() {
@@ -207,6 +212,7 @@ void Link::on_stanza(Side& side, const xml::ElementView& top, std::string_view r
             authenticated_ = true;
             uv_timer_stop(&handshake_timer_);
             env_.counters->sessions_authenticated++;
+            env_.counters->components_connected++;
             spdlog::info("link {}: session {}: component {} authenticated with the server",
                          env_.config->name, session_, env_.config->domain);
         } else if (top.name.local == "error" && top.name.ns == xmpp::kStreamsNs) {
@@ -228,7 +234,15 @@ void Link::on_stream_close(Side& side, std::string_view raw) {
     send(other(side), raw);
 }
 
-void Link::emit(xmpp::Direction direction, std::string_view bytes, xmpp::Decision::Kind) {
+void Link::emit(xmpp::Direction direction, std::string_view bytes, xmpp::Decision::Kind how) {
+    // Stanzas carry messages and forms: only in the log when the operator turned it on.
+    if (env_.log_stanzas != nullptr && *env_.log_stanzas) {
+        const char* what = how == xmpp::Decision::Kind::inject              ? "added"
+                           : how == xmpp::Decision::Kind::forward_rewritten ? "rewritten"
+                                                                            : "relayed";
+        spdlog::info("link {}: session {}: {} to the {}: {}", env_.config->name, session_, what,
+                     direction == xmpp::Direction::to_server ? "server" : "component", bytes);
+    }
     if (direction == xmpp::Direction::to_server) {
         env_.counters->stanzas_to_server.fetch_add(1, std::memory_order_relaxed);
         env_.counters->bytes_to_server.fetch_add(bytes.size(), std::memory_order_relaxed);
@@ -292,6 +306,7 @@ void Link::send_stream_error(Side& to, std::string_view condition, std::string_v
     to.out.append(xmpp::stream_error(condition, text));
     to.out.append(xmpp::stream_close(to.header_prefix));
     env_.counters->stream_errors_sent++;
+    ++env_.counters->stream_errors_by_condition[{name_of(to), std::string(condition)}];
 }
 
 void Link::fail_stream(Side& offender, std::string_view condition, std::string_view text) {

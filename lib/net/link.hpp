@@ -28,6 +28,7 @@ struct LinkEnvironment {
     CaptureFile* capture;          // may be disabled
     Durability* durability;        // may be null: then persist decisions cost nothing
     std::uint64_t proxy_start_ns;  // uv_hrtime() at start: filters and captures count from it
+    const bool* log_stanzas;       // may be null; when true, every relayed stanza is logged
     std::function<void(class Link*)> on_finished;
 };
 
@@ -51,6 +52,8 @@ class Link : private xmpp::StanzaOutput {
     void close_now();
 
     bool authenticated() const { return authenticated_; }
+    // Bytes waiting to be written on both sides, held ones included.
+    std::size_t queued_bytes() const;
 
   private:
     enum class SideKind { component, server };

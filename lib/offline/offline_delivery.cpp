@@ -88,6 +88,12 @@ void OfflineDelivery::restore(const StoredState& state) {
     restoring_ = false;
 }
 
+void OfflineDelivery::set_options(const Options& options) {
+    options_ = options;
+    flow_.set_options(options);
+    bounces_.set_ttl(options.bounce_ttl);
+}
+
 void OfflineDelivery::on_stanza(Direction direction, const xmpp::Stanza& stanza, xmpp::Moment now,
                                 xmpp::Decisions& out) {
     now_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
