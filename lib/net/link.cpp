@@ -148,8 +148,6 @@ void Link::on_read(Side& side, ssize_t nread) {
         std::string what = nread == UV_EOF ? "closed the connection"
                                            : std::string("connection failed: ") +
                                                  uv_strerror(static_cast<int>(nread));
-        spdlog::info("link {}: session {}: {} {}", env_.config->name, session_, name_of(side),
-                     what);
         finish(std::string(name_of(side)) + " " + what);
         return;
     }
@@ -187,11 +185,9 @@ void Link::on_stream_open(Side& side, const xml::ElementView& header, std::strin
         std::string_view to = header.attribute("to");
         std::optional<std::string> domain = xmpp::prepare_domain(to);
         if (!domain || *domain != env_.config->domain) {
-            spdlog::warn(
-                "link {}: session {}: component asked for '{}', this link serves '{}': refused "
-                "with host-unknown",
-                env_.config->name, session_, to, env_.config->domain);
-            fail_stream(side, "host-unknown", "this link serves " + env_.config->domain);
+            fail_stream(side, "host-unknown",
+                        "the component asked for '" + std::string(to) + "', this link serves " +
+                            env_.config->domain);
             return;
         }
         connect_upstream();
@@ -213,7 +209,7 @@ void Link::on_stanza(Side& side, const xml::ElementView& top, std::string_view r
             uv_timer_stop(&handshake_timer_);
             env_.counters->sessions_authenticated++;
             env_.counters->components_connected++;
-            spdlog::info("link {}: session {}: component {} authenticated with the server",
+            spdlog::info("link {}: session {}: up: component {} authenticated with the server",
                          env_.config->name, session_, env_.config->domain);
         } else if (top.name.local == "error" && top.name.ns == xmpp::kStreamsNs) {
             std::string condition = top.children().empty() ? "unknown" : top.children()[0].local;
@@ -311,16 +307,14 @@ void Link::send_stream_error(Side& to, std::string_view condition, std::string_v
 
 void Link::fail_stream(Side& offender, std::string_view condition, std::string_view text) {
     offender.framer.stop();
-    if (condition != "host-unknown") {
-        spdlog::warn("link {}: session {}: stream error <{}/> to the {}: {}", env_.config->name,
-                     session_, condition, name_of(offender), text);
-    }
     if (offender.kind == SideKind::server || offender.connected)
         send_stream_error(offender, condition, text);
     Side& peer = other(offender);
     // The other side did nothing wrong: its stream is closed cleanly after what it is owed.
     if (peer.header_sent && !peer.closing) peer.out.append(xmpp::stream_close(peer.header_prefix));
-    finish(std::string(name_of(offender)) + " stream error " + std::string(condition));
+    finish("stream error <" + std::string(condition) + "/> to the " + name_of(offender) + ": " +
+               std::string(text),
+           spdlog::level::warn);
 }
 
 void Link::connect_upstream() {
@@ -386,13 +380,12 @@ void Link::on_connected(int status) {
     }
     if (status != 0) {
         env_.counters->upstream_failures++;
-        spdlog::error("link {}: session {}: cannot connect to the server at {}: {}",
-                      env_.config->name, session_, upstream_name(*env_.config),
-                      uv_strerror(status));
         send_stream_error(
             *component_, "remote-connection-failed",
             "the proxy cannot reach the XMPP server at " + upstream_name(*env_.config));
-        finish("upstream unreachable");
+        finish("cannot connect to the server at " + upstream_name(*env_.config) + ": " +
+                   uv_strerror(status) + " (the component got <remote-connection-failed/>)",
+               spdlog::level::err);
         after_input();
         return;
     }
@@ -404,24 +397,24 @@ void Link::on_connected(int status) {
 }
 
 void Link::on_timeout(const char* what) {
-    spdlog::warn("link {}: session {}: {} did not complete in time", env_.config->name, session_,
-                 what);
     send_stream_error(*component_, "connection-timeout", std::string(what) + " timed out");
     if (server_->header_sent && !server_->closing)
         server_->out.append(xmpp::stream_close(server_->header_prefix));
-    finish(std::string(what) + " timeout");
+    finish(std::string(what) +
+               " did not complete in time (the component got "
+               "<connection-timeout/>)",
+           spdlog::level::warn);
     after_input();
 }
 
 void Link::on_written(Side& side, int status) {
     if (status != 0) {
-        if (status != UV_ECANCELED && !side.closing) {
-            spdlog::info("link {}: session {}: writing to the {} failed: {}", env_.config->name,
-                         session_, name_of(side), uv_strerror(status));
-        }
         side.broken = true;
         side.closing = true;
-        if (!finishing_) finish(std::string("write to ") + name_of(side) + " failed");
+        if (!finishing_) {
+            finish(std::string("writing to the ") + name_of(side) +
+                   " failed: " + uv_strerror(status));
+        }
         close_side(side);
         return;
     }
@@ -465,10 +458,10 @@ void Link::shut_down() {
     after_input();
 }
 
-void Link::finish(const std::string& reason) {
+void Link::finish(const std::string& reason, spdlog::level::level_enum level) {
     if (finishing_) return;
     finishing_ = true;
-    spdlog::info("link {}: session {}: closing ({})", env_.config->name, session_, reason);
+    spdlog::log(level, "link {}: session {}: down: {}", env_.config->name, session_, reason);
     uv_timer_stop(&handshake_timer_);
     uv_timer_stop(&connect_timer_);
     component_->stop_reading();

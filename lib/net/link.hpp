@@ -4,6 +4,7 @@
 // their framers; frees itself (through `on_finished`) only after every handle has closed.
 #pragma once
 
+#include <spdlog/common.h>
 #include <uv.h>
 
 #include <functional>
@@ -89,7 +90,8 @@ class Link : private xmpp::StanzaOutput {
     void send(Side& to, std::string_view bytes);
     void send_stream_error(Side& to, std::string_view condition, std::string_view text);
     void fail_stream(Side& offender, std::string_view condition, std::string_view text);
-    void finish(const std::string& reason);
+    // The session ends; its one log line says why, at `level`.
+    void finish(const std::string& reason, spdlog::level::level_enum level = spdlog::level::info);
     void close_side(Side& side);
     void release();
     void update_backpressure();

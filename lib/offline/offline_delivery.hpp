@@ -91,6 +91,7 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     bool restoring_ = false;
     std::int64_t now_ms_ = 0;
     xmpp::Decisions* current_out_ = nullptr;  // while a stanza is handled: where persist goes
+    const char* removal_reason_ = nullptr;    // for the log line of a registration removed now
     Registrations registrations_;
     Occupancy occupancy_;
     OccupantTracker occupants_;
