@@ -126,8 +126,9 @@ net::HealthReport MetricsPage::health() const {
     report.text = report.healthy ? "ok\n" : "not accepting component connections\n";
     for (const auto& listener : proxy_.listeners()) {
         report.text += "link " + listener->config().name + ": " +
-                       (listener->counters().components_connected > 0 ? "component connected"
-                                                                      : "no component") +
+                       (!listener->accepting()                          ? "not accepting"
+                        : listener->counters().components_connected > 0 ? "component connected"
+                                                                        : "no component") +
                        "\n";
     }
     return report;

@@ -64,6 +64,7 @@ bool Listener::start(std::string& error) {
         error = where + ": " + uv_strerror(rc);
         return false;
     }
+    accepting_ = true;
     spdlog::info("link {}: listening on {}:{} for component {}, upstream {}:{}", config_.name,
                  config_.listen.host, config_.listen.port, config_.domain, config_.upstream.host,
                  config_.upstream.port);
@@ -114,6 +115,7 @@ void Listener::on_connection(int status) {
 }
 
 void Listener::stop(std::function<void()> on_closed) {
+    accepting_ = false;
     if (!listening_) {
         listen_closed_ = true;
         if (on_closed) on_closed();

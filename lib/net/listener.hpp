@@ -42,7 +42,8 @@ class Listener {
     void close_sessions_now();
 
     std::size_t session_count() const { return links_.size(); }
-    bool listening() const { return listening_; }
+    // Accepting connections: started successfully and not stopped.
+    bool accepting() const { return accepting_; }
     // The listen socket is closed (after stop()) and no session is left.
     bool finished() const { return listen_closed_ && links_.empty(); }
     // The port actually bound (the configured one, or the kernel's pick when it was 0).
@@ -62,7 +63,8 @@ class Listener {
     ChainFactory chain_factory_;
     LinkCounters counters_;
     uv_tcp_t server_{};
-    bool listening_ = false;
+    bool listening_ = false;  // the listen handle is open
+    bool accepting_ = false;
     bool listen_closed_ = false;
     const bool* log_stanzas_ = nullptr;
     std::function<void()> on_closed_;

@@ -66,7 +66,7 @@ std::size_t Proxy::session_count() const {
 bool Proxy::accepting() const {
     if (shutting_down_) return false;
     for (const auto& listener : listeners_) {
-        if (!listener->listening()) return false;
+        if (!listener->accepting()) return false;
     }
     return true;
 }
@@ -85,7 +85,7 @@ Proxy::Reconfigured Proxy::reconfigure(const config::Config& next) {
     };
     for (const config::Link& link : next.links) {
         std::unique_ptr<Listener> old = take_running(link.name);
-        if (old && !needs_restart(old->config(), link)) {
+        if (old && old->accepting() && !needs_restart(old->config(), link)) {
             (old->config() == link ? report.kept : report.updated).push_back(link.name);
             old->update(link);
             listeners_.push_back(std::move(old));
@@ -97,9 +97,9 @@ Proxy::Reconfigured Proxy::reconfigure(const config::Config& next) {
         auto fresh = make_listener(link);
         std::string error;
         if (!fresh->start(error)) {
+            // Kept, not accepting: /healthz says so, and the next reload tries again.
             report.errors.push_back(error);
-            fresh->stop([this] { --listeners_open_; });
-            retire(std::move(fresh));
+            listeners_.push_back(std::move(fresh));
             continue;
         }
         (restarting ? report.restarted : report.added).push_back(link.name);
@@ -117,7 +117,8 @@ Proxy::Reconfigured Proxy::reconfigure(const config::Config& next) {
 }
 
 void Proxy::retire(std::unique_ptr<Listener> listener) {
-    if (listener->listening()) listener->stop([this] { --listeners_open_; });
+    // Every listener in listeners_ is stopped exactly once: here, or at shutdown.
+    listener->stop([this] { --listeners_open_; });
     listener->shut_down_sessions();
     retiring_.push_back(std::move(listener));
     retire_deadline_ms_ = uv_now(loop_) + kRetireGraceMs;

@@ -19,7 +19,8 @@ struct LinkSpec {
 };
 
 std::string config_text(const std::vector<LinkSpec>& links, std::uint16_t upstream,
-                        const std::string& store, std::uint16_t metrics) {
+                        const std::string& store, std::uint16_t metrics,
+                        const std::string& extra = "") {
     std::string text = R"({"links": [)";
     for (std::size_t i = 0; i < links.size(); ++i) {
         text += (i > 0 ? "," : "") + std::string(R"({"name": ")") + links[i].name +
@@ -28,7 +29,7 @@ std::string config_text(const std::vector<LinkSpec>& links, std::uint16_t upstre
                 std::to_string(upstream) + "}" + links[i].limits + "}";
     }
     return text + R"(], "store": {"path": ")" + store + R"("}, "metrics": {"listen": {"port": )" +
-           std::to_string(metrics) + "}}}";
+           std::to_string(metrics) + "}}" + extra + "}";
 }
 
 // A message each way on an established session, byte for byte.
@@ -86,15 +87,22 @@ TEST_CASE("reload: SIGHUP changes limits, removes and adds links; the unchanged 
     write_file(rig.config,
                config_text({{"a", kDomain, rig.port_a, R"(, "limits": {"max_stanza_bytes": 2048})"},
                             {"c", "c.localhost", rig.port_c}},
-                           rig.upstream.port(), rig.dir.file("state.db"), rig.metrics_port));
+                           rig.upstream.port(), rig.dir.file("state.db"), rig.metrics_port,
+                           R"(, "log": {"stanzas": true})"));
     rig.proxy->send_signal(SIGHUP);
     REQUIRE_MESSAGE(rig.proxy->wait_for_log("SIGHUP: config reloaded", 10s), rig.proxy->log());
     const std::string log = rig.proxy->log();
+    CHECK(log.find("id='before-up'") == std::string::npos);
     CHECK(log.find("links unchanged: none; updated: a; restarted: none; added: c; removed: b") !=
           std::string::npos);
 
     // The session of the unchanged link was not dropped; it keeps the framer it started with.
     relays_both_ways(session, "after");
+    // log.stanzas, now on, shows them whole.
+    CHECK(
+        rig.proxy->wait_for_log("relayed to the server: <message to='a@localhost/x' "
+                                "id='after-up'/>",
+                                5s));
     const std::string big = stanza_of(4096);
     session.component.send_all(big);
     std::string at_server;
@@ -165,5 +173,38 @@ TEST_CASE("reload: an invalid file is refused with check-config's message; nothi
     CHECK(connect_to(rig.port_b).valid());
     CHECK(rig.reloads("refused") == 1);
     CHECK(rig.reloads("applied") == 0);
+    CHECK(rig.proxy->stop() == 0);
+}
+
+TEST_CASE("reload: a link that cannot listen is reported and unhealthy; the next reload retries") {
+    ReloadRig rig;
+    Session session = establish_on(rig.port_a, rig.upstream);
+    auto taken = std::make_unique<ListeningSocket>();  // someone else's port
+    write_file(rig.config,
+               config_text({{"a", kDomain, rig.port_a}, {"c", "c.localhost", taken->port()}},
+                           rig.upstream.port(), rig.dir.file("state.db"), rig.metrics_port));
+    rig.proxy->send_signal(SIGHUP);
+    REQUIRE_MESSAGE(rig.proxy->wait_for_log("SIGHUP: config reloaded", 10s), rig.proxy->log());
+    CHECK(rig.proxy->log().find(
+              "SIGHUP: link 'c': listen 127.0.0.1:" + std::to_string(taken->port()) +
+              ": address already in use: the link is down") != std::string::npos);
+    const std::string url = "http://127.0.0.1:" + std::to_string(rig.metrics_port) + "/healthz";
+    HttpAnswer health = curl(url);
+    CHECK(health.status == 503);
+    CHECK(health.body ==
+          "not accepting component connections\nlink a: component connected\nlink c: not "
+          "accepting\n");
+    CHECK(rig.reloads("refused") == 1);
+    relays_both_ways(session, "kept");
+
+    taken.reset();
+    rig.proxy->send_signal(SIGHUP);
+    REQUIRE(rig.proxy->wait_for_log("SIGHUP: config reloaded", 10s, 2));
+    CHECK(rig.proxy->log().find("links unchanged: a; updated: none; restarted: c;") !=
+          std::string::npos);
+    health = curl(url);
+    CHECK(health.status == 200);
+    CHECK(health.body == "ok\nlink a: component connected\nlink c: no component\n");
+    relays_both_ways(session, "still");
     CHECK(rig.proxy->stop() == 0);
 }
