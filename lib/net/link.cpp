@@ -185,9 +185,12 @@ void Link::on_stream_open(Side& side, const xml::ElementView& header, std::strin
         std::string_view to = header.attribute("to");
         std::optional<std::string> domain = xmpp::prepare_domain(to);
         if (!domain || *domain != env_.config->domain) {
-            fail_stream(side, "host-unknown",
-                        "the component asked for '" + std::string(to) + "', this link serves " +
-                            env_.config->domain);
+            // Quoted back only when short: it is the peer's text, going to the log too.
+            const std::string asked =
+                to.size() <= 64 ? "'" + std::string(to) + "'" : std::string("another domain");
+            fail_stream(
+                side, "host-unknown",
+                "the component asked for " + asked + ", this link serves " + env_.config->domain);
             return;
         }
         connect_upstream();

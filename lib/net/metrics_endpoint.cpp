@@ -125,7 +125,7 @@ struct MetricsEndpoint::Connection {
     void restart_idle_timer() {
         uv_timer_start(
             &idle, [](uv_timer_t* timer) { static_cast<Connection*>(timer->data)->close(); },
-            kIdleTimeoutMs, 0);
+            owner.idle_timeout_ms_, 0);
     }
 
     void on_read(ssize_t nread) {
@@ -217,8 +217,12 @@ struct MetricsEndpoint::Connection {
     }
 };
 
-MetricsEndpoint::MetricsEndpoint(uv_loop_t* loop, config::Endpoint listen, MetricsPages pages)
-    : loop_(loop), listen_(std::move(listen)), pages_(std::move(pages)) {
+MetricsEndpoint::MetricsEndpoint(uv_loop_t* loop, config::Endpoint listen, MetricsPages pages,
+                                 std::uint64_t idle_timeout_ms)
+    : loop_(loop),
+      listen_(std::move(listen)),
+      pages_(std::move(pages)),
+      idle_timeout_ms_(idle_timeout_ms) {
     server_.data = this;
 }
 

@@ -1,6 +1,6 @@
 // The operator's HTTP endpoint: GET /metrics (Prometheus text) and GET /healthz, on the loop
-// thread. HTTP/1.1 with keep-alive, parsed by http-parser; a request's head is bounded, a
-// connection idle for kIdleTimeoutMs is closed, and so is one with too many open.
+// thread. HTTP/1.1 with keep-alive, parsed by http-parser; a request's head is bounded, an
+// idle connection is closed, and so is one beyond kMaxConnections.
 #pragma once
 
 #include <uv.h>
@@ -28,10 +28,11 @@ struct MetricsPages {
 class MetricsEndpoint {
   public:
     static constexpr std::size_t kMaxRequestHeadBytes = 8 * 1024;
-    static constexpr std::uint64_t kIdleTimeoutMs = 30000;
+    static constexpr std::uint64_t kDefaultIdleTimeoutMs = 30000;
     static constexpr std::size_t kMaxConnections = 64;
 
-    MetricsEndpoint(uv_loop_t* loop, config::Endpoint listen, MetricsPages pages);
+    MetricsEndpoint(uv_loop_t* loop, config::Endpoint listen, MetricsPages pages,
+                    std::uint64_t idle_timeout_ms = kDefaultIdleTimeoutMs);
     ~MetricsEndpoint();
     MetricsEndpoint(const MetricsEndpoint&) = delete;
     MetricsEndpoint& operator=(const MetricsEndpoint&) = delete;
@@ -55,6 +56,7 @@ class MetricsEndpoint {
     uv_loop_t* loop_;
     config::Endpoint listen_;
     MetricsPages pages_;
+    std::uint64_t idle_timeout_ms_;
     uv_tcp_t server_{};
     bool server_open_ = false;
     bool stopping_ = false;
