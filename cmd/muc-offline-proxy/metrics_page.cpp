@@ -71,6 +71,15 @@ std::string MetricsPage::metrics() const {
                 count);
         }
     }
+    out.family(name("peer_stream_errors_total"), "counter",
+               "Stream errors a peer sent (relayed), by the side that sent them and condition");
+    for (const auto& listener : listeners) {
+        for (const auto& [key, count] : listener->counters().peer_stream_errors_by_condition) {
+            out.sample(
+                {{"link", listener->config().name}, {"from", key.first}, {"condition", key.second}},
+                count);
+        }
+    }
 
     // The feature's numbers exist only on links where it is on.
     auto per_feature =

@@ -202,6 +202,8 @@ void Link::on_stream_open(Side& side, const xml::ElementView& header, std::strin
 
 void Link::on_stanza(Side& side, const xml::ElementView& top, std::string_view raw) {
     const xmpp::Direction direction = direction_from(side);
+    if (top.name.local == "error" && top.name.ns == xmpp::kStreamsNs)
+        on_peer_stream_error(side, top);
     if (authenticated_ && !chain_->empty()) {
         chain_->run(direction, xmpp::Stanza{top, raw}, now(), *this);
         return;
@@ -214,13 +216,28 @@ void Link::on_stanza(Side& side, const xml::ElementView& top, std::string_view r
             env_.counters->components_connected++;
             spdlog::info("link {}: session {}: up: component {} authenticated with the server",
                          env_.config->name, session_, env_.config->domain);
-        } else if (top.name.local == "error" && top.name.ns == xmpp::kStreamsNs) {
-            std::string condition = top.children().empty() ? "unknown" : top.children()[0].local;
-            spdlog::warn("link {}: session {}: the server refused the component: {}",
-                         env_.config->name, session_, condition);
         }
     }
     emit(direction, raw);
+}
+
+// A peer's stream error is relayed like any stanza; the operator hears of it here.
+void Link::on_peer_stream_error(Side& side, const xml::ElementView& error) {
+    std::string condition = "unknown";
+    for (const auto& child : error.children()) {
+        if (child.local != "text") {
+            condition = child.local;
+            break;
+        }
+    }
+    ++env_.counters->peer_stream_errors_by_condition[{name_of(side), condition}];
+    if (!authenticated_ && side.kind == SideKind::server) {
+        spdlog::warn("link {}: session {}: the server refused the component: <{}/>",
+                     env_.config->name, session_, condition);
+    } else {
+        spdlog::warn("link {}: session {}: the {} sent stream error <{}/>", env_.config->name,
+                     session_, name_of(side), condition);
+    }
 }
 
 void Link::on_whitespace(Side& side, std::string_view raw) {

@@ -70,6 +70,7 @@ class Link : private xmpp::StanzaOutput {
     void on_stanza(Side& side, const xml::ElementView& top, std::string_view raw);
     void on_whitespace(Side& side, std::string_view raw);
     void on_stream_close(Side& side, std::string_view raw);
+    void on_peer_stream_error(Side& side, const xml::ElementView& error);
 
     // Socket events.
     void on_read(Side& side, ssize_t nread);

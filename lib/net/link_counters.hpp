@@ -27,6 +27,8 @@ struct LinkCounters {
     // Stream errors the proxy sent, by (side it was sent to, condition). Loop thread only:
     // the metrics endpoint reads it there.
     std::map<std::pair<std::string, std::string>, std::uint64_t> stream_errors_by_condition;
+    // Stream errors a peer sent (relayed), by (side that sent it, condition).
+    std::map<std::pair<std::string, std::string>, std::uint64_t> peer_stream_errors_by_condition;
 
     void note_queue(std::uint64_t bytes) {
         if (bytes > queue_peak_bytes.load(std::memory_order_relaxed)) {

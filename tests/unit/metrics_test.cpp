@@ -230,3 +230,23 @@ TEST_CASE("metrics: other paths, methods and oversized requests get their HTTP a
     CHECK(answer.rfind("HTTP/1.1 200 OK", 0) == 0);
     CHECK(answer.find("HTTP/1.1 404 Not Found") != std::string::npos);
 }
+
+TEST_CASE("metrics: a stream error from a peer is relayed, logged and counted by side") {
+    MetricsRig rig;
+    Session session = establish_on(rig.link_port, rig.upstream);
+    const std::string error =
+        "<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><text "
+        "xmlns='urn:ietf:params:xml:ns:xmpp-streams'>replaced</text></stream:error>";
+    session.server.send_all(error + "</stream:stream>");
+    std::string at_component;
+    CHECK(session.component.read_until(at_component, "</stream:stream>", 5s));
+    CHECK(at_component == error + "</stream:stream>");
+    CHECK(rig.proxy->wait_for_log("link conf: session 1: the server sent stream error <conflict/>",
+                                  5s));
+    const std::string page = rig.scrape();
+    CHECK(
+        rig.value(
+            page,
+            R"(muc_offline_proxy_peer_stream_errors_total{link="conf",from="server",condition="conflict"})") ==
+        1);
+}
