@@ -49,13 +49,6 @@ std::unique_ptr<Listener> Proxy::make_listener(const config::Link& link) {
     return listener;
 }
 
-const Listener* Proxy::listener(const std::string& link_name) const {
-    for (const auto& listener : listeners_) {
-        if (listener->config().name == link_name) return listener.get();
-    }
-    return nullptr;
-}
-
 std::size_t Proxy::session_count() const {
     std::size_t count = 0;
     for (const auto& listener : listeners_) count += listener->session_count();

@@ -42,7 +42,6 @@ class Proxy {
     Reconfigured reconfigure(const config::Config& next);
 
     const std::vector<std::unique_ptr<Listener>>& listeners() const { return listeners_; }
-    const Listener* listener(const std::string& link_name) const;
     std::size_t session_count() const;
     // Every link's listener accepts (false while shutting down).
     bool accepting() const;

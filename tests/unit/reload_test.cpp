@@ -15,7 +15,8 @@ struct LinkSpec {
     std::string name;
     std::string domain;
     std::uint16_t listen;
-    std::string limits = "";  // extra JSON for the link, e.g. `, "limits": {...}`
+    std::string limits = "";     // extra JSON for the link, e.g. `, "limits": {...}`
+    std::uint16_t upstream = 0;  // 0: the rig's server
 };
 
 std::string config_text(const std::vector<LinkSpec>& links, std::uint16_t upstream,
@@ -26,7 +27,8 @@ std::string config_text(const std::vector<LinkSpec>& links, std::uint16_t upstre
         text += (i > 0 ? "," : "") + std::string(R"({"name": ")") + links[i].name +
                 R"(", "domain": ")" + links[i].domain + R"(", "listen": {"port": )" +
                 std::to_string(links[i].listen) + R"(}, "upstream": {"port": )" +
-                std::to_string(upstream) + "}" + links[i].limits + "}";
+                std::to_string(links[i].upstream != 0 ? links[i].upstream : upstream) + "}" +
+                links[i].limits + "}";
     }
     return text + R"(], "store": {"path": ")" + store + R"("}, "metrics": {"listen": {"port": )" +
            std::to_string(metrics) + "}}" + extra + "}";
@@ -135,12 +137,14 @@ TEST_CASE("reload: a restarted link ends its sessions gracefully and listens on 
     ReloadRig rig;
     Session session = establish_on(rig.port_a, rig.upstream);
     const std::uint16_t moved = free_port();
+    ListeningSocket other_server;  // b moves to another server, on the same listen port
     write_file(rig.config,
-               config_text({{"a", kDomain, moved}, {"b", "b.localhost", rig.port_b}},
+               config_text({{"a", kDomain, moved},
+                            {"b", "b.localhost", rig.port_b, "", other_server.port()}},
                            rig.upstream.port(), rig.dir.file("state.db"), rig.metrics_port));
     rig.proxy->send_signal(SIGHUP);
     REQUIRE_MESSAGE(rig.proxy->wait_for_log("SIGHUP: config reloaded", 10s), rig.proxy->log());
-    CHECK(rig.proxy->log().find("links unchanged: b; updated: none; restarted: a;") !=
+    CHECK(rig.proxy->log().find("links unchanged: none; updated: none; restarted: a, b;") !=
           std::string::npos);
     std::string tail;
     CHECK(session.component.read_to_eof(tail, 5s));
@@ -148,6 +152,15 @@ TEST_CASE("reload: a restarted link ends its sessions gracefully and listens on 
     CHECK_FALSE(connect_to(rig.port_a).valid());
     Session moved_session = establish_on(moved, rig.upstream);
     relays_both_ways(moved_session, "moved");
+    // b listens again on the same port and connects to its new server.
+    Socket at_b = connect_to(rig.port_b);
+    REQUIRE(at_b.valid());
+    at_b.send_all(component_header("b.localhost"));
+    Socket b_server = other_server.accept(5s);
+    REQUIRE(b_server.valid());
+    std::string header;
+    CHECK(b_server.read_exactly(header, component_header("b.localhost").size(), 5s));
+    CHECK(rig.proxy->stop() == 0);
 }
 
 TEST_CASE("reload: an invalid file is refused with check-config's message; nothing changes") {
