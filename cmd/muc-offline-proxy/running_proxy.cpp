@@ -72,7 +72,7 @@ bool RunningProxy::start_metrics(std::string& error) {
 void RunningProxy::stop_metrics() {
     if (!metrics_) return;
     metrics_->stop(nullptr);
-    // Kept until the next reload or the end: its handles close on the loop.
+    // Kept until its handles have closed on the loop (checked at the next reload) or the end.
     stopped_metrics_.push_back(std::move(metrics_));
 }
 
@@ -108,7 +108,7 @@ void RunningProxy::reload() {
 }
 
 void RunningProxy::apply(config::Config next) {
-    stopped_metrics_.clear();
+    std::erase_if(stopped_metrics_, [](const auto& endpoint) { return endpoint->closed(); });
     spdlog::default_logger()->set_level(spdlog::level::from_str(next.log.level));
     features_.reconfigure(next);
     net::Proxy::Reconfigured changes = proxy_.reconfigure(next);

@@ -42,6 +42,8 @@ class MetricsEndpoint {
     // Stops accepting and closes every connection; `on_closed` once all handles are closed.
     void stop(std::function<void()> on_closed);
 
+    // Stopped and every handle closed: the object may go.
+    bool closed() const { return stopping_ && !server_open_ && connections_.empty(); }
     const config::Endpoint& listen() const { return listen_; }
     std::uint16_t bound_port() const;
 
