@@ -85,11 +85,12 @@ TEST_CASE("reload: SIGHUP changes limits, removes and adds links; the unchanged 
     Session session = establish_on(rig.port_a, rig.upstream);
     relays_both_ways(session, "before");
 
-    // a: a smaller stanza limit; b: gone; c: new.
+    const std::uint16_t moved_metrics = free_port();
+    // a: a smaller stanza limit; b: gone; c: new; metrics on another port.
     write_file(rig.config,
                config_text({{"a", kDomain, rig.port_a, R"(, "limits": {"max_stanza_bytes": 2048})"},
                             {"c", "c.localhost", rig.port_c}},
-                           rig.upstream.port(), rig.dir.file("state.db"), rig.metrics_port,
+                           rig.upstream.port(), rig.dir.file("state.db"), moved_metrics,
                            R"(, "log": {"stanzas": true})"));
     rig.proxy->send_signal(SIGHUP);
     REQUIRE_MESSAGE(rig.proxy->wait_for_log("SIGHUP: config reloaded", 10s), rig.proxy->log());
@@ -97,6 +98,10 @@ TEST_CASE("reload: SIGHUP changes limits, removes and adds links; the unchanged 
     CHECK(log.find("id='before-up'") == std::string::npos);
     CHECK(log.find("links unchanged: none; updated: a; restarted: none; added: c; removed: b") !=
           std::string::npos);
+    // The metrics endpoint moved.
+    CHECK(curl("http://127.0.0.1:" + std::to_string(rig.metrics_port) + "/healthz").status == 0);
+    rig.metrics_port = moved_metrics;
+    CHECK(curl("http://127.0.0.1:" + std::to_string(rig.metrics_port) + "/healthz").status == 200);
 
     // The session of the unchanged link was not dropped; it keeps the framer it started with.
     relays_both_ways(session, "after");
