@@ -4,7 +4,8 @@ PKGS     := libuv expat libstrophe sqlite3 libidn spdlog nlohmann_json
 BUILD    := build
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++20 -Wall -Wextra -Werror -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# http-parser ships no pkg-config file.
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhttp_parser
 
 LIB_SRCS  := $(wildcard lib/*/*.cpp)
 LIB_OBJS  := $(LIB_SRCS:%.cpp=$(BUILD)/%.o)

@@ -7,8 +7,8 @@ set -euo pipefail
 packages=(
   g++ make pkg-config clang-format
   libuv1-dev libexpat1-dev libstrophe-dev nlohmann-json3-dev doctest-dev
-  libsqlite3-dev libidn-dev libspdlog-dev libcli11-dev
-  prosody jabber-muc socat lua5.4 systemd
+  libsqlite3-dev libidn-dev libspdlog-dev libcli11-dev libhttp-parser-dev
+  prosody jabber-muc socat lua5.4 curl prometheus systemd
 )
 # `make guides` checks the insertion guides against more servers (deploy/guides).
 if [[ "${1:-}" == guides ]]; then packages+=(ejabberd biboumi strace); fi
@@ -26,13 +26,15 @@ fi
 sudo=""
 if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
 echo "installing Debian packages: ${missing[*]}"
-$sudo apt-get update -qq
-# The packages' own services (prosody, jabberd2) must not start: tests start what they need.
+# Others may be installing on this machine too: wait for their apt rather than fail.
+lock_wait=(-o DPkg::Lock::Timeout=600)
+$sudo apt-get "${lock_wait[@]}" update -qq
+# The packages' own services (prosody, jabberd2, prometheus) must not start: tests start what they need.
 made_policy=0
 if [[ ! -e /usr/sbin/policy-rc.d ]]; then
   printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
   $sudo chmod +x /usr/sbin/policy-rc.d
   made_policy=1
 fi
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+DEBIAN_FRONTEND=noninteractive $sudo apt-get "${lock_wait[@]}" install -y -qq --no-install-recommends "${missing[@]}"
 if [[ $made_policy -eq 1 ]]; then $sudo rm -f /usr/sbin/policy-rc.d; fi

@@ -83,7 +83,9 @@ void DurableState::on_batch_done() {
     ++batches_;
     last_commit_ms_ = static_cast<double>(uv_hrtime() - batch_started_ns_) / 1e6;
     max_commit_ms_ = std::max(max_commit_ms_, last_commit_ms_);
+    commit_seconds_.observe(last_commit_ms_ / 1000);
     if (!batch_error_.empty()) {
+        ++failed_batches_;
         spdlog::error("store {}: writing {} change(s) failed: {}", store_->path(), batch_.size(),
                       batch_error_);
     }

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "metrics/histogram.hpp"
 #include "net/durability.hpp"
 #include "offline/state_store.hpp"
 #include "store/sqlite_store.hpp"
@@ -36,6 +37,10 @@ class DurableState : public net::Durability {
     std::uint64_t batches() const { return batches_; }
     double last_commit_ms() const { return last_commit_ms_; }
     double max_commit_ms() const { return max_commit_ms_; }
+    // Seconds from a batch's start on the pool to its end back on the loop.
+    const metrics::Histogram& commit_seconds() const { return commit_seconds_; }
+    std::uint64_t failed_batches() const { return failed_batches_; }
+    const std::string& path() const { return store_->path(); }
 
   private:
     struct LinkSink;
@@ -67,4 +72,7 @@ class DurableState : public net::Durability {
     std::uint64_t batches_ = 0;
     double last_commit_ms_ = 0;
     double max_commit_ms_ = 0;
+    metrics::Histogram commit_seconds_{
+        {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}};
+    std::uint64_t failed_batches_ = 0;
 };

@@ -2,15 +2,33 @@
 
 #include "durable_state.hpp"
 
-Features::Features(const config::Config& config, DurableState* durable) {
+Features::Features(const config::Config& config, DurableState* durable) : durable_(durable) {
     for (const config::Link& link : config.links) {
-        if (!link.offline_enabled) continue;
-        // State is kept by link name: renaming a link in the config starts it afresh.
-        auto delivery = std::make_shared<offline::OfflineDelivery>(
-            link.offline, link.domain, durable != nullptr ? durable->sink_for(link.name) : nullptr);
-        if (durable != nullptr) delivery->restore(durable->load(link.name));
-        by_link_[link.name] = std::move(delivery);
+        if (link.offline_enabled) by_link_[link.name] = make_delivery(link);
     }
+}
+
+std::shared_ptr<offline::OfflineDelivery> Features::make_delivery(const config::Link& link) const {
+    // State is kept by link name: renaming a link in the config starts it afresh.
+    auto delivery = std::make_shared<offline::OfflineDelivery>(
+        link.offline, link.domain, durable_ != nullptr ? durable_->sink_for(link.name) : nullptr);
+    if (durable_ != nullptr) delivery->restore(durable_->load(link.name));
+    return delivery;
+}
+
+void Features::reconfigure(const config::Config& next) {
+    std::map<std::string, std::shared_ptr<offline::OfflineDelivery>> kept;
+    for (const config::Link& link : next.links) {
+        if (!link.offline_enabled) continue;
+        auto it = by_link_.find(link.name);
+        if (it != by_link_.end() && it->second->domain() == link.domain) {
+            it->second->set_options(link.offline);
+            kept[link.name] = it->second;
+        } else {
+            kept[link.name] = make_delivery(link);
+        }
+    }
+    by_link_ = std::move(kept);
 }
 
 std::unique_ptr<xmpp::FilterChain> Features::chain_for(const config::Link& link) const {

@@ -17,6 +17,12 @@ class Features {
     // kept.
     Features(const config::Config& config, class DurableState* durable = nullptr);
 
+    // A reload: a link whose feature stays on for the same domain keeps its state and takes
+    // the new options at once; a new one (or a new domain) starts from what the store kept
+    // (call after the store has everything recorded so far); a link gone or turned off is
+    // dropped here, its sessions keep their filter until they end.
+    void reconfigure(const config::Config& next);
+
     std::unique_ptr<xmpp::FilterChain> chain_for(const config::Link& link) const;
     net::ChainFactory factory() const;
     std::shared_ptr<offline::OfflineDelivery> delivery(const std::string& link_name) const;
@@ -25,5 +31,8 @@ class Features {
     std::vector<std::string> summary() const;
 
   private:
+    std::shared_ptr<offline::OfflineDelivery> make_delivery(const config::Link& link) const;
+
+    class DurableState* durable_;
     std::map<std::string, std::shared_ptr<offline::OfflineDelivery>> by_link_;
 };

@@ -1,4 +1,4 @@
-// muc-offline-proxy: run | check-config
+// muc-offline-proxy: run | check-config | replay | state
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -8,15 +8,11 @@
 #include <iostream>
 
 #include "config/config.hpp"
-#include "durable_state.hpp"
-#include "features.hpp"
-#include "net/proxy.hpp"
 #include "replay_command.hpp"
+#include "running_proxy.hpp"
 #include "state_command.hpp"
 
 namespace {
-
-constexpr std::uint64_t kShutdownGraceMs = 5000;
 
 void set_up_logging(const std::string& level) {
     auto logger = spdlog::stderr_color_mt("muc-offline-proxy");
@@ -29,9 +25,7 @@ void set_up_logging(const std::string& level) {
 std::optional<config::Config> load(const std::string& path) {
     config::ParseResult result = config::load_config_file(path);
     if (result.error) {
-        const std::string& message = result.error->message;
-        bool names_file = message.rfind(path, 0) == 0;
-        std::cerr << "muc-offline-proxy: " << (names_file ? "" : path + ": ") << message << "\n";
+        std::cerr << "muc-offline-proxy: " << config_error_text(path, *result.error) << "\n";
         return std::nullopt;
     }
     return result.config;
@@ -43,12 +37,6 @@ int check_config(const std::string& path) {
     std::cout << config::effective_config_json(*config) << "\n";
     return 0;
 }
-
-struct Signals {
-    uv_signal_t term{};
-    uv_signal_t interrupt{};
-    DurableState* durable = nullptr;
-};
 
 int run(const std::string& path, const std::string& capture) {
     std::optional<config::Config> config = load(path);
@@ -69,51 +57,16 @@ int run(const std::string& path, const std::string& capture) {
     if (config->store.path == ":memory:") {
         spdlog::warn("store.path is :memory:: registrations are lost when the proxy stops");
     }
-    DurableState durable(loop, std::move(store));
-    Features features(*config, &durable);
-    for (const std::string& line : features.summary()) spdlog::info("state loaded: {}", line);
-    net::Proxy proxy(loop, *config, features.factory(), &durable);
-    bool started = proxy.start(error);
-
-    Signals signals;
-    signals.durable = &durable;
-    auto stop = [](uv_signal_t* handle, int signum) {
-        auto* proxy = static_cast<net::Proxy*>(handle->data);
-        spdlog::info("{}: shutting down (stop accepting, flush, close streams)", strsignal(signum));
-        auto* signals = static_cast<Signals*>(handle->loop->data);
-        uv_signal_stop(&signals->term);
-        uv_signal_stop(&signals->interrupt);
-        proxy->shut_down(kShutdownGraceMs, [signals] {
-            // The links are closed: what they recorded is written before the process ends.
-            signals->durable->close([signals] {
-                uv_close(reinterpret_cast<uv_handle_t*>(&signals->term), nullptr);
-                uv_close(reinterpret_cast<uv_handle_t*>(&signals->interrupt), nullptr);
-            });
-        });
-    };
-    loop->data = &signals;
-    for (uv_signal_t* handle : {&signals.term, &signals.interrupt}) {
-        uv_signal_init(loop, handle);
-        handle->data = &proxy;
-    }
-    if (started) {
-        uv_signal_start(&signals.term, stop, SIGTERM);
-        uv_signal_start(&signals.interrupt, stop, SIGINT);
-    } else {
-        spdlog::error("cannot start: {}", error);
-        uv_close(reinterpret_cast<uv_handle_t*>(&signals.term), nullptr);
-        uv_close(reinterpret_cast<uv_handle_t*>(&signals.interrupt), nullptr);
-        durable.close(nullptr);
-    }
-    uv_run(loop, UV_RUN_DEFAULT);
-    if (started) {
-        proxy.log_counters();
-        for (const std::string& line : features.summary()) spdlog::info("{}", line);
-        spdlog::info(
-            "store {}: {} commit(s), last {:.2f} ms, longest {:.2f} ms (on the thread pool)",
-            config->store.path, durable.batches(), durable.last_commit_ms(),
-            durable.max_commit_ms());
-        spdlog::info("stopped");
+    bool started = false;
+    {
+        RunningProxy proxy(loop, path, std::move(*config), std::move(store));
+        started = proxy.start(error);
+        if (!started) spdlog::error("cannot start: {}", error);
+        uv_run(loop, UV_RUN_DEFAULT);
+        if (started) {
+            proxy.log_summary();
+            spdlog::info("stopped");
+        }
     }
     uv_loop_close(loop);
     return started ? 0 : 1;

@@ -2,6 +2,8 @@
 // across links. README.md shows the whole schema in one piece.
 #include "config/config.hpp"
 
+#include <arpa/inet.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -86,11 +88,6 @@ Endpoint read_endpoint(const ConfigValue& value) {
     return endpoint;
 }
 
-std::string describe_endpoint(const Endpoint& endpoint) {
-    const bool ipv6 = endpoint.host.find(':') != std::string::npos;
-    return (ipv6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
-}
-
 Link read_link(const ConfigValue& value, const Limits& top_level,
                const OfflineSettings& top_offline) {
     value.expect_object_with_keys(
@@ -146,8 +143,9 @@ void check_link_is_unique(const ConfigValue& links, std::size_t index,
 }
 
 Log read_log(const ConfigValue& value) {
-    value.expect_object_with_keys({"level"});
+    value.expect_object_with_keys({"level", "stanzas"});
     Log log;
+    if (auto stanzas = value.member("stanzas")) log.stanzas = stanzas->boolean();
     if (auto level = value.member("level")) {
         const auto& text = level->json();
         if (text != "trace" && text != "debug" && text != "info" && text != "warn" &&
@@ -159,9 +157,42 @@ Log read_log(const ConfigValue& value) {
     return log;
 }
 
+bool is_loopback(const std::string& host) {
+    if (host == "localhost") return true;
+    in_addr v4{};
+    if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    in6_addr v6{};
+    return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+Metrics read_metrics(const ConfigValue& value, const std::vector<Link>& links,
+                     const ConfigValue& links_value) {
+    value.expect_object_with_keys({"listen", "allow_remote"});
+    Metrics metrics;
+    if (auto allow = value.member("allow_remote")) metrics.allow_remote = allow->boolean();
+    auto listen = value.member("listen");
+    if (!listen || listen->json().is_null()) return metrics;
+    if (!listen->json().is_object())
+        listen->reject("expected {\"host\": ..., \"port\": ...} or null");
+    metrics.listen = read_endpoint(*listen);
+    if (!metrics.allow_remote && !is_loopback(metrics.listen->host)) {
+        throw ConfigError{listen->path_of("host") +
+                          ": expected a loopback address (127.0.0.1, ::1 or localhost) unless "
+                          "metrics.allow_remote is true, got " +
+                          quote_json(metrics.listen->host)};
+    }
+    for (std::size_t i = 0; i < links.size(); ++i) {
+        if (links[i].listen == *metrics.listen) {
+            throw ConfigError{listen->path() + ": " + describe_endpoint(*metrics.listen) +
+                              " is already used by " + links_value.element(i).path_of("listen")};
+        }
+    }
+    return metrics;
+}
+
 Config read_config(const ConfigValue& root) {
     root.expect_object_with_keys(
-        {"links", "limits", "registration", "offline", "store", "log", "capture"});
+        {"links", "limits", "registration", "offline", "store", "log", "metrics", "capture"});
     Config config;
     Limits top_level;
     if (auto limits = root.member("limits")) top_level = read_limits(*limits, top_level);
@@ -186,6 +217,8 @@ Config read_config(const ConfigValue& root) {
             config.store.path = path->non_empty_string("expected a file path");
     }
     if (auto log = root.member("log")) config.log = read_log(*log);
+    if (auto metrics = root.member("metrics"))
+        config.metrics = read_metrics(*metrics, config.links, links);
     if (auto capture = root.member("capture"); capture && !capture->json().is_null()) {
         config.capture_path = capture->non_empty_string("expected a file path or null");
     }
@@ -193,6 +226,11 @@ Config read_config(const ConfigValue& root) {
 }
 
 }  // namespace
+
+std::string describe_endpoint(const Endpoint& endpoint) {
+    const bool ipv6 = endpoint.host.find(':') != std::string::npos;
+    return (ipv6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
+}
 
 ParseResult parse_config(const std::string& json_text) {
     try {

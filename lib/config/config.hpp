@@ -45,7 +45,17 @@ struct Link {
 
 struct Log {
     std::string level = "info";  // trace debug info warn error
+    // Stanza contents (bodies, forms) in log lines: for debugging only, they are private.
+    bool stanzas = false;
     bool operator==(const Log&) const = default;
+};
+
+// The HTTP endpoint for Prometheus (/metrics) and health checks (/healthz).
+struct Metrics {
+    std::optional<Endpoint> listen;  // off when absent
+    // The numbers name links and count members: loopback only unless the operator says so.
+    bool allow_remote = false;
+    bool operator==(const Metrics&) const = default;
 };
 
 struct Store {
@@ -58,6 +68,7 @@ struct Config {
     std::vector<Link> links;
     Store store;
     Log log;
+    Metrics metrics;
     std::optional<std::string> capture_path;  // JSON Lines of every chunk read, per link
     bool operator==(const Config&) const = default;
 };
@@ -78,5 +89,8 @@ ParseResult load_config_file(const std::string& path);
 
 // The effective config (defaults filled in) as pretty JSON, for `check-config`.
 std::string effective_config_json(const Config& config);
+
+// "host:port", with brackets around an IPv6 host.
+std::string describe_endpoint(const Endpoint& endpoint);
 
 }  // namespace config

@@ -52,7 +52,10 @@ std::string effective_config_json(const Config& config) {
     Json document = Json::object();
     document["links"] = std::move(links);
     document["store"] = Json{{"path", config.store.path}};
-    document["log"] = Json{{"level", config.log.level}};
+    document["log"] = Json{{"level", config.log.level}, {"stanzas", config.log.stanzas}};
+    document["metrics"] = Json{
+        {"listen", config.metrics.listen ? endpoint_json(*config.metrics.listen) : Json(nullptr)},
+        {"allow_remote", config.metrics.allow_remote}};
     document["capture"] = config.capture_path ? Json(*config.capture_path) : Json(nullptr);
     // Parsed text is valid UTF-8; replace guards a Config built by hand.
     return document.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";

@@ -98,6 +98,11 @@ Link::Link(uv_loop_t* loop, LinkEnvironment environment, std::unique_ptr<xmpp::F
 
 Link::~Link() {
     env_.counters->sessions_active--;
+    if (authenticated_) env_.counters->components_connected--;
+}
+
+std::size_t Link::queued_bytes() const {
+    return component_->out.bytes() + server_->out.bytes() + held_bytes_;
 }
 
 uv_stream_t* Link::component_stream() {
@@ -143,8 +148,6 @@ void Link::on_read(Side& side, ssize_t nread) {
         std::string what = nread == UV_EOF ? "closed the connection"
                                            : std::string("connection failed: ") +
                                                  uv_strerror(static_cast<int>(nread));
-        spdlog::info("link {}: session {}: {} {}", env_.config->name, session_, name_of(side),
-                     what);
         finish(std::string(name_of(side)) + " " + what);
         return;
     }
@@ -182,11 +185,12 @@ void Link::on_stream_open(Side& side, const xml::ElementView& header, std::strin
         std::string_view to = header.attribute("to");
         std::optional<std::string> domain = xmpp::prepare_domain(to);
         if (!domain || *domain != env_.config->domain) {
-            spdlog::warn(
-                "link {}: session {}: component asked for '{}', this link serves '{}': refused "
-                "with host-unknown",
-                env_.config->name, session_, to, env_.config->domain);
-            fail_stream(side, "host-unknown", "this link serves " + env_.config->domain);
+            // Quoted back only when short: it is the peer's text, going to the log too.
+            const std::string asked =
+                to.size() <= 64 ? "'" + std::string(to) + "'" : std::string("another domain");
+            fail_stream(
+                side, "host-unknown",
+                "the component asked for " + asked + ", this link serves " + env_.config->domain);
             return;
         }
         connect_upstream();
@@ -198,6 +202,8 @@ void Link::on_stream_open(Side& side, const xml::ElementView& header, std::strin
 
 void Link::on_stanza(Side& side, const xml::ElementView& top, std::string_view raw) {
     const xmpp::Direction direction = direction_from(side);
+    if (top.name.local == "error" && top.name.ns == xmpp::kStreamsNs)
+        on_peer_stream_error(side, top);
     if (authenticated_ && !chain_->empty()) {
         chain_->run(direction, xmpp::Stanza{top, raw}, now(), *this);
         return;
@@ -207,15 +213,31 @@ void Link::on_stanza(Side& side, const xml::ElementView& top, std::string_view r
             authenticated_ = true;
             uv_timer_stop(&handshake_timer_);
             env_.counters->sessions_authenticated++;
-            spdlog::info("link {}: session {}: component {} authenticated with the server",
+            env_.counters->components_connected++;
+            spdlog::info("link {}: session {}: up: component {} authenticated with the server",
                          env_.config->name, session_, env_.config->domain);
-        } else if (top.name.local == "error" && top.name.ns == xmpp::kStreamsNs) {
-            std::string condition = top.children().empty() ? "unknown" : top.children()[0].local;
-            spdlog::warn("link {}: session {}: the server refused the component: {}",
-                         env_.config->name, session_, condition);
         }
     }
     emit(direction, raw);
+}
+
+// A peer's stream error is relayed like any stanza; the operator hears of it here.
+void Link::on_peer_stream_error(Side& side, const xml::ElementView& error) {
+    std::string condition = "unknown";
+    for (const auto& child : error.children()) {
+        if (child.local != "text") {
+            condition = child.local;
+            break;
+        }
+    }
+    ++env_.counters->peer_stream_errors_by_condition[{name_of(side), condition}];
+    if (!authenticated_ && side.kind == SideKind::server) {
+        spdlog::warn("link {}: session {}: the server refused the component: <{}/>",
+                     env_.config->name, session_, condition);
+    } else {
+        spdlog::warn("link {}: session {}: the {} sent stream error <{}/>", env_.config->name,
+                     session_, name_of(side), condition);
+    }
 }
 
 void Link::on_whitespace(Side& side, std::string_view raw) {
@@ -228,7 +250,15 @@ void Link::on_stream_close(Side& side, std::string_view raw) {
     send(other(side), raw);
 }
 
-void Link::emit(xmpp::Direction direction, std::string_view bytes, xmpp::Decision::Kind) {
+void Link::emit(xmpp::Direction direction, std::string_view bytes, xmpp::Decision::Kind how) {
+    // Stanzas carry messages and forms: only in the log when the operator turned it on.
+    if (env_.log_stanzas != nullptr && *env_.log_stanzas) {
+        const char* what = how == xmpp::Decision::Kind::inject              ? "added"
+                           : how == xmpp::Decision::Kind::forward_rewritten ? "rewritten"
+                                                                            : "relayed";
+        spdlog::info("link {}: session {}: {} to the {}: {}", env_.config->name, session_, what,
+                     direction == xmpp::Direction::to_server ? "server" : "component", bytes);
+    }
     if (direction == xmpp::Direction::to_server) {
         env_.counters->stanzas_to_server.fetch_add(1, std::memory_order_relaxed);
         env_.counters->bytes_to_server.fetch_add(bytes.size(), std::memory_order_relaxed);
@@ -292,20 +322,19 @@ void Link::send_stream_error(Side& to, std::string_view condition, std::string_v
     to.out.append(xmpp::stream_error(condition, text));
     to.out.append(xmpp::stream_close(to.header_prefix));
     env_.counters->stream_errors_sent++;
+    ++env_.counters->stream_errors_by_condition[{name_of(to), std::string(condition)}];
 }
 
 void Link::fail_stream(Side& offender, std::string_view condition, std::string_view text) {
     offender.framer.stop();
-    if (condition != "host-unknown") {
-        spdlog::warn("link {}: session {}: stream error <{}/> to the {}: {}", env_.config->name,
-                     session_, condition, name_of(offender), text);
-    }
     if (offender.kind == SideKind::server || offender.connected)
         send_stream_error(offender, condition, text);
     Side& peer = other(offender);
     // The other side did nothing wrong: its stream is closed cleanly after what it is owed.
     if (peer.header_sent && !peer.closing) peer.out.append(xmpp::stream_close(peer.header_prefix));
-    finish(std::string(name_of(offender)) + " stream error " + std::string(condition));
+    finish("stream error <" + std::string(condition) + "/> to the " + name_of(offender) + ": " +
+               std::string(text),
+           spdlog::level::warn);
 }
 
 void Link::connect_upstream() {
@@ -371,13 +400,12 @@ void Link::on_connected(int status) {
     }
     if (status != 0) {
         env_.counters->upstream_failures++;
-        spdlog::error("link {}: session {}: cannot connect to the server at {}: {}",
-                      env_.config->name, session_, upstream_name(*env_.config),
-                      uv_strerror(status));
         send_stream_error(
             *component_, "remote-connection-failed",
             "the proxy cannot reach the XMPP server at " + upstream_name(*env_.config));
-        finish("upstream unreachable");
+        finish("cannot connect to the server at " + upstream_name(*env_.config) + ": " +
+                   uv_strerror(status) + " (the component got <remote-connection-failed/>)",
+               spdlog::level::err);
         after_input();
         return;
     }
@@ -389,24 +417,24 @@ void Link::on_connected(int status) {
 }
 
 void Link::on_timeout(const char* what) {
-    spdlog::warn("link {}: session {}: {} did not complete in time", env_.config->name, session_,
-                 what);
     send_stream_error(*component_, "connection-timeout", std::string(what) + " timed out");
     if (server_->header_sent && !server_->closing)
         server_->out.append(xmpp::stream_close(server_->header_prefix));
-    finish(std::string(what) + " timeout");
+    finish(std::string(what) +
+               " did not complete in time (the component got "
+               "<connection-timeout/>)",
+           spdlog::level::warn);
     after_input();
 }
 
 void Link::on_written(Side& side, int status) {
     if (status != 0) {
-        if (status != UV_ECANCELED && !side.closing) {
-            spdlog::info("link {}: session {}: writing to the {} failed: {}", env_.config->name,
-                         session_, name_of(side), uv_strerror(status));
-        }
         side.broken = true;
         side.closing = true;
-        if (!finishing_) finish(std::string("write to ") + name_of(side) + " failed");
+        if (!finishing_) {
+            finish(std::string("writing to the ") + name_of(side) +
+                   " failed: " + uv_strerror(status));
+        }
         close_side(side);
         return;
     }
@@ -450,10 +478,10 @@ void Link::shut_down() {
     after_input();
 }
 
-void Link::finish(const std::string& reason) {
+void Link::finish(const std::string& reason, spdlog::level::level_enum level) {
     if (finishing_) return;
     finishing_ = true;
-    spdlog::info("link {}: session {}: closing ({})", env_.config->name, session_, reason);
+    spdlog::log(level, "link {}: session {}: down: {}", env_.config->name, session_, reason);
     uv_timer_stop(&handshake_timer_);
     uv_timer_stop(&connect_timer_);
     component_->stop_reading();

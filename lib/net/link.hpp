@@ -4,6 +4,7 @@
 // their framers; frees itself (through `on_finished`) only after every handle has closed.
 #pragma once
 
+#include <spdlog/common.h>
 #include <uv.h>
 
 #include <functional>
@@ -28,6 +29,7 @@ struct LinkEnvironment {
     CaptureFile* capture;          // may be disabled
     Durability* durability;        // may be null: then persist decisions cost nothing
     std::uint64_t proxy_start_ns;  // uv_hrtime() at start: filters and captures count from it
+    const bool* log_stanzas;       // may be null; when true, every relayed stanza is logged
     std::function<void(class Link*)> on_finished;
 };
 
@@ -51,6 +53,8 @@ class Link : private xmpp::StanzaOutput {
     void close_now();
 
     bool authenticated() const { return authenticated_; }
+    // Bytes waiting to be written on both sides, held ones included.
+    std::size_t queued_bytes() const;
 
   private:
     enum class SideKind { component, server };
@@ -66,6 +70,7 @@ class Link : private xmpp::StanzaOutput {
     void on_stanza(Side& side, const xml::ElementView& top, std::string_view raw);
     void on_whitespace(Side& side, std::string_view raw);
     void on_stream_close(Side& side, std::string_view raw);
+    void on_peer_stream_error(Side& side, const xml::ElementView& error);
 
     // Socket events.
     void on_read(Side& side, ssize_t nread);
@@ -86,7 +91,8 @@ class Link : private xmpp::StanzaOutput {
     void send(Side& to, std::string_view bytes);
     void send_stream_error(Side& to, std::string_view condition, std::string_view text);
     void fail_stream(Side& offender, std::string_view condition, std::string_view text);
-    void finish(const std::string& reason);
+    // The session ends; its one log line says why, at `level`.
+    void finish(const std::string& reason, spdlog::level::level_enum level = spdlog::level::info);
     void close_side(Side& side);
     void release();
     void update_backpressure();

@@ -1,9 +1,12 @@
 // What happened on one configured link, over all its component sessions. Atomic so that a
-// scrape from another thread reads whole numbers; updated only by the loop thread.
+// reader on another thread (tests) reads whole numbers; updated only by the loop thread.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
 
 namespace net {
 
@@ -20,6 +23,12 @@ struct LinkCounters {
     Counter read_pauses{0};       // times backpressure stopped reading
     Counter queue_peak_bytes{0};  // largest write queue seen
     Counter upstream_failures{0};
+    Counter components_connected{0};  // sessions open now whose handshake the server accepted
+    // Stream errors the proxy sent, by (side it was sent to, condition). Loop thread only:
+    // the metrics endpoint reads it there.
+    std::map<std::pair<std::string, std::string>, std::uint64_t> stream_errors_by_condition;
+    // Stream errors a peer sent (relayed), by (side that sent it, condition).
+    std::map<std::pair<std::string, std::string>, std::uint64_t> peer_stream_errors_by_condition;
 
     void note_queue(std::uint64_t bytes) {
         if (bytes > queue_peak_bytes.load(std::memory_order_relaxed)) {

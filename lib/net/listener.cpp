@@ -64,6 +64,7 @@ bool Listener::start(std::string& error) {
         error = where + ": " + uv_strerror(rc);
         return false;
     }
+    accepting_ = true;
     spdlog::info("link {}: listening on {}:{} for component {}, upstream {}:{}", config_.name,
                  config_.listen.host, config_.listen.port, config_.domain, config_.upstream.host,
                  config_.upstream.port);
@@ -79,6 +80,12 @@ std::uint16_t Listener::bound_port() const {
     return ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
 }
 
+std::size_t Listener::queued_bytes() const {
+    std::size_t total = 0;
+    for (const auto& link : links_) total += link->queued_bytes();
+    return total;
+}
+
 void Listener::on_connection(int status) {
     if (status != 0) {
         spdlog::warn("link {}: accept failed: {}", config_.name, uv_strerror(status));
@@ -86,7 +93,13 @@ void Listener::on_connection(int status) {
     }
     unsigned session = next_session_++;
     LinkEnvironment environment{
-        &config_, &counters_, capture_, durability_, proxy_start_ns_, [this](Link* finished) {
+        &config_,
+        &counters_,
+        capture_,
+        durability_,
+        proxy_start_ns_,
+        log_stanzas_,
+        [this](Link* finished) {
             links_.remove_if([finished](const auto& l) { return l.get() == finished; });
             spdlog::debug("link {}: session closed, {} left", config_.name, links_.size());
         }};
@@ -102,14 +115,19 @@ void Listener::on_connection(int status) {
 }
 
 void Listener::stop(std::function<void()> on_closed) {
+    accepting_ = false;
     if (!listening_) {
+        listen_closed_ = true;
         if (on_closed) on_closed();
         return;
     }
     listening_ = false;
     on_closed_ = std::move(on_closed);
+    // libuv closes the socket now (the address can be bound again at once); the handle is
+    // released in the callback.
     uv_close(reinterpret_cast<uv_handle_t*>(&server_), [](uv_handle_t* handle) {
         auto* self = static_cast<Listener*>(handle->data);
+        self->listen_closed_ = true;
         if (self->on_closed_) self->on_closed_();
     });
 }

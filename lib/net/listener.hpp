@@ -32,15 +32,25 @@ class Listener {
     bool start(std::string& error);
     // Stops accepting; sessions go on.
     void stop(std::function<void()> on_closed);
+    // A reload changed what may change under running sessions (limits, feature options):
+    // sessions read the new limits from here. Name, domain and addresses stay.
+    void update(const config::Link& config) { config_ = config; }
+    // Where stanza contents are logged when the operator asked for it (log.stanzas).
+    void log_stanzas_from(const bool* flag) { log_stanzas_ = flag; }
     // Graceful end of every session (SIGTERM), or an immediate one after the grace period.
     void shut_down_sessions();
     void close_sessions_now();
 
     std::size_t session_count() const { return links_.size(); }
+    // Accepting connections: started successfully and not stopped.
+    bool accepting() const { return accepting_; }
+    // The listen socket is closed (after stop()) and no session is left.
+    bool finished() const { return listen_closed_ && links_.empty(); }
     // The port actually bound (the configured one, or the kernel's pick when it was 0).
     std::uint16_t bound_port() const;
     const config::Link& config() const { return config_; }
     const LinkCounters& counters() const { return counters_; }
+    std::size_t queued_bytes() const;
 
   private:
     void on_connection(int status);
@@ -53,7 +63,10 @@ class Listener {
     ChainFactory chain_factory_;
     LinkCounters counters_;
     uv_tcp_t server_{};
-    bool listening_ = false;
+    bool listening_ = false;  // the listen handle is open
+    bool accepting_ = false;
+    bool listen_closed_ = false;
+    const bool* log_stanzas_ = nullptr;
     std::function<void()> on_closed_;
     unsigned next_session_ = 1;
     std::list<std::unique_ptr<Link>> links_;

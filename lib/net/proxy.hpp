@@ -30,12 +30,28 @@ class Proxy {
     // sessions still open after `grace_ms` are closed at once.
     void shut_down(std::uint64_t grace_ms, std::function<void()> on_done);
 
+    // SIGHUP: applies a new, valid config. A link is known by its name. One whose listen
+    // address, upstream, domain or offline.enabled changed is restarted (its sessions end
+    // gracefully, a new listener starts); one whose limits changed keeps its sessions and
+    // they read the new limits; a removed link stops accepting and its sessions end
+    // gracefully; an added link starts. store.path and capture are not changed here.
+    struct Reconfigured {
+        std::vector<std::string> kept, updated, restarted, added, removed;
+        std::vector<std::string> errors;  // links that could not start: they are down
+    };
+    Reconfigured reconfigure(const config::Config& next);
+
     const std::vector<std::unique_ptr<Listener>>& listeners() const { return listeners_; }
     std::size_t session_count() const;
+    // Every link's listener accepts (false while shutting down).
+    bool accepting() const;
     void log_counters() const;
 
   private:
     void check_shutdown_done();
+    std::unique_ptr<Listener> make_listener(const config::Link& link);
+    void retire(std::unique_ptr<Listener> listener);
+    void reap_retired();
 
     uv_loop_t* loop_;
     config::Config config_;
@@ -44,6 +60,13 @@ class Proxy {
     CaptureFile capture_;
     std::uint64_t start_ns_;
     std::vector<std::unique_ptr<Listener>> listeners_;
+    // Removed or restarted links whose sessions are still ending.
+    std::vector<std::unique_ptr<Listener>> retiring_;
+    uv_timer_t retire_timer_{};
+    bool retire_timer_open_ = false;
+    std::uint64_t retire_deadline_ms_ = 0;
+    bool log_stanzas_ = false;
+    bool shutting_down_ = false;
     uv_timer_t shutdown_timer_{};
     bool shutdown_timer_open_ = false;
     std::uint64_t shutdown_deadline_ms_ = 0;

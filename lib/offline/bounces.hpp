@@ -17,6 +17,8 @@ namespace offline {
 class BounceTracker {
   public:
     explicit BounceTracker(std::chrono::milliseconds ttl) : ttl_(ttl) {}
+    // Copies already tracked expire by the new TTL too.
+    void set_ttl(std::chrono::milliseconds ttl) { ttl_ = ttl; }
 
     void sent(const std::string& member, std::string_view id, xmpp::Moment now);
     // True (and forgotten) when an error from `member` about `id` answers a copy still tracked.

@@ -54,6 +54,18 @@ void OfflineDelivery::on_registration_change(const std::string& room, const std:
     // Opting in again is how a paused member asks for delivery to resume.
     const bool resumed = now != nullptr && now->offline &&
                          (paused_.erase(member) + bounce_streaks_.erase(member)) > 0;
+    // One log line per change the operator may be asked about (restoring is not a change).
+    if (!restoring_ && current_out_ != nullptr) {
+        if (now != nullptr) {
+            current_out_->note("registration of " + member + " in " + room +
+                               " committed: offline " + (now->offline ? "on" : "off") +
+                               (resumed ? ", copies resumed" : ""));
+        } else {
+            current_out_->note(
+                "registration of " + member + " in " + room + " removed" +
+                (removal_reason_ != nullptr ? std::string(": ") + removal_reason_ : std::string()));
+        }
+    }
     if (restoring_ || changes_ == nullptr) return;
     StateChange change{now != nullptr ? StateChange::Kind::put_registration
                                       : StateChange::Kind::remove_registration,
@@ -86,6 +98,12 @@ void OfflineDelivery::restore(const StoredState& state) {
         if (m.bounce_streak > 0) bounce_streaks_[m.member] = m.bounce_streak;
     }
     restoring_ = false;
+}
+
+void OfflineDelivery::set_options(const Options& options) {
+    options_ = options;
+    flow_.set_options(options);
+    bounces_.set_ttl(options.bounce_ttl);
 }
 
 void OfflineDelivery::on_stanza(Direction direction, const xmpp::Stanza& stanza, xmpp::Moment now,
@@ -149,11 +167,11 @@ void OfflineDelivery::from_component(const xmpp::Stanza& stanza, xmpp::Moment no
     if (name == "presence" && from && !from->nick.empty() && to && !to->resource.empty()) {
         PresenceOutcome outcome =
             occupants_.on_room_presence(top, stanza.raw, from->room, from->nick, to->full());
+        removal_reason_ = "banned or no longer a member";
         if (outcome.banned_or_removed && registrations_.remove(outcome.room, outcome.member)) {
             ++counters_.registrations_revoked;
-            out.note("registration of " + outcome.member + " in " + outcome.room +
-                     " removed: banned or no longer a member");
         }
+        removal_reason_ = nullptr;
         // An occupant may register as soon as they see they are in: by then the proxy must
         // still know it after a crash (standalone registration accepts occupants only).
         if (outcome.session_started && changes_ != nullptr) out.persist();

@@ -40,17 +40,21 @@ class OfflineDelivery : public xmpp::StanzaFilter {
 
     // Loads what a store kept; records nothing.
     void restore(const StoredState& state);
+    // A reload changed the link's feature options; the state stays.
+    void set_options(const Options& options);
 
     void on_stanza(xmpp::Direction direction, const xmpp::Stanza& stanza, xmpp::Moment now,
                    xmpp::Decisions& out) override;
     void on_batch_end(xmpp::Direction direction, xmpp::Moment now, xmpp::Decisions& out) override;
 
+    const std::string& domain() const { return domain_; }
     const DeliveryCounters& counters() const { return counters_; }
     const RegistrationCounters& registration_counters() const { return flow_.counters(); }
     const Registrations& registrations() const { return registrations_; }
     Registrations& registrations() { return registrations_; }
     const Occupancy& occupancy() const { return occupancy_; }
     bool is_paused(std::string_view member) const { return paused_.contains(std::string(member)); }
+    std::size_t paused_members() const { return paused_.size(); }
 
   private:
     // A broadcast whose copies are still coming: the copies to absent members go out once it
@@ -87,6 +91,7 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     bool restoring_ = false;
     std::int64_t now_ms_ = 0;
     xmpp::Decisions* current_out_ = nullptr;  // while a stanza is handled: where persist goes
+    const char* removal_reason_ = nullptr;    // for the log line of a registration removed now
     Registrations registrations_;
     Occupancy occupancy_;
     OccupantTracker occupants_;

@@ -50,6 +50,8 @@ class RegistrationFlow {
     // delivers offline itself, so the proxy leaves them alone. Members whose registration a
     // revocation or destroy removed are gone from `registrations`.
     bool is_native(std::string_view room) const;
+    // A reload: submits already waiting keep the deadline they were given.
+    void set_options(const Options& options) { options_ = options; }
     const RegistrationCounters& counters() const { return counters_; }
 
   private:

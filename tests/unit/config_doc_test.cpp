@@ -3,7 +3,6 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -45,7 +44,6 @@ std::set<std::string> key_paths(const Json& document) {
 
 struct DocumentedKey {
     std::string example;  // the row's example column, JSON without the backticks
-    bool pending = false;
 };
 
 std::string between_backticks(const std::string& cell) {
@@ -56,7 +54,7 @@ std::string between_backticks(const std::string& cell) {
 }
 
 // A key row is a table row whose first cell is a backticked key path; its fifth cell is the
-// example and a sixth cell "pending" marks a key another branch is adding.
+// example.
 std::map<std::string, DocumentedKey> documented_keys() {
     std::ifstream doc(kDoc);
     REQUIRE_MESSAGE(doc.good(), kDoc << " cannot be read");
@@ -71,7 +69,6 @@ std::map<std::string, DocumentedKey> documented_keys() {
         REQUIRE_MESSAGE(cells.size() >= 5, "a key row needs 5 cells: " << line);
         const std::string key = between_backticks(cells[0]);
         DocumentedKey documented{.example = between_backticks(cells[4])};
-        documented.pending = cells.size() > 5 && cells[5].find("pending") != std::string::npos;
         CHECK_MESSAGE(keys.count(key) == 0, key << " has two rows");
         keys[key] = documented;
     }
@@ -111,8 +108,7 @@ TEST_CASE("deploy/CONFIG.md: the example config validates and sets every documen
     REQUIRE_MESSAGE(checked.status == 0, checked.output);
 
     std::set<std::string> documented;
-    for (const auto& [key, row] : documented_keys())
-        if (!row.pending) documented.insert(key);
+    for (const auto& [key, row] : documented_keys()) documented.insert(key);
     std::ifstream example_file(kExample);
     const std::set<std::string> in_example = key_paths(Json::parse(example_file));
     CHECK_MESSAGE(
@@ -124,7 +120,6 @@ TEST_CASE("deploy/CONFIG.md: the example config validates and sets every documen
 
     // Each row's example value is one the schema accepts there.
     for (const auto& [key, row] : documented_keys()) {
-        if (row.pending) continue;
         CHECK_MESSAGE(!row.example.empty(), key << " has no example");
         CHECK_NOTHROW_MESSAGE(Json::parse(row.example), key << ": example is not JSON");
     }
@@ -138,44 +133,11 @@ TEST_CASE("deploy/CONFIG.md documents exactly the keys check-config prints and t
         with_top_level_defaults(key_paths(Json::parse(checked.output)));
 
     std::set<std::string> documented;
-    for (const auto& [key, row] : documented_keys())
-        if (!row.pending) documented.insert(key);
+    for (const auto& [key, row] : documented_keys()) documented.insert(key);
     CHECK_MESSAGE(minus(schema, documented).empty(), "in the schema but not documented in "
                                                          << kDoc << ":"
                                                          << listed(minus(schema, documented)));
     CHECK_MESSAGE(minus(documented, schema).empty(),
                   "documented in " << kDoc << " but check-config does not print it:"
                                    << listed(minus(documented, schema)));
-}
-
-TEST_CASE("deploy/CONFIG.md: keys pending another branch are still refused by this schema") {
-    REQUIRE(fs::exists(kProxy));
-    char pattern[] = "/tmp/config-doc-XXXXXX";
-    const fs::path dir = mkdtemp(pattern);
-    const std::string file = (dir / "pending.json").string();
-    for (const auto& [key, row] : documented_keys()) {
-        if (!row.pending) continue;
-        Json config = {{"links",
-                        {{{"domain", "conference.example.org"},
-                          {"listen", {{"port", 5348}}},
-                          {"upstream", {{"port", 5347}}}}}}};
-        std::string pointer = "/" + key;
-        std::replace(pointer.begin(), pointer.end(), '.', '/');
-        config[Json::json_pointer(pointer)] = Json::parse(row.example);
-        std::ofstream(file) << config.dump();
-        const auto checked = run_shell(kProxy + " check-config " + file);
-        // "metrics: unknown key" or "log.stanzas: unknown key": the key or an object above it.
-        bool refused_as_unknown = false;
-        for (std::size_t end = key.find('.'); !refused_as_unknown; end = key.find('.', end + 1)) {
-            const std::string refused_path = key.substr(0, end);
-            refused_as_unknown =
-                checked.output.find(refused_path + ": unknown key") != std::string::npos;
-            if (end == std::string::npos) break;
-        }
-        CHECK_MESSAGE(refused_as_unknown, key << " is accepted by the schema now ("
-                                              << checked.output
-                                              << "): move its row out of the pending table of "
-                                              << kDoc << " and set it in " << kExample);
-    }
-    fs::remove_all(dir);
 }

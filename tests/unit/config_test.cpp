@@ -59,7 +59,8 @@ const std::string kFull = R"({
     "handshake_timeout_ms": 100,
     "upstream_connect_timeout_ms": 3600000
   },
-  "log": {"level": "debug"},
+  "log": {"level": "debug", "stanzas": true},
+  "metrics": {"listen": {"port": 9464}},
   "capture": "/var/lib/muc-offline-proxy/capture.jsonl"
 })";
 
@@ -149,7 +150,12 @@ TEST_CASE("config: the effective config spells out every default") {
     "path": "muc-offline-proxy.db"
   },
   "log": {
-    "level": "info"
+    "level": "info",
+    "stanzas": false
+  },
+  "metrics": {
+    "listen": null,
+    "allow_remote": false
   },
   "capture": null
 }
@@ -398,4 +404,36 @@ TEST_CASE("config: the store's path") {
     CHECK(error_of(R"({"store": {"path": ""}, )" + links + "}") ==
           R"(store.path: expected a file path, got "")");
     CHECK(error_of(R"({"store": {"file": "x"}, )" + links + "}") == "store.file: unknown key");
+}
+
+TEST_CASE("config: metrics are off by default, on loopback when on") {
+    CHECK_FALSE(parsed(kMinimal).metrics.listen);
+    const auto full = parsed(kFull);
+    REQUIRE(full.metrics.listen);
+    CHECK(*full.metrics.listen == config::Endpoint{"127.0.0.1", 9464});
+    CHECK(full.log.stanzas);
+    CHECK_FALSE(parsed(kMinimal).log.stanzas);
+    const std::string link =
+        R"("links": [{"domain": "x", "listen": {"port": 5348}, "upstream": {"port": 2}}])";
+    CHECK(parsed("{" + link + R"(, "metrics": {"listen": {"host": "::1", "port": 9}}})")
+              .metrics.listen->host == "::1");
+    CHECK(parsed("{" + link + R"(, "metrics": {"listen": {"host": "localhost", "port": 9}}})")
+              .metrics.listen->host == "localhost");
+    CHECK(parsed("{" + link + R"(, "metrics": {"listen": null}})").metrics.listen == std::nullopt);
+    CHECK(error_of("{" + link + R"(, "metrics": {"listen": {"host": "0.0.0.0", "port": 9}}})") ==
+          "metrics.listen.host: expected a loopback address (127.0.0.1, ::1 or localhost) "
+          "unless metrics.allow_remote is true, got \"0.0.0.0\"");
+    CHECK(
+        parsed("{" + link +
+               R"(, "metrics": {"listen": {"host": "0.0.0.0", "port": 9}, "allow_remote": true}})")
+            .metrics.allow_remote);
+    CHECK(error_of("{" + link + R"(, "metrics": {"listen": {"port": 5348}}})") ==
+          "metrics.listen: 127.0.0.1:5348 is already used by links[0].listen");
+    CHECK(error_of("{" + link + R"(, "metrics": {"listen": "127.0.0.1:9464"}})") ==
+          R"(metrics.listen: expected {"host": ..., "port": ...} or null, got "127.0.0.1:9464")");
+    CHECK(error_of("{" + link + R"(, "metrics": {"listen": {"port": 0}}})") ==
+          "metrics.listen.port: expected an integer 1-65535, got 0");
+    CHECK(error_of("{" + link + R"(, "metrics": {"path": "/m"}})") == "metrics.path: unknown key");
+    CHECK(error_of("{" + link + R"(, "log": {"stanzas": "yes"}})") ==
+          R"(log.stanzas: expected true or false, got "yes")");
 }

@@ -129,6 +129,11 @@ Socket connect_to(std::uint16_t port) {
     return Socket(fd);
 }
 
+std::uint16_t free_port() {
+    ListeningSocket probe;
+    return probe.port();
+}
+
 ListeningSocket::ListeningSocket() {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
@@ -244,8 +249,12 @@ std::string server_header(std::string_view id) {
 }
 
 Session establish(ProxyThread& proxy, ListeningSocket& upstream) {
+    return establish_on(proxy.port(), upstream);
+}
+
+Session establish_on(std::uint16_t proxy_port, ListeningSocket& upstream) {
     Session session;
-    session.component = connect_to(proxy.port());
+    session.component = connect_to(proxy_port);
     REQUIRE(session.component.valid());
     session.component.send_all(component_header());
     session.server = upstream.accept(5s);

@@ -50,6 +50,8 @@ class Socket {
 };
 
 Socket connect_to(std::uint16_t port);
+// A loopback port free right now (bound and released), for a process that binds it itself.
+std::uint16_t free_port();
 
 class ListeningSocket {
   public:
@@ -103,5 +105,7 @@ struct Session {
 };
 // Runs the handshake and checks that the relay passed header and handshake unchanged.
 Session establish(ProxyThread& proxy, ListeningSocket& upstream);
+// The same against a proxy listening on `proxy_port` (e.g. a proxy process).
+Session establish_on(std::uint16_t proxy_port, ListeningSocket& upstream);
 
 }  // namespace loopback

@@ -1,0 +1,148 @@
+#include "metrics_page.hpp"
+
+#include <functional>
+
+#include "durable_state.hpp"
+#include "features.hpp"
+#include "metrics/exposition.hpp"
+
+namespace {
+
+using metrics::Exposition;
+
+constexpr std::string_view kPrefix = "muc_offline_proxy_";
+
+std::string name(std::string_view suffix) {
+    return std::string(kPrefix) + std::string(suffix);
+}
+
+}  // namespace
+
+std::string MetricsPage::metrics() const {
+    Exposition out;
+    const auto& listeners = proxy_.listeners();
+    // One family at a time over every link: the format wants a family's samples together.
+    auto per_link = [&](std::string_view suffix, std::string_view type, std::string_view help,
+                        const std::function<std::uint64_t(const net::Listener&)>& value) {
+        out.family(name(suffix), type, help);
+        for (const auto& listener : listeners)
+            out.sample({{"link", listener->config().name}}, value(*listener));
+    };
+    auto per_direction = [&](std::string_view suffix, std::string_view help, auto to_server,
+                             auto to_component) {
+        out.family(name(suffix), "counter", help);
+        for (const auto& listener : listeners) {
+            const net::LinkCounters& c = listener->counters();
+            out.sample({{"link", listener->config().name}, {"direction", "to_server"}},
+                       std::uint64_t{(c.*to_server).load()});
+            out.sample({{"link", listener->config().name}, {"direction", "to_component"}},
+                       std::uint64_t{(c.*to_component).load()});
+        }
+    };
+
+    per_link("link_connected", "gauge",
+             "1 while a component session on the link is authenticated with the server",
+             [](const net::Listener& l) { return l.counters().components_connected > 0 ? 1 : 0; });
+    per_link("sessions_accepted_total", "counter", "Component connections accepted",
+             [](const net::Listener& l) { return l.counters().sessions_accepted.load(); });
+    per_link("sessions_authenticated_total", "counter",
+             "Component sessions whose handshake the server accepted",
+             [](const net::Listener& l) { return l.counters().sessions_authenticated.load(); });
+    per_direction("stanzas_total", "Stanzas written, by direction (to_server: from the MUC)",
+                  &net::LinkCounters::stanzas_to_server, &net::LinkCounters::stanzas_to_component);
+    per_direction("stanza_bytes_total", "Stanza bytes written, by direction",
+                  &net::LinkCounters::bytes_to_server, &net::LinkCounters::bytes_to_component);
+    per_link("write_queue_bytes", "gauge", "Bytes waiting to be written on the link now",
+             [](const net::Listener& l) { return l.queued_bytes(); });
+    per_link("write_queue_peak_bytes", "gauge", "Largest write queue seen on the link",
+             [](const net::Listener& l) { return l.counters().queue_peak_bytes.load(); });
+    per_link("read_pauses_total", "counter",
+             "Times a full write queue stopped the link reading (backpressure stalls)",
+             [](const net::Listener& l) { return l.counters().read_pauses.load(); });
+    per_link("upstream_connect_failures_total", "counter",
+             "Times the server's component port could not be reached",
+             [](const net::Listener& l) { return l.counters().upstream_failures.load(); });
+    out.family(name("stream_errors_total"), "counter",
+               "Stream errors the proxy sent, by the side they went to and their condition");
+    for (const auto& listener : listeners) {
+        for (const auto& [key, count] : listener->counters().stream_errors_by_condition) {
+            out.sample(
+                {{"link", listener->config().name}, {"to", key.first}, {"condition", key.second}},
+                count);
+        }
+    }
+    out.family(name("peer_stream_errors_total"), "counter",
+               "Stream errors a peer sent (relayed), by the side that sent them and condition");
+    for (const auto& listener : listeners) {
+        for (const auto& [key, count] : listener->counters().peer_stream_errors_by_condition) {
+            out.sample(
+                {{"link", listener->config().name}, {"from", key.first}, {"condition", key.second}},
+                count);
+        }
+    }
+
+    // The feature's numbers exist only on links where it is on.
+    auto per_feature =
+        [&](std::string_view suffix, std::string_view type, std::string_view help,
+            const std::function<std::uint64_t(const offline::OfflineDelivery&)>& value) {
+            out.family(name(suffix), type, help);
+            for (const auto& listener : listeners) {
+                if (auto delivery = features_.delivery(listener->config().name))
+                    out.sample({{"link", listener->config().name}}, value(*delivery));
+            }
+        };
+    per_feature("registrations", "gauge", "Room registrations held (opted in or out)",
+                [](const auto& d) { return d.registrations().size(); });
+    per_feature("registrations_committed_total", "counter",
+                "Registrations the MUC (or, standalone, the proxy) accepted",
+                [](const auto& d) { return d.registration_counters().committed; });
+    per_feature("registrations_removed_total", "counter",
+                "Registrations removed: <remove/>, revocation, ban, destruction",
+                [](const auto& d) {
+                    return d.registration_counters().removed + d.counters().registrations_revoked;
+                });
+    per_feature("occupant_sessions", "gauge", "Occupant sessions (room, full JID) known now",
+                [](const auto& d) { return d.occupancy().sessions(); });
+    per_feature("messages_fanned_out_total", "counter",
+                "Groupchat messages copied to at least one absent member",
+                [](const auto& d) { return d.counters().messages_fanned_out; });
+    per_feature("copies_sent_total", "counter", "Copies sent to absent members' bare JIDs",
+                [](const auto& d) { return d.counters().copies_sent; });
+    per_feature("bounces_swallowed_total", "counter",
+                "Errors answering a copy, dropped before the MUC",
+                [](const auto& d) { return d.counters().bounces_swallowed; });
+    per_feature("paused_members", "gauge", "Members whose copies are paused after bounces",
+                [](const auto& d) { return d.paused_members(); });
+    per_feature("members_paused_total", "counter", "Times a member was paused after bounces",
+                [](const auto& d) { return d.counters().members_paused; });
+
+    out.family(name("store_commit_seconds"), "histogram",
+               "Time to commit one batch of state changes to the store (on the thread pool)");
+    durable_.commit_seconds().write(out);
+    out.family(name("store_commit_failures_total"), "counter",
+               "Batches of state changes the store failed to write");
+    out.sample({}, durable_.failed_batches());
+    out.family(name("config_reloads_total"), "counter",
+               "SIGHUP reloads, by result (refused: the new file was invalid or could not apply)");
+    out.sample({{"result", "applied"}}, reloads_.applied);
+    out.sample({{"result", "refused"}}, reloads_.refused);
+    return out.text();
+}
+
+net::HealthReport MetricsPage::health() const {
+    net::HealthReport report;
+    report.healthy = proxy_.accepting();
+    report.text = report.healthy ? "ok\n" : "not accepting component connections\n";
+    for (const auto& listener : proxy_.listeners()) {
+        report.text += "link " + listener->config().name + ": " +
+                       (!listener->accepting()                          ? "not accepting"
+                        : listener->counters().components_connected > 0 ? "component connected"
+                                                                        : "no component") +
+                       "\n";
+    }
+    return report;
+}
+
+net::MetricsPages MetricsPage::pages() const {
+    return {[this] { return metrics(); }, [this] { return health(); }};
+}

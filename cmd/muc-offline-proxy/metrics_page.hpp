@@ -1,0 +1,37 @@
+// What /metrics and /healthz say: the relay's counters per link (lib/net), the feature's per
+// link (lib/offline), the store's commit latency and the config reloads, gathered on the loop
+// thread at each scrape.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "net/metrics_endpoint.hpp"
+#include "net/proxy.hpp"
+
+class DurableState;
+class Features;
+
+struct ReloadCounters {
+    std::uint64_t applied = 0;
+    std::uint64_t refused = 0;
+};
+
+class MetricsPage {
+  public:
+    MetricsPage(const net::Proxy& proxy, const Features& features, const DurableState& durable,
+                const ReloadCounters& reloads)
+        : proxy_(proxy), features_(features), durable_(durable), reloads_(reloads) {}
+
+    std::string metrics() const;
+    // Healthy while every link's listener accepts; a link whose MUC is not connected is shown
+    // in the text but is not unhealthy: restarting the proxy would not bring the MUC back.
+    net::HealthReport health() const;
+    net::MetricsPages pages() const;
+
+  private:
+    const net::Proxy& proxy_;
+    const Features& features_;
+    const DurableState& durable_;
+    const ReloadCounters& reloads_;
+};
