@@ -18,6 +18,9 @@ REPLAY_BIN := $(BUILD)/replay-tests
 E2E_BIN    := $(BUILD)/e2e-tests
 DEMO_BIN   := $(BUILD)/demo
 RECORD_BIN := $(BUILD)/record-captures
+BENCH_LOAD := $(patsubst %.cpp,$(BUILD)/%.o,$(wildcard bench/load/*.cpp))
+BENCH_BIN  := $(BUILD)/bench-load
+BENCH_SMOKE := $(BUILD)/bench-smoke
 
 .PHONY: all deps build test unit e2e demo record bench fmt clean
 
@@ -27,7 +30,7 @@ deps:
 	@bash scripts/install-deps.sh
 
 build: deps
-	@$(MAKE) --no-print-directory -j$(shell nproc) $(PROXY) $(UNIT_TESTS) $(REPLAY_BIN) $(E2E_BIN) $(DEMO_BIN)
+	@$(MAKE) --no-print-directory -j$(shell nproc) $(PROXY) $(UNIT_TESTS) $(REPLAY_BIN) $(E2E_BIN) $(DEMO_BIN) $(BENCH_BIN) $(BENCH_SMOKE)
 
 $(BUILD)/%.o: %.cpp
 	@mkdir -p $(dir $@)
@@ -64,13 +67,25 @@ $(RECORD_BIN): $(BUILD)/tests/e2e/record/record_main.o $(E2E_RIG:%.cpp=$(BUILD)/
 	@echo "  LINK $@"
 	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
 
+$(BENCH_BIN): $(BUILD)/bench/bench_main.o $(BUILD)/bench/suite.o $(BENCH_LOAD) $(BUILD)/libproxy.a
+	@echo "  LINK $@"
+	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
+
+$(BENCH_SMOKE): $(BUILD)/bench/smoke_test.o $(BENCH_LOAD) $(BUILD)/libproxy.a
+	@echo "  LINK $@"
+	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
+
+# Every figure of bench/RESULTS.md, relays interleaved; minutes, not seconds (bench/README.md).
+bench: build
+	@bash bench/run.sh
+
 # Re-records the captures of tests/replay/captures/own-* on the real stack.
 record: build
 	@$(MAKE) --no-print-directory $(RECORD_BIN) && ./$(RECORD_BIN)
 
 # Every suite runs; the last line is one count over all of them (scripts/run-suites.sh).
 test: build
-	@bash scripts/run-suites.sh $(UNIT_TESTS) $(REPLAY_BIN) $(E2E_BIN)
+	@bash scripts/run-suites.sh $(UNIT_TESTS) $(REPLAY_BIN) $(BENCH_SMOKE) $(E2E_BIN)
 
 unit: deps
 	@$(MAKE) --no-print-directory $(UNIT_TESTS) && ./$(UNIT_TESTS)

@@ -7,7 +7,7 @@ packages=(
   g++ make pkg-config clang-format
   libuv1-dev libexpat1-dev libstrophe-dev nlohmann-json3-dev doctest-dev
   libsqlite3-dev libidn-dev libspdlog-dev libcli11-dev
-  prosody jabber-muc socat lua5.4
+  prosody jabber-muc socat lua5.4 valgrind
 )
 
 missing=()
