@@ -2,7 +2,7 @@
 //   bench-load suite [--rounds N] [--scale X] [--proxy PATH]
 //       every figure, relays interleaved; Markdown on stdout; exit 1 if any run failed
 //   bench-load one --relay direct|socat|off|on [--flow to-server|to-muc|fanout]
-//                  [--count N] [--fanout K] [--rooms N] [--proxy PATH]
+//                  [--count N] [--fanout K] [--bystanders N] [--rooms N] [--proxy PATH]
 //       one run, one line of figures; BENCH_PROXY_PREFIX puts words before the proxy's
 //       command (e.g. a profiler)
 #include <unistd.h>
@@ -23,14 +23,15 @@ namespace {
 struct Args {
     std::string command, relay = "on", flow = "to-server", proxy = "build/muc-offline-proxy";
     std::uint64_t count = 100000;
-    int fanout = 0, rooms = 1000, rounds = 3;
+    int fanout = 0, bystanders = 0, rooms = 1000, rounds = 3;
     double scale = 1.0;
 };
 
 int usage() {
     std::cerr << "usage: bench-load suite [--rounds N] [--scale X] [--proxy PATH]\n"
                  "       bench-load one --relay direct|socat|off|on [--flow "
-                 "to-server|to-muc|fanout] [--count N] [--fanout K] [--rooms N] [--proxy PATH]\n";
+                 "to-server|to-muc|fanout] [--count N] [--fanout K] [--bystanders N] [--rooms N] "
+                 "[--proxy PATH]\n";
     return 2;
 }
 
@@ -96,7 +97,8 @@ int one(const Args& args, const std::filesystem::path& dir) {
         }
     }
     if (spec.relay.kind == bench::RelayKind::proxy_on) {
-        bench::write_state_json(dir / "state.json", rooms, args.flow == "fanout" ? args.fanout : 0);
+        bench::write_state_json(dir / "state.json", rooms, args.flow == "fanout" ? args.fanout : 0,
+                                args.flow == "fanout" ? args.bystanders : 0);
         bench::import_state(args.proxy, dir / "state.json", dir / "prepared.db");
         spec.relay.store = dir / "prepared.db";
     }
@@ -135,6 +137,8 @@ int main(int argc, char** argv) {
             args.count = std::stoull(value);
         else if (flag == "--fanout")
             args.fanout = std::stoi(value);
+        else if (flag == "--bystanders")
+            args.bystanders = std::stoi(value);
         else if (flag == "--rooms")
             args.rooms = std::stoi(value);
         else if (flag == "--rounds")

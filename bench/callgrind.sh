@@ -42,4 +42,6 @@ measure "MUC → server broadcasts, feature on, 1,000 rooms, 100,000 registratio
 measure "server → MUC client traffic, feature on, same state" "relayed stanza" 1 20000 40000 --relay on --flow to-muc || status=1
 measure "fan-out, K = 1,000 (incl. the message itself)" "injected copy" 1000 20 40 --relay on --flow fanout --fanout 1000 || status=1
 measure "fan-out, K = 10,000 (incl. the message itself)" "injected copy" 10000 4 8 --relay on --flow fanout --fanout 10000 || status=1
+measure "fan-out, K = 10, per message (the message and its 10 copies)" "message" 1 200 400 --relay on --flow fanout --fanout 10 || status=1
+measure "the same with 10,000 more members registered, not opted in" "message" 1 200 400 --relay on --flow fanout --fanout 10 --bystanders 10000 || status=1
 exit $status

@@ -9,8 +9,8 @@
 
 namespace bench {
 
-void write_state_json(const std::filesystem::path& file, const RoomShape& rooms,
-                      int fanout_members) {
+void write_state_json(const std::filesystem::path& file, const RoomShape& rooms, int fanout_members,
+                      int bystanders) {
     std::ofstream out(file);
     out << "{\"muc-offline-proxy-state\": 1, \"links\": {\"" << kDomain
         << "\": {\"paused\": [], \"registrations\": [";
@@ -31,6 +31,9 @@ void write_state_json(const std::filesystem::path& file, const RoomShape& rooms,
     }
     for (int k = 0; k < fanout_members; ++k)
         registration(fanout_room(), fanout_member(k), "f" + std::to_string(k), true);
+    for (int k = 0; k < bystanders; ++k)
+        registration(fanout_room(), "b" + std::to_string(k) + "@localhost", "b" + std::to_string(k),
+                     false);
     out << "\n]}}}\n";
     if (!out) throw std::runtime_error("cannot write " + file.string());
 }
