@@ -20,6 +20,9 @@ E2E_BIN    := $(BUILD)/e2e-tests
 DEMO_BIN   := $(BUILD)/demo
 RECORD_BIN := $(BUILD)/record-captures
 DEPLOY_PROBE := $(BUILD)/deploy-probe
+BENCH_LOAD := $(patsubst %.cpp,$(BUILD)/%.o,$(wildcard bench/load/*.cpp))
+BENCH_BIN  := $(BUILD)/bench-load
+BENCH_SMOKE := $(BUILD)/bench-smoke
 
 .PHONY: all deps build test unit e2e demo record bench fmt clean install guides
 
@@ -29,7 +32,7 @@ deps:
 	@bash scripts/install-deps.sh
 
 build: deps
-	@$(MAKE) --no-print-directory -j$(shell nproc) $(PROXY) $(UNIT_TESTS) $(REPLAY_BIN) $(E2E_BIN) $(DEMO_BIN) $(DEPLOY_PROBE)
+	@$(MAKE) --no-print-directory -j$(shell nproc) $(PROXY) $(UNIT_TESTS) $(REPLAY_BIN) $(E2E_BIN) $(DEMO_BIN) $(DEPLOY_PROBE) $(BENCH_BIN) $(BENCH_SMOKE)
 
 $(BUILD)/%.o: %.cpp
 	@mkdir -p $(dir $@)
@@ -70,13 +73,25 @@ $(DEPLOY_PROBE): $(BUILD)/tests/deploy/probe_main.o $(E2E_RIG:%.cpp=$(BUILD)/%.o
 	@echo "  LINK $@"
 	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
 
+$(BENCH_BIN): $(BUILD)/bench/bench_main.o $(BUILD)/bench/suite.o $(BENCH_LOAD) $(BUILD)/libproxy.a
+	@echo "  LINK $@"
+	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
+
+$(BENCH_SMOKE): $(BUILD)/bench/smoke_test.o $(BENCH_LOAD) $(BUILD)/libproxy.a
+	@echo "  LINK $@"
+	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
+
+# Every figure of bench/RESULTS.md, relays interleaved; minutes, not seconds (bench/README.md).
+bench: build
+	@bash bench/run.sh
+
 # Re-records the captures of tests/replay/captures/own-* on the real stack.
 record: build
 	@$(MAKE) --no-print-directory $(RECORD_BIN) && ./$(RECORD_BIN)
 
 # Every suite runs; the last line is one count over all of them (scripts/run-suites.sh).
 test: build
-	@bash scripts/run-suites.sh $(UNIT_TESTS) $(REPLAY_BIN) $(E2E_BIN)
+	@bash scripts/run-suites.sh $(UNIT_TESTS) $(REPLAY_BIN) $(BENCH_SMOKE) $(E2E_BIN)
 
 unit: deps
 	@$(MAKE) --no-print-directory $(UNIT_TESTS) && ./$(UNIT_TESTS)

@@ -8,7 +8,7 @@ packages=(
   g++ make pkg-config clang-format
   libuv1-dev libexpat1-dev libstrophe-dev nlohmann-json3-dev doctest-dev
   libsqlite3-dev libidn-dev libspdlog-dev libcli11-dev libhttp-parser-dev
-  prosody jabber-muc socat lua5.4 curl prometheus systemd
+  prosody jabber-muc socat lua5.4 curl prometheus systemd valgrind
 )
 # `make guides` checks the insertion guides against more servers (deploy/guides).
 if [[ "${1:-}" == guides ]]; then packages+=(ejabberd biboumi strace); fi

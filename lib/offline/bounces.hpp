@@ -10,6 +10,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "offline/string_keys.hpp"
 #include "xmpp/stanza_filter.hpp"
 
 namespace offline {
@@ -26,19 +27,28 @@ class BounceTracker {
     bool take_bounce(std::string_view member, std::string_view id);
     // Forgets copies older than the TTL; `delivered(member)` for each that drew no error.
     void expire(xmpp::Moment now, const std::function<void(const std::string& member)>& delivered);
-    std::size_t tracked() const { return outstanding_.size(); }
 
   private:
-    static std::string key_of(std::string_view member, std::string_view id);
+    // "member\nid" in a buffer reused from call to call.
+    const std::string& key_of(std::string_view member, std::string_view id);
 
     std::chrono::milliseconds ttl_;
+    struct Copies {
+        int unanswered = 0;  // sent, neither bounced nor expired
+        int in_order = 0;    // entries of order_ that point here
+    };
+    // One entry per copy, oldest first. The key lives in copies_ (its address is stable until
+    // the entry is erased, which waits for the last copy pointing there): one allocation per
+    // copy fewer than keeping a key here too.
     struct Sent {
         xmpp::Moment at;
-        std::string key;
-        std::string member;
+        const std::string* key;
+        std::size_t member_size;  // the key's first bytes are the member
     };
     std::deque<Sent> order_;
-    std::unordered_map<std::string, int> outstanding_;  // key -> copies not yet answered
+    StringKeyMap<Copies> copies_;
+    std::string key_buffer_;
+    std::string member_buffer_;
 };
 
 }  // namespace offline

@@ -26,14 +26,14 @@ void Occupancy::enter(const std::string& room, const std::string& full_jid, std:
 }
 
 void Occupancy::leave(std::string_view room, std::string_view full_jid) {
-    auto r = rooms_.find(std::string(room));
+    auto r = rooms_.find(room);
     if (r == rooms_.end()) return;
-    auto s = r->second.nick_by_full_jid.find(std::string(full_jid));
+    auto s = r->second.nick_by_full_jid.find(full_jid);
     if (s == r->second.nick_by_full_jid.end()) return;
     const std::string left = s->first;
     r->second.nick_by_full_jid.erase(s);
     --session_count_;
-    auto b = r->second.sessions_by_bare_jid.find(std::string(bare_of(full_jid)));
+    auto b = r->second.sessions_by_bare_jid.find(bare_of(full_jid));
     if (b != r->second.sessions_by_bare_jid.end() && --b->second == 0)
         r->second.sessions_by_bare_jid.erase(b);
     const std::string room_name = r->first;
@@ -43,16 +43,16 @@ void Occupancy::leave(std::string_view room, std::string_view full_jid) {
 
 void Occupancy::rename(std::string_view room, std::string_view full_jid,
                        std::string_view new_nick) {
-    auto r = rooms_.find(std::string(room));
+    auto r = rooms_.find(room);
     if (r == rooms_.end()) return;
-    auto s = r->second.nick_by_full_jid.find(std::string(full_jid));
+    auto s = r->second.nick_by_full_jid.find(full_jid);
     if (s == r->second.nick_by_full_jid.end()) return;
     s->second.assign(new_nick);
     if (observer_) observer_(r->first, s->first, &s->second);
 }
 
 void Occupancy::clear_room(std::string_view room) {
-    auto r = rooms_.find(std::string(room));
+    auto r = rooms_.find(room);
     if (r == rooms_.end()) return;
     session_count_ -= r->second.nick_by_full_jid.size();
     auto sessions = std::move(r->second.nick_by_full_jid);
@@ -65,17 +65,17 @@ void Occupancy::clear_room(std::string_view room) {
 
 std::optional<std::string> Occupancy::nick_of(std::string_view room,
                                               std::string_view full_jid) const {
-    auto r = rooms_.find(std::string(room));
+    auto r = rooms_.find(room);
     if (r == rooms_.end()) return std::nullopt;
-    auto s = r->second.nick_by_full_jid.find(std::string(full_jid));
+    auto s = r->second.nick_by_full_jid.find(full_jid);
     if (s == r->second.nick_by_full_jid.end()) return std::nullopt;
     return s->second;
 }
 
 bool Occupancy::is_present(std::string_view room, std::string_view bare_jid) const {
-    auto r = rooms_.find(std::string(room));
+    auto r = rooms_.find(room);
     if (r == rooms_.end()) return false;
-    return r->second.sessions_by_bare_jid.contains(std::string(bare_jid));
+    return r->second.sessions_by_bare_jid.contains(bare_jid);
 }
 
 }  // namespace offline
@@ -84,7 +84,7 @@ namespace offline {
 
 std::vector<std::string> Occupancy::full_jids_in(std::string_view room) const {
     std::vector<std::string> found;
-    auto r = rooms_.find(std::string(room));
+    auto r = rooms_.find(room);
     if (r == rooms_.end()) return found;
     for (const auto& [full_jid, nick] : r->second.nick_by_full_jid) found.push_back(full_jid);
     return found;

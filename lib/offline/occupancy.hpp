@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "offline/string_keys.hpp"
+
 namespace offline {
 
 class Occupancy {
@@ -33,10 +35,10 @@ class Occupancy {
 
   private:
     struct Room {
-        std::unordered_map<std::string, std::string> nick_by_full_jid;
-        std::unordered_map<std::string, int> sessions_by_bare_jid;
+        StringKeyMap<std::string> nick_by_full_jid;
+        StringKeyMap<int> sessions_by_bare_jid;
     };
-    std::unordered_map<std::string, Room> rooms_;
+    StringKeyMap<Room> rooms_;
     std::size_t session_count_ = 0;
     ChangeObserver observer_;
 };

@@ -240,16 +240,15 @@ void OfflineDelivery::complete_broadcast(xmpp::Moment now, xmpp::Decisions& out)
 bool OfflineDelivery::send_copy(SentFanout& fanout, const std::string& member, xmpp::Moment now,
                                 xmpp::Decisions& out) {
     if (occupancy_.is_present(fanout.room, member) || paused_.contains(member)) return false;
-    std::optional<xml::ValueSpan> to = xml::find_attribute(fanout.raw, "to");
+    const std::optional<xml::ValueSpan>& to = fanout.to;
     if (!to) return false;
     // Prepared bare JIDs hold no quote, '<' or '&' (nodeprep and nameprep forbid them), so the
     // member goes in as it is.
-    std::string copy;
+    std::string& copy = out.inject_in_place(Direction::to_server);
     copy.reserve(fanout.raw.size() + member.size());
     copy.append(std::string_view(fanout.raw).substr(0, to->offset))
         .append(member)
         .append(std::string_view(fanout.raw).substr(to->offset + to->length));
-    out.inject(Direction::to_server, std::move(copy));
     bounces_.sent(member, fanout.id, now);
     fanout.copied.insert(member);
     ++counters_.copies_sent;
@@ -259,7 +258,8 @@ bool OfflineDelivery::send_copy(SentFanout& fanout, const std::string& member, x
 void OfflineDelivery::flush_fanout(xmpp::Moment now, xmpp::Decisions& out) {
     for (PendingFanout& pending : pending_) {
         SentFanout fanout{
-            std::move(pending.room), std::move(pending.raw), std::move(pending.id), {}};
+            std::move(pending.room), std::move(pending.raw), std::move(pending.id), {}, {}};
+        fanout.to = xml::find_attribute(fanout.raw, "to");
         bool any = false;
         registrations_.for_each_opted_in(fanout.room, [&](const std::string& member) {
             any = send_copy(fanout, member, now, out) || any;

@@ -20,6 +20,7 @@
 #include "offline/registration_flow.hpp"
 #include "offline/registrations.hpp"
 #include "offline/state_store.hpp"
+#include "xml/start_tag.hpp"
 #include "xmpp/stanza_filter.hpp"
 
 namespace offline {
@@ -80,6 +81,7 @@ class OfflineDelivery : public xmpp::StanzaFilter {
         std::string room;
         std::string raw;
         std::string id;
+        std::optional<xml::ValueSpan> to;        // in `raw`, where each copy puts its member
         std::unordered_set<std::string> copied;  // members it was copied to
     };
     bool send_copy(SentFanout& fanout, const std::string& member, xmpp::Moment now,

@@ -5,28 +5,34 @@ namespace offline {
 const Registration* Registrations::find(std::string_view room, std::string_view member) const {
     auto r = rooms_.find(std::string(room));
     if (r == rooms_.end()) return nullptr;
-    auto m = r->second.find(member);
-    return m == r->second.end() ? nullptr : &m->second;
+    auto m = r->second.members.find(member);
+    return m == r->second.members.end() ? nullptr : &m->second;
 }
 
 void Registrations::set(const std::string& room, const std::string& member,
                         Registration registration) {
-    auto& members = rooms_[room];
-    auto [it, inserted] = members.insert_or_assign(member, std::move(registration));
+    Room& r = rooms_[room];
+    auto [it, inserted] = r.members.insert_or_assign(member, std::move(registration));
     if (inserted) ++count_;
+    if (it->second.offline) {
+        r.opted_in.insert(&it->first);
+    } else {
+        r.opted_in.erase(&it->first);
+    }
     if (observer_) observer_(room, member, &it->second);
 }
 
 bool Registrations::remove(std::string_view room, std::string_view member) {
     auto r = rooms_.find(std::string(room));
     if (r == rooms_.end()) return false;
-    auto m = r->second.find(member);
-    if (m == r->second.end()) return false;
+    auto m = r->second.members.find(member);
+    if (m == r->second.members.end()) return false;
     const std::string removed_member = m->first;
-    r->second.erase(m);
+    r->second.opted_in.erase(&m->first);
+    r->second.members.erase(m);
     --count_;
     const std::string room_name = r->first;
-    if (r->second.empty()) rooms_.erase(r);
+    if (r->second.members.empty()) rooms_.erase(r);
     if (observer_) observer_(room_name, removed_member, nullptr);
     return true;
 }
@@ -34,9 +40,9 @@ bool Registrations::remove(std::string_view room, std::string_view member) {
 std::size_t Registrations::remove_room(std::string_view room) {
     auto r = rooms_.find(std::string(room));
     if (r == rooms_.end()) return 0;
-    std::size_t removed = r->second.size();
+    std::size_t removed = r->second.members.size();
     count_ -= removed;
-    auto members = std::move(r->second);
+    auto members = std::move(r->second.members);
     const std::string room_name = r->first;
     rooms_.erase(r);
     if (observer_) {
@@ -49,9 +55,7 @@ void Registrations::for_each_opted_in(
     std::string_view room, const std::function<void(const std::string& member)>& visit) const {
     auto r = rooms_.find(std::string(room));
     if (r == rooms_.end()) return;
-    for (const auto& [member, registration] : r->second) {
-        if (registration.offline) visit(member);
-    }
+    for (const std::string* member : r->second.opted_in) visit(*member);
 }
 
 }  // namespace offline

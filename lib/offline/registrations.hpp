@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -35,8 +36,17 @@ class Registrations {
     std::size_t size() const { return count_; }
 
   private:
-    // room -> member -> registration; ordered inside a room so fan-out order is deterministic
-    std::unordered_map<std::string, std::map<std::string, Registration, std::less<>>> rooms_;
+    struct ByMember {
+        bool operator()(const std::string* a, const std::string* b) const { return *a < *b; }
+    };
+    struct Room {
+        // Ordered so that fan-out order is deterministic.
+        std::map<std::string, Registration, std::less<>> members;
+        // The opted-in members (keys of `members`, whose addresses are stable), in the same
+        // order: a fan-out visits them only, however many others registered.
+        std::set<const std::string*, ByMember> opted_in;
+    };
+    std::unordered_map<std::string, Room> rooms_;
     std::size_t count_ = 0;
     ChangeObserver observer_;
 };

@@ -108,7 +108,72 @@ std::optional<std::string> prepare_domain(std::string_view text) {
     return domain;
 }
 
-std::optional<Jid> parse_jid(std::string_view text) {
+namespace {
+
+bool is_ascii_alnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+char ascii_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Most JIDs on a MUC link are plain ASCII. For the conservative character sets below the
+// profiles reduce to ASCII case folding (RFC 3454 table B.2) or nothing, and the IDNA STD3
+// check to letters, digits and inner hyphens; anything else goes through libidn, so both
+// paths always agree (tests/unit/jid_test.cpp holds them to each other).
+bool ascii_localpart(std::string_view part, std::string& out) {
+    if (part.empty() || part.size() > kMaxPartBytes) return false;
+    out.resize(part.size());
+    for (std::size_t i = 0; i < part.size(); ++i) {
+        const char c = part[i];
+        if (!is_ascii_alnum(c) && c != '.' && c != '-' && c != '_' && c != '+') return false;
+        out[i] = ascii_lower(c);
+    }
+    return true;
+}
+
+bool ascii_domainpart(std::string_view part, std::string& out) {
+    if (!part.empty() && part.back() == '.') part.remove_suffix(1);
+    // Long names take the reference path, which knows every limit.
+    if (part.empty() || part.size() > 253) return false;
+    out.resize(part.size());
+    std::size_t label = 0;  // length of the current label
+    for (std::size_t i = 0; i < part.size(); ++i) {
+        const char c = part[i];
+        if (c == '.') {
+            if (label == 0 || part[i - 1] == '-') return false;
+            label = 0;
+        } else if (is_ascii_alnum(c) || (c == '-' && label > 0)) {
+            if (++label > 63) return false;
+        } else {
+            return false;
+        }
+        out[i] = ascii_lower(c);
+    }
+    return label > 0 && part.back() != '-';
+}
+
+bool ascii_resourcepart(std::string_view part, std::string& out) {
+    if (part.empty() || part.size() > kMaxPartBytes) return false;
+    for (char c : part) {
+        if (c < 0x20 || c > 0x7e) return false;
+    }
+    out.assign(part);
+    return true;
+}
+
+template <typename Fast, typename Reference>
+bool prepare_into(std::string_view part, std::string& out, bool use_fast_path, Fast fast,
+                  Reference reference) {
+    if (use_fast_path && fast(part, out)) return true;
+    std::optional<std::string> prepared = reference(part);
+    if (!prepared) return false;
+    out = std::move(*prepared);
+    return true;
+}
+
+std::optional<Jid> parse(std::string_view text, bool use_fast_path) {
     // RFC 7622 §3.1: the first '/' starts the resourcepart (which may itself hold '/' and
     // '@'); in what precedes it, the first '@' ends the localpart. A separator with nothing
     // on its far side is an error, never an absent part.
@@ -124,20 +189,32 @@ std::optional<Jid> parse_jid(std::string_view text) {
     }
 
     Jid jid;
-    if (local_text) {
-        auto local = prepare_part(*local_text, stringprep_xmpp_nodeprep);
-        if (!local) return std::nullopt;
-        jid.local = std::move(*local);
+    if (local_text && !prepare_into(*local_text, jid.local, use_fast_path, ascii_localpart,
+                                    [](std::string_view part) {
+                                        return prepare_part(part, stringprep_xmpp_nodeprep);
+                                    })) {
+        return std::nullopt;
     }
-    auto domain = prepare_domain(text);
-    if (!domain) return std::nullopt;
-    jid.domain = std::move(*domain);
-    if (resource_text) {
-        auto resource = prepare_part(*resource_text, stringprep_xmpp_resourceprep);
-        if (!resource) return std::nullopt;
-        jid.resource = std::move(*resource);
+    if (!prepare_into(text, jid.domain, use_fast_path, ascii_domainpart, prepare_domain)) {
+        return std::nullopt;
+    }
+    if (resource_text && !prepare_into(*resource_text, jid.resource, use_fast_path,
+                                       ascii_resourcepart, [](std::string_view part) {
+                                           return prepare_part(part, stringprep_xmpp_resourceprep);
+                                       })) {
+        return std::nullopt;
     }
     return jid;
+}
+
+}  // namespace
+
+std::optional<Jid> parse_jid(std::string_view text) {
+    return parse(text, true);
+}
+
+std::optional<Jid> parse_jid_with_libidn(std::string_view text) {
+    return parse(text, false);
 }
 
 }  // namespace xmpp

@@ -23,6 +23,9 @@ struct Jid {
 // a part over 1023 bytes).
 std::optional<Jid> parse_jid(std::string_view text);
 
+// The same, every part through libidn: the reference parse_jid's ASCII shortcuts are held to.
+std::optional<Jid> parse_jid_with_libidn(std::string_view text);
+
 // nameprep + syntax check of a domainpart alone (for config `domain`).
 std::optional<std::string> prepare_domain(std::string_view text);
 

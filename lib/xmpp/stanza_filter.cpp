@@ -18,4 +18,13 @@ void Decisions::add(Decision::Kind kind, Direction direction, std::string bytes)
     ++count_;
 }
 
+std::string& Decisions::inject_in_place(Direction direction) {
+    if (count_ == items_.size()) items_.push_back(Decision{Decision::Kind::inject, direction, {}});
+    Decision& slot = items_[count_++];
+    slot.kind = Decision::Kind::inject;
+    slot.direction = direction;
+    slot.bytes.clear();
+    return slot.bytes;
+}
+
 }  // namespace xmpp

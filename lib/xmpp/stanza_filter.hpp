@@ -53,6 +53,9 @@ class Decisions {
     void inject(Direction direction, std::string bytes) {
         add(Decision::Kind::inject, direction, std::move(bytes));
     }
+    // An injection built in place, in a buffer kept from one stanza to the next: a fan-out of
+    // many copies allocates nothing per copy once the buffers have grown.
+    std::string& inject_in_place(Direction direction);
 
     void note(std::string line) {
         add(Decision::Kind::note, Direction::to_server, std::move(line));

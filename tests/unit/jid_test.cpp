@@ -2,7 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 using xmpp::Jid;
 using xmpp::parse_jid;
@@ -165,4 +167,82 @@ TEST_CASE("prepare_domain: folds case, strips one final dot, rejects what is not
     CHECK_FALSE(prepare_domain("example.org/r"));
     CHECK_FALSE(prepare_domain("exa mple.org"));
     CHECK_FALSE(prepare_domain(std::string(1024, 'a')));
+}
+
+TEST_CASE("jid: the ASCII shortcuts give libidn's answers") {
+    // Characters around every edge of the shortcuts: case, the separators, what nodeprep
+    // prohibits, controls, space, brackets, non-ASCII letters and label separators.
+    const std::vector<std::string> pieces = {"a",
+                                             "Z",
+                                             "0",
+                                             "9",
+                                             ".",
+                                             "-",
+                                             "_",
+                                             "+",
+                                             " ",
+                                             "\"",
+                                             "&",
+                                             "'",
+                                             ":",
+                                             "<",
+                                             ">",
+                                             "@",
+                                             "/",
+                                             "[",
+                                             "]",
+                                             "\t",
+                                             "\x7f",
+                                             "~",
+                                             "xn--",
+                                             "\xc3\xa9",
+                                             "\xc3\x9f",
+                                             "\xe3\x80\x82",
+                                             "\xef\xbc\x8e",
+                                             "\xc2\xa0",
+                                             "\xe2\x80\x8b",
+                                             "::1",
+                                             "room",
+                                             "conference",
+                                             "localhost",
+                                             "Example",
+                                             "COM"};
+    std::uint64_t state = 0x9e3779b97f4a7c15ull;
+    auto next = [&] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    for (int i = 0; i < 20000; ++i) {
+        std::string text;
+        const int length = static_cast<int>(next() % 12);
+        for (int j = 0; j < length; ++j) text += pieces[next() % pieces.size()];
+        CAPTURE(text);
+        CHECK(xmpp::parse_jid(text) == xmpp::parse_jid_with_libidn(text));
+    }
+    for (const std::string& text : std::vector<std::string>{"u17x3@conference.localhost/phone",
+                                                            "Room@Conference.Localhost/Nick Name",
+                                                            "a@b.",
+                                                            "a@b..",
+                                                            "a@-b",
+                                                            "a@b-",
+                                                            "a@b-.c",
+                                                            "a@xn--abc.example",
+                                                            "a@xn--.x",
+                                                            "a@" + std::string(63, 'x') + ".com",
+                                                            "a@" + std::string(64, 'x') + ".com",
+                                                            std::string(1023, 'n') + "@x",
+                                                            std::string(1024, 'n') + "@x",
+                                                            "x/" + std::string(1024, 'r'),
+                                                            "@x",
+                                                            "x@",
+                                                            "x/",
+                                                            "[::1]",
+                                                            "user@[::1]/r",
+                                                            "a@b/\x7f",
+                                                            "a@b/ "}) {
+        CAPTURE(text);
+        CHECK(xmpp::parse_jid(text) == xmpp::parse_jid_with_libidn(text));
+    }
 }

@@ -1,0 +1,54 @@
+// One run of the load generator: a fake XMPP server listening for the component link and a
+// fake MUC connecting to the relay, both on one libuv loop, both speaking XEP-0114 (stream
+// header, <handshake>hex(SHA-1(stream id + secret))</handshake>). After the handshake the
+// run goes through its phases; in each, each end sends its script and checks every stanza
+// that arrives from the other end.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "relay.hpp"
+#include "script.hpp"
+
+namespace bench {
+
+struct Flow {
+    const Script* script = nullptr;
+    std::uint64_t count = 0;
+    double rate = 0;  // stanzas/s; 0: as fast as the link takes them
+};
+
+struct Phase {
+    Flow to_server;  // sent by the fake MUC
+    Flow to_muc;     // sent by the fake server
+};
+
+struct RunSpec {
+    RelaySettings relay;
+    std::vector<Phase> phases;  // the last one is measured
+    bool latency = false;       // record one-way latency in the measured phase
+    double stall_seconds = 30;  // no arrival for this long: the run fails
+};
+
+struct FlowResult {
+    std::uint64_t stanzas = 0, copies = 0, bytes = 0;
+    double seconds = 0;  // first send to last arrival
+    double p50_us = 0, p99_us = 0, p999_us = 0;
+    double stanzas_per_second() const { return seconds > 0 ? stanzas / seconds : 0; }
+    double copies_per_second() const { return seconds > 0 ? copies / seconds : 0; }
+    double megabytes_per_second() const { return seconds > 0 ? bytes / seconds / 1e6 : 0; }
+};
+
+struct RunResult {
+    bool ok = false;
+    std::string error;
+    FlowResult to_server, to_muc;
+    std::uint64_t relay_cpu_ns = 0;  // over the measured phase
+    std::uint64_t rss_before_measured = 0, rss_after = 0;
+};
+
+RunResult run_load(const RunSpec& spec);
+
+}  // namespace bench

@@ -1,0 +1,218 @@
+#include "relay.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace bench {
+
+const char* relay_name(RelayKind kind) {
+    switch (kind) {
+        case RelayKind::direct:
+            return "direct";
+        case RelayKind::socat:
+            return "socat";
+        case RelayKind::proxy_off:
+            return "proxy, feature off";
+        case RelayKind::proxy_on:
+            return "proxy, feature on";
+    }
+    return "?";
+}
+
+std::uint16_t pick_free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+        if (fd >= 0) ::close(fd);
+        throw std::runtime_error(std::string("cannot pick a free port: ") + std::strerror(errno));
+    }
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+// /proc/net/tcp lines: "sl local_address rem_address st ...", address HEXIP:HEXPORT, 0A is
+// LISTEN. Probing with connect() instead would open a session through the relay.
+bool listens_on_loopback(std::uint16_t port) {
+    std::ifstream in("/proc/net/tcp");
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        std::string slot, local, remote, state;
+        fields >> slot >> local >> remote >> state;
+        const auto colon = local.find(':');
+        if (state != "0A" || colon == std::string::npos) continue;
+        if (std::stoul(local.substr(colon + 1), nullptr, 16) != port) continue;
+        const auto ip = static_cast<std::uint32_t>(std::stoul(local.substr(0, colon), nullptr, 16));
+        if (ip == 0 || ip == htonl(INADDR_LOOPBACK)) return true;
+    }
+    return false;
+}
+
+std::string tail_of(const std::filesystem::path& file, std::size_t lines) {
+    std::ifstream in(file);
+    std::deque<std::string> last;
+    std::string line;
+    while (std::getline(in, line)) {
+        last.push_back(line);
+        if (last.size() > lines) last.pop_front();
+    }
+    std::string out;
+    for (const auto& l : last) out += l + "\n";
+    return out;
+}
+
+namespace {
+
+std::string proxy_config(const RelaySettings& settings, std::uint16_t listen,
+                         std::uint16_t upstream, const std::filesystem::path& store) {
+    std::ostringstream json;
+    json << R"({"links":[{"domain":"conference.localhost","listen":{"host":"127.0.0.1","port":)"
+         << listen << R"(},"upstream":{"host":"127.0.0.1","port":)" << upstream << "}}],"
+         << R"("offline":{"enabled":)" << (settings.kind == RelayKind::proxy_on ? "true" : "false")
+         << "},"
+         << R"("store":{"path":")" << store.string() << R"("},"log":{"level":"warn"}})"
+         << "\n";
+    return json.str();
+}
+
+pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& log) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    pid_t pid = -1;
+    int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+    return pid;
+}
+
+}  // namespace
+
+Relay::Relay(const RelaySettings& settings, std::uint16_t upstream_port) : settings_(settings) {
+    if (settings_.kind == RelayKind::direct) {
+        port_ = upstream_port;
+        return;
+    }
+    port_ = pick_free_port();
+    std::vector<std::string> argv;
+    if (settings_.kind == RelayKind::socat) {
+        log_ = settings_.work_dir / "socat.log";
+        // nodelay on both ends: without it socat batches on loopback and its latency would
+        // measure the missing flag, not relaying.
+        argv = {"socat",
+                "TCP-LISTEN:" + std::to_string(port_) + ",bind=127.0.0.1,reuseaddr,nodelay",
+                "TCP:127.0.0.1:" + std::to_string(upstream_port) + ",nodelay"};
+    } else {
+        log_ = settings_.work_dir / "proxy.log";
+        const auto store = settings_.work_dir / "state.db";
+        std::filesystem::remove(store);
+        if (settings_.kind == RelayKind::proxy_on && !settings_.store.empty())
+            std::filesystem::copy_file(settings_.store, store);
+        const auto config = settings_.work_dir / "proxy.json";
+        std::ofstream(config) << proxy_config(settings_, port_, upstream_port, store);
+        argv = settings_.prefix;
+        argv.insert(argv.end(), {std::filesystem::absolute(settings_.proxy_binary).string(), "run",
+                                 "--config", config.string()});
+    }
+    pid_ = spawn(argv, log_);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (!listens_on_loopback(port_)) {
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            throw std::runtime_error(std::string(relay_name(settings_.kind)) +
+                                     " exited before listening:\n" + tail_of(log_, 20));
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+            stop();
+            throw std::runtime_error(std::string(relay_name(settings_.kind)) +
+                                     " did not listen within 120 s:\n" + tail_of(log_, 20));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+}
+
+Relay::~Relay() {
+    if (pid_ > 0) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+    }
+}
+
+std::uint64_t Relay::cpu_ns() const {
+    if (pid_ <= 0) return 0;
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Fields after the command name (which may hold spaces): utime is field 14, stime 15.
+    std::istringstream rest(text.substr(text.rfind(')') + 2));
+    std::string field;
+    std::uint64_t utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+        if (i == 14) utime = std::stoull(field);
+        if (i == 15) stime = std::stoull(field);
+    }
+    return (utime + stime) * (1000000000ull / static_cast<std::uint64_t>(::sysconf(_SC_CLK_TCK)));
+}
+
+std::uint64_t Relay::rss_bytes() const {
+    if (pid_ <= 0) return 0;
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+    std::string key;
+    while (in >> key) {
+        if (key == "VmRSS:") {
+            std::uint64_t kib = 0;
+            in >> kib;
+            return kib * 1024;
+        }
+    }
+    return 0;
+}
+
+int Relay::stop() {
+    if (pid_ <= 0) return 0;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, &status, 0);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    pid_ = -1;
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    // socat ends with 0 once its one connection closed; the proxy with 0 after SIGTERM.
+    if (code != 0 && settings_.kind != RelayKind::socat)
+        throw std::runtime_error(std::string(relay_name(settings_.kind)) + " exited with " +
+                                 std::to_string(code) + ":\n" + tail_of(log_, 20));
+    return code;
+}
+
+}  // namespace bench

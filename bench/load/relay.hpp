@@ -1,0 +1,53 @@
+// What sits between the fake MUC and the fake server in a run: nothing (direct), socat, or
+// the proxy with its feature off or on. Starts and stops the process, reads its CPU time and
+// resident memory from /proc.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+enum class RelayKind { direct, socat, proxy_off, proxy_on };
+const char* relay_name(RelayKind kind);
+
+struct RelaySettings {
+    RelayKind kind = RelayKind::direct;
+    std::string proxy_binary = "build/muc-offline-proxy";
+    std::filesystem::path work_dir;  // config, store and log live here
+    std::filesystem::path store;     // proxy_on: a prepared state file, copied per run
+    // Words put before the proxy's command line (e.g. a profiler), from BENCH_PROXY_PREFIX.
+    std::vector<std::string> prefix;
+};
+
+class Relay {
+  public:
+    // Starts the relay towards the fake server at `upstream_port`; returns once it listens.
+    Relay(const RelaySettings& settings, std::uint16_t upstream_port);
+    ~Relay();
+    Relay(const Relay&) = delete;
+    Relay& operator=(const Relay&) = delete;
+
+    std::uint16_t port() const { return port_; }  // where the fake MUC connects
+    pid_t pid() const { return pid_; }
+    std::uint64_t cpu_ns() const;     // user + system, 0 for direct
+    std::uint64_t rss_bytes() const;  // 0 for direct
+    // SIGTERM and wait; the exit status (or -1). A failed exit throws with the log's tail.
+    int stop();
+
+  private:
+    RelaySettings settings_;
+    std::uint16_t port_ = 0;
+    pid_t pid_ = -1;
+    std::filesystem::path log_;
+};
+
+std::uint16_t pick_free_port();
+bool listens_on_loopback(std::uint16_t port);
+std::string tail_of(const std::filesystem::path& file, std::size_t lines);
+
+}  // namespace bench

@@ -1,0 +1,361 @@
+#include "suite.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "load/load_run.hpp"
+#include "load/room_traffic.hpp"
+#include "load/state_file.hpp"
+
+namespace bench {
+namespace {
+
+constexpr RelayKind kRelays[] = {RelayKind::direct, RelayKind::socat, RelayKind::proxy_off,
+                                 RelayKind::proxy_on};
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+std::string fixed(double value, int decimals) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%.*f", decimals, value);
+    return text;
+}
+
+// "median (min-max)"
+std::string spread(const std::vector<double>& v, int decimals) {
+    if (v.empty()) return "failed";
+    auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+    return fixed(median(v), decimals) + " (" + fixed(*lo, decimals) + "–" + fixed(*hi, decimals) +
+           ")";
+}
+
+std::string thousands(double value) {
+    return fixed(value / 1000.0, 1) + "k";
+}
+
+std::string spread_k(const std::vector<double>& v) {
+    if (v.empty()) return "failed";
+    auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+    return thousands(median(v)) + " (" + thousands(*lo) + "–" + thousands(*hi) + ")";
+}
+
+class Suite {
+  public:
+    Suite(const SuiteOptions& options, std::ostream& out) : options_(options), out_(out) {}
+
+    bool run() {
+        throughput();
+        latency(10000);
+        latency(50000);
+        fanout();
+        memory();
+        growth();
+        return ok_;
+    }
+
+  private:
+    std::uint64_t scaled(double n) const {
+        return std::max<std::uint64_t>(10, static_cast<std::uint64_t>(n * options_.scale));
+    }
+
+    // A store holding `rooms`' registrations and `fanout` fan-out members, imported once.
+    std::filesystem::path store_for(const RoomShape& rooms, int fanout, int bystanders = 0) {
+        std::ostringstream key;
+        key << "state-" << rooms.rooms << "r-" << rooms.registrations << "m-"
+            << rooms.opted_in.size() << "o-" << fanout << "f-" << bystanders << "b";
+        auto store = options_.work_dir / (key.str() + ".db");
+        if (!std::filesystem::exists(store)) {
+            auto json = options_.work_dir / (key.str() + ".json");
+            write_state_json(json, rooms, fanout, bystanders);
+            import_state(options_.proxy_binary, json, store);
+            std::filesystem::remove(json);
+        }
+        return store;
+    }
+
+    RunResult go(RelayKind kind, const std::filesystem::path& store, std::vector<Phase> phases,
+                 bool latency, const std::string& what) {
+        RunSpec spec;
+        spec.relay.kind = kind;
+        spec.relay.proxy_binary = options_.proxy_binary;
+        spec.relay.work_dir = options_.work_dir;
+        spec.relay.store = store;
+        spec.phases = std::move(phases);
+        spec.latency = latency;
+        RunResult result;
+        try {
+            result = run_load(spec);
+        } catch (const std::exception& e) {
+            result.ok = false;
+            result.error = e.what();
+        }
+        if (!result.ok) {
+            ok_ = false;
+            out_ << "\n**FAILED** " << what << " through " << relay_name(kind) << ": "
+                 << result.error << "\n";
+            out_.flush();
+        }
+        return result;
+    }
+
+    void throughput() {
+        const RoomShape rooms;
+        auto join = joins(rooms);
+        auto broadcasts = muc_broadcasts(rooms);
+        auto clients = client_traffic(rooms);
+        const auto store = store_for(rooms, 0);
+        const std::uint64_t n = scaled(300000);
+        struct Figures {
+            std::vector<double> up, up_mb, down, down_mb, up_cpu, down_cpu, copies;
+        };
+        std::map<RelayKind, Figures> figures;
+        std::map<RelayKind, std::vector<double>> up_vs_socat, down_vs_socat, up_vs_direct,
+            down_vs_direct;
+        for (int round = 0; round < options_.rounds; ++round) {
+            std::map<RelayKind, std::pair<double, double>> this_round;
+            for (RelayKind kind : kRelays) {
+                const Phase setup{{join.get(), rooms.occupant_sessions()}, {}};
+                RunResult up = go(kind, store, {setup, Phase{{broadcasts.get(), n}, {}}}, false,
+                                  "MUC -> server throughput");
+                RunResult down = go(kind, store, {setup, Phase{{}, {clients.get(), n}}}, false,
+                                    "server -> MUC throughput");
+                Figures& f = figures[kind];
+                if (up.ok) {
+                    f.up.push_back(up.to_server.stanzas_per_second());
+                    f.up_mb.push_back(up.to_server.megabytes_per_second());
+                    f.copies.push_back(static_cast<double>(up.to_server.copies));
+                    if (kind != RelayKind::direct)
+                        f.up_cpu.push_back(up.relay_cpu_ns / 1000.0 / up.to_server.stanzas);
+                }
+                if (down.ok) {
+                    f.down.push_back(down.to_muc.stanzas_per_second());
+                    f.down_mb.push_back(down.to_muc.megabytes_per_second());
+                    if (kind != RelayKind::direct)
+                        f.down_cpu.push_back(down.relay_cpu_ns / 1000.0 / down.to_muc.stanzas);
+                }
+                this_round[kind] = {up.ok ? up.to_server.stanzas_per_second() : 0,
+                                    down.ok ? down.to_muc.stanzas_per_second() : 0};
+            }
+            for (RelayKind kind : kRelays) {
+                auto ratio = [](double a, double b) { return b > 0 ? a / b : 0; };
+                up_vs_direct[kind].push_back(
+                    ratio(this_round[kind].first, this_round[RelayKind::direct].first));
+                down_vs_direct[kind].push_back(
+                    ratio(this_round[kind].second, this_round[RelayKind::direct].second));
+                up_vs_socat[kind].push_back(
+                    ratio(this_round[kind].first, this_round[RelayKind::socat].first));
+                down_vs_socat[kind].push_back(
+                    ratio(this_round[kind].second, this_round[RelayKind::socat].second));
+            }
+        }
+        out_ << "\n### Throughput, " << n << " stanzas per direction per run, " << options_.rounds
+             << " rounds\n\n"
+             << "MUC → server: room messages broadcast to 10 occupants each (~600 B), presence "
+                "broadcasts, iq results; the proxy with the feature on also injects one copy per "
+                "message (to the room's absent opted-in member; counted in MB/s, not in "
+                "stanzas/s). Server → MUC: groupchat messages, presences, pings, 5% registration "
+                "form requests. Median (min–max) over rounds; ratios are medians of the per-round "
+                "ratios.\n\n"
+             << "| relay | MUC→server stanzas/s | MB/s | ×direct | ×socat | server→MUC "
+                "stanzas/s | MB/s | ×direct | ×socat | relay CPU µs/stanza (→server, →MUC) |\n"
+             << "|---|---|---|---|---|---|---|---|---|---|\n";
+        for (RelayKind kind : kRelays) {
+            const Figures& f = figures[kind];
+            out_ << "| " << relay_name(kind) << " | " << spread_k(f.up) << " | "
+                 << fixed(median(f.up_mb), 0) << " | " << fixed(median(up_vs_direct[kind]), 2)
+                 << " | " << fixed(median(up_vs_socat[kind]), 2) << " | " << spread_k(f.down)
+                 << " | " << fixed(median(f.down_mb), 0) << " | "
+                 << fixed(median(down_vs_direct[kind]), 2) << " | "
+                 << fixed(median(down_vs_socat[kind]), 2) << " | "
+                 << (kind == RelayKind::direct
+                         ? std::string("–")
+                         : fixed(median(f.up_cpu), 2) + ", " + fixed(median(f.down_cpu), 2))
+                 << " |\n";
+        }
+        out_.flush();
+    }
+
+    void latency(double rate) {
+        const RoomShape rooms;
+        auto join = joins(rooms);
+        auto broadcasts = muc_broadcasts(rooms);
+        auto clients = client_traffic(rooms);
+        const auto store = store_for(rooms, 0);
+        const std::uint64_t n = scaled(rate * 4);
+        struct Figures {
+            std::vector<double> up50, up99, up999, down50, down99, down999;
+        };
+        std::map<RelayKind, Figures> figures;
+        for (int round = 0; round < options_.rounds; ++round) {
+            for (RelayKind kind : kRelays) {
+                const Phase setup{{join.get(), rooms.occupant_sessions()}, {}};
+                const Phase paced{{broadcasts.get(), n, rate}, {clients.get(), n, rate}};
+                RunResult r = go(kind, store, {setup, paced}, true, "latency");
+                if (!r.ok) continue;
+                Figures& f = figures[kind];
+                f.up50.push_back(r.to_server.p50_us);
+                f.up99.push_back(r.to_server.p99_us);
+                f.up999.push_back(r.to_server.p999_us);
+                f.down50.push_back(r.to_muc.p50_us);
+                f.down99.push_back(r.to_muc.p99_us);
+                f.down999.push_back(r.to_muc.p999_us);
+            }
+        }
+        out_ << "\n### One-way latency at " << fixed(rate / 1000, 0)
+             << "k stanzas/s in each direction at once (" << n << " stanzas each way per run, "
+             << options_.rounds << " rounds), µs\n\n"
+             << "Sent in 1 ms batches; latency is from the write of a stanza's batch to the "
+                "read that completes it, on one clock. Median (min–max) over rounds.\n\n"
+             << "| relay | →server p50 | →server p99 | →server p99.9 | →MUC p50 | →MUC p99 | "
+                "→MUC p99.9 | p99 added vs direct (→server, →MUC) |\n"
+             << "|---|---|---|---|---|---|---|---|\n";
+        const Figures& direct = figures[RelayKind::direct];
+        for (RelayKind kind : kRelays) {
+            const Figures& f = figures[kind];
+            out_ << "| " << relay_name(kind) << " | " << spread(f.up50, 0) << " | "
+                 << spread(f.up99, 0) << " | " << spread(f.up999, 0) << " | " << spread(f.down50, 0)
+                 << " | " << spread(f.down99, 0) << " | " << spread(f.down999, 0) << " | "
+                 << fixed(median(f.up99) - median(direct.up99), 0) << ", "
+                 << fixed(median(f.down99) - median(direct.down99), 0) << " |\n";
+        }
+        out_.flush();
+    }
+
+    void fanout() {
+        out_ << "\n### Fan-out: one room, one occupant, K opted-in absent members, "
+             << options_.rounds << " rounds\n\n"
+             << "Each message the MUC broadcasts (to its one occupant) draws K copies from the "
+                "proxy (feature on); the fake server checks and counts every copy. CPU is the "
+                "proxy's user+system time over the run from /proc, divided by the copies; it "
+                "includes relaying the messages themselves. The last row adds 10,000 members "
+                "who registered with the room without opting in: they must cost nothing.\n\n"
+             << "| K | also registered, not opted in | messages/run | copies/run | copies/s | "
+                "proxy CPU µs per copy | proxy CPU µs per message |\n"
+             << "|---|---|---|---|---|---|---|\n";
+        const std::pair<int, int> cases[] = {{10, 0}, {100, 0}, {1000, 0}, {10000, 0}, {10, 10000}};
+        for (auto [k, bystanders] : cases) {
+            RoomShape none;
+            none.rooms = 0;
+            const auto store = store_for(none, k, bystanders);
+            auto join = fanout_join();
+            auto messages = fanout_messages(FanoutShape{k});
+            const std::uint64_t m = std::max<std::uint64_t>(20, scaled(400000.0 / k));
+            std::vector<double> rate, per_copy, per_message;
+            std::uint64_t copies = 0;
+            for (int round = 0; round < options_.rounds; ++round) {
+                RunResult r = go(RelayKind::proxy_on, store,
+                                 {Phase{{join.get(), 1}, {}}, Phase{{messages.get(), m}, {}}},
+                                 false, "fan-out K=" + std::to_string(k));
+                if (!r.ok) continue;
+                copies = r.to_server.copies;
+                rate.push_back(r.to_server.copies_per_second());
+                per_copy.push_back(r.relay_cpu_ns / 1000.0 / static_cast<double>(copies));
+                per_message.push_back(r.relay_cpu_ns / 1000.0 / static_cast<double>(m));
+            }
+            out_ << "| " << k << " | " << bystanders << " | " << m << " | " << copies << " | "
+                 << spread_k(rate) << " | " << spread(per_copy, 2) << " | "
+                 << spread(per_message, 0) << " |\n";
+        }
+        out_.flush();
+    }
+
+    void memory() {
+        out_ << "\n### Memory (proxy RSS after the state is loaded and the joins went through)"
+                "\n\n| proxy | state | RSS MiB | bytes per item over the empty proxy |\n"
+                "|---|---|---|---|\n";
+        const Phase idle{};
+        RunResult off = go(RelayKind::proxy_off, {}, {idle}, false, "memory");
+        RunResult empty = go(RelayKind::proxy_on, {}, {idle}, false, "memory");
+        auto row = [&](const char* relay, const std::string& state, const RunResult& r,
+                       double items) {
+            if (!r.ok) return;
+            out_ << "| " << relay << " | " << state << " | "
+                 << fixed(r.rss_before_measured / 1048576.0, 1) << " | "
+                 << (items > 0 ? fixed((static_cast<double>(r.rss_before_measured) -
+                                        static_cast<double>(empty.rss_before_measured)) /
+                                           items,
+                                       0)
+                               : std::string("–"))
+                 << " |\n";
+        };
+        row("feature off", "none", off, 0);
+        row("feature on", "empty store", empty, 0);
+        for (int rooms_count : {1000, 10000}) {
+            RoomShape rooms;
+            rooms.rooms = rooms_count;
+            rooms.occupants = 0;
+            const auto store = store_for(rooms, 0);
+            RunResult r = go(RelayKind::proxy_on, store, {idle}, false, "memory");
+            row("feature on",
+                std::to_string(rooms.total_registrations()) + " registrations in " +
+                    std::to_string(rooms_count) + " rooms",
+                r, static_cast<double>(rooms.total_registrations()));
+        }
+        RoomShape crowd;
+        crowd.rooms = 1000;
+        crowd.occupants = 100;
+        crowd.registrations = 0;
+        crowd.opted_in = {};
+        auto join = joins(crowd);
+        RunResult r =
+            go(RelayKind::proxy_on, {}, {Phase{{join.get(), crowd.occupant_sessions()}, {}}, idle},
+               false, "memory");
+        row("feature on",
+            std::to_string(crowd.occupant_sessions()) + " occupant sessions in 1000 rooms", r,
+            static_cast<double>(crowd.occupant_sessions()));
+        out_.flush();
+    }
+
+    void growth() {
+        out_ << "\n### Growth: pass-through cost against the size of the state, " << options_.rounds
+             << " rounds\n\n"
+             << "MUC → server broadcasts through the proxy with the feature on; 10 occupants "
+                "and 100 registrations per room, nobody opted in (no copies), so only the "
+                "state's size changes.\n\n"
+             << "| rooms | registrations | occupant sessions | stanzas/s | proxy CPU µs per "
+                "stanza |\n|---|---|---|---|---|\n";
+        for (int rooms_count : {100, 1000, 10000}) {
+            RoomShape rooms;
+            rooms.rooms = rooms_count;
+            rooms.opted_in = {};
+            const auto store = store_for(rooms, 0);
+            auto join = joins(rooms);
+            auto broadcasts = muc_broadcasts(rooms);
+            const std::uint64_t n = scaled(200000);
+            std::vector<double> rate, cpu;
+            for (int round = 0; round < options_.rounds; ++round) {
+                RunResult r = go(RelayKind::proxy_on, store,
+                                 {Phase{{join.get(), rooms.occupant_sessions()}, {}},
+                                  Phase{{broadcasts.get(), n}, {}}},
+                                 false, "growth");
+                if (!r.ok) continue;
+                rate.push_back(r.to_server.stanzas_per_second());
+                cpu.push_back(r.relay_cpu_ns / 1000.0 / static_cast<double>(n));
+            }
+            out_ << "| " << rooms_count << " | " << rooms.total_registrations() << " | "
+                 << rooms.occupant_sessions() << " | " << spread_k(rate) << " | " << spread(cpu, 2)
+                 << " |\n";
+        }
+        out_.flush();
+    }
+
+    SuiteOptions options_;
+    std::ostream& out_;
+    bool ok_ = true;
+};
+
+}  // namespace
+
+bool run_suite(const SuiteOptions& options, std::ostream& out) {
+    return Suite(options, out).run();
+}
+
+}  // namespace bench
