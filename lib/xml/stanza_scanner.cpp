@@ -4,6 +4,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace xml {
 namespace {
 
@@ -24,8 +28,40 @@ bool is_space(unsigned char c) {
 bool is_name_start(unsigned char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
+constexpr std::array<bool, 256> make_name_chars() {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 256; ++c) {
+        table[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+                   (c >= '0' && c <= '9') || c == '-' || c == '.';
+    }
+    return table;
+}
+constexpr std::array<bool, 256> kNameChars = make_name_chars();
 bool is_name_char(unsigned char c) {
-    return is_name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
+    return kNameChars[c];
+}
+
+// Skips printable ASCII (0x20-0x7E) but for the `special` bytes, 16 bytes at a time; returns
+// where the first byte that needs a look of its own is, or where fewer than 16 bytes are
+// left. Such runs carry most of a stanza's bytes (its text and attribute values).
+template <char... special>
+std::size_t skip_plain_blocks(std::string_view b, std::size_t at) {
+#if defined(__SSE2__)
+    const __m128i below_space = _mm_set1_epi8(0x1F);
+    const __m128i del = _mm_set1_epi8(0x7F);
+    while (at + 16 <= b.size()) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.data() + at));
+        // Signed compare: bytes >= 0x80 count as negative, so only 0x20-0x7F pass.
+        __m128i fine = _mm_cmpgt_epi8(v, below_space);
+        __m128i stop = _mm_cmpeq_epi8(v, del);
+        ((stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, _mm_set1_epi8(special)))), ...);
+        fine = _mm_andnot_si128(stop, fine);
+        const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(fine));
+        if (mask != 0xFFFF) return at + static_cast<std::size_t>(__builtin_ctz(~mask));
+        at += 16;
+    }
+#endif
+    return at;
 }
 
 // Character data bytes that need no second look in text: printable ASCII but for the
@@ -185,6 +221,8 @@ Step skip_spaces(std::string_view b, std::size_t& at) {
 Step scan_text(std::string_view b, std::size_t& at) {
     const std::size_t size = b.size();
     while (at < size) {
+        at = skip_plain_blocks<'<', '&', ']'>(b, at);
+        if (at >= size) break;
         const auto c = static_cast<unsigned char>(b[at]);
         if (kPlainText[c]) {
             ++at;
@@ -341,6 +379,7 @@ StanzaScanner::Step StanzaScanner::scan_start_tag(std::string_view b, std::size_
         const std::size_t value_start = i;
         bool has_references = false;
         for (;;) {
+            i = skip_plain_blocks<'<', '&', '\'', '"'>(b, i);
             if (i >= b.size()) return Step::more;
             const auto v = static_cast<unsigned char>(b[i]);
             if (kPlainValue[v]) {
