@@ -240,7 +240,10 @@ TEST_CASE("framer differential: generated and mutated streams") {
             stream = capture.substr(0, header);
             if (start != std::string::npos) stream += capture.substr(start, random() % 3000);
         } else {
-            stream = kHeader;
+            // Stanzas inherit their namespace from the header: a declared one, or none.
+            stream = round % 7 == 1 ? "<stream:stream xmlns:stream='http://etherx.jabber.org/"
+                                      "streams' xmlns:p='urn:p'>"
+                                    : kHeader;
             const std::size_t stanzas = 1 + random() % 4;
             for (std::size_t i = 0; i < stanzas; ++i) {
                 stream += test_support::random_stanza(random);
