@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}
 shift || true
+bash scripts/install-deps.sh fuzz
 out=build/fuzz
 mkdir -p "$out/corpus"
 flags="-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Ilib -Itests/unit"
