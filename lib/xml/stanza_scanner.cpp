@@ -18,6 +18,7 @@ using Step = StanzaScanner::Step;
 // that sends it a byte at a time make the proxy work quadratically.
 constexpr std::size_t kMaxPartialToken = 16 * 1024;
 constexpr std::size_t kMaxDepth = 256;
+// The duplicate check compares each attribute with those before it.
 constexpr std::size_t kMaxAttributes = 64;
 
 constexpr std::string_view kXmlNamespace = "http://www.w3.org/XML/1998/namespace";
