@@ -29,5 +29,5 @@ for f in sorted(pathlib.Path("tests/replay/captures").rglob("*.jsonl")):
         (out / f"seed-{n}").write_bytes(bytes([n % 256]) + data.encode())
         n += 1
 PY
-exec "$out/framer-differential" -max_total_time="$seconds" -max_len=4096 \
+exec "$out/framer-differential" -max_total_time="$seconds" -max_len=4096 -artifact_prefix="$out/" \
     -dict=tests/fuzz/xml.dict "$@" "$out/corpus"
