@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project builds, tests and demos with.
-# With the argument `guides`, also the servers of the insertion guides' checks.
+# With the argument `guides`, also the servers of the insertion guides' checks; with `fuzz`,
+# clang and libFuzzer for tests/fuzz.
 # Idempotent: when every package is already installed it does nothing (no apt-get update).
 set -euo pipefail
 
@@ -12,6 +13,8 @@ packages=(
 )
 # `make guides` checks the insertion guides against more servers (deploy/guides).
 if [[ "${1:-}" == guides ]]; then packages+=(ejabberd biboumi strace); fi
+# tests/fuzz/run-framer.sh builds with clang's libFuzzer and sanitizers.
+if [[ "${1:-}" == fuzz ]]; then packages+=(clang libclang-rt-14-dev); fi
 
 missing=()
 for p in "${packages[@]}"; do

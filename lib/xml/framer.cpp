@@ -5,6 +5,8 @@
 #include <cstring>
 #include <string>
 
+#include "xml/stanza_scanner.hpp"
+
 namespace xml {
 namespace {
 
@@ -32,11 +34,30 @@ void split_expat_name(const char* raw, QName& out) {
     }
 }
 
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 bool is_xml_whitespace(std::string_view bytes) {
     for (char c : bytes) {
-        if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+        if (!is_space(c)) return false;
     }
     return true;
+}
+
+bool may_start_stanza(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+// How much of a run of whitespace at the stream level, followed by `next`, expat reports
+// before it meets `next`: text continues the run of character data up to the next line break,
+// while markup, references and bytes that cannot be character data end it.
+std::size_t whitespace_expat_reports(std::string_view spaces, char next) {
+    const auto c = static_cast<unsigned char>(next);
+    const bool continues_data = c >= 0x20 && c != '<' && c != '&';
+    if (!continues_data) return spaces.size();
+    std::size_t last_break = spaces.find_last_of("\r\n");
+    return last_break == std::string_view::npos ? 0 : last_break + 1;
 }
 
 }  // namespace
@@ -56,20 +77,34 @@ std::string_view condition_name(FrameErrorKind kind) {
 }
 
 // Bytes are kept from the end of the last unit handed on (`consumed_`) to the end of what was
-// fed, so that a unit's raw bytes can be sliced out when expat reports its end. Offsets are
-// absolute stream positions, as XML_GetCurrentByteIndex reports them.
+// fed, so that a unit's raw bytes can be sliced out when it ends. Offsets are absolute stream
+// positions.
+//
+// Expat parses the stream header, then leaves the stanzas to the scanner while it sits idle
+// between two units at the stream level; it takes over a unit the scanner is unsure of (and
+// what follows, until it is idle again at a unit's end), so for expat the stream simply lacks
+// the units the scanner framed. `skipped` counts their bytes to turn expat's positions into
+// the stream's.
 struct Framer::Parser {
     Framer& owner;
+    FramingPath path;
     XML_Parser expat;
     std::string held;  // bytes from absolute offset `held_base`
     long long held_base = 0;
     long long consumed = 0;  // absolute end of the last unit handed on
-    int depth = 0;           // 0 outside the stream, 1 inside it, 2+ inside a stanza
+    long long fed = 0;       // absolute end of the bytes given to expat or framed by the scanner
+    long long skipped = 0;   // bytes framed by the scanner
+    std::size_t stanzas_scanned = 0;
+    int depth = 0;  // expat's: 0 outside the stream, 1 inside it, 2+ inside a stanza
     long long unit_start = 0;
+    bool expat_owns = true;  // the bytes from `fed` on go to expat
+    bool scanning = false;   // the scanner holds a unit begun at `consumed`
+    StanzaScanner scanner;
+    std::string stream_default_ns;  // declared by the stream header, inherited by stanzas
     ElementView header;
     ElementView top;
 
-    explicit Parser(Framer& framer) : owner(framer) {
+    Parser(Framer& framer, FramingPath framing) : owner(framer), path(framing) {
         // Forcing UTF-8 ignores any other encoding a peer declares (RFC 6120 §11.6).
         expat = XML_ParserCreateNS("UTF-8", kNamespaceSeparator);
         XML_SetReturnNSTriplet(expat, 1);
@@ -80,16 +115,16 @@ struct Framer::Parser {
         XML_SetProcessingInstructionHandler(expat, &Parser::processing_instruction);
         XML_SetStartDoctypeDeclHandler(expat, &Parser::doctype);
         XML_SetEntityDeclHandler(expat, &Parser::entity_declaration);
+        XML_SetStartNamespaceDeclHandler(expat, &Parser::namespace_declaration);
+        XML_SetStartCdataSectionHandler(expat, &Parser::cdata_start);
         // Expat 2.6 (backported to Debian's 2.5) may hold back a complete element until more
         // bytes arrive; a relay must hand it on at once.
         XML_SetReparseDeferralEnabled(expat, XML_FALSE);
     }
     ~Parser() { XML_ParserFree(expat); }
 
-    long long event_start() const { return XML_GetCurrentByteIndex(expat); }
-    long long event_end() const {
-        return XML_GetCurrentByteIndex(expat) + XML_GetCurrentByteCount(expat);
-    }
+    long long event_start() const { return XML_GetCurrentByteIndex(expat) + skipped; }
+    long long event_end() const { return event_start() + XML_GetCurrentByteCount(expat); }
     std::string_view slice(long long from, long long to) const {
         return std::string_view(held).substr(from - held_base, to - from);
     }
@@ -173,6 +208,21 @@ struct Framer::Parser {
         self->consumed = self->event_end();
     }
 
+    static void namespace_declaration(void* data, const char* prefix, const char* uri) {
+        auto* self = static_cast<Parser*>(data);
+        if (self->depth == 0 && prefix == nullptr) self->stream_default_ns = uri ? uri : "";
+    }
+
+    // Between top-level elements a stream carries whitespace and nothing else (RFC 6120
+    // §11.7). A CDATA section there is refused: the whitespace it held would be relayed
+    // without its delimiters, and expat, inside it, would look idle to the scanner.
+    static void cdata_start(void* data) {
+        auto* self = static_cast<Parser*>(data);
+        if (self->owner.stopped_ || self->depth != 1) return;
+        self->owner.fail(FrameErrorKind::not_well_formed, "CDATA section outside of any stanza");
+        XML_StopParser(self->expat, XML_FALSE);
+    }
+
     static void comment(void* data, const char*) {
         static_cast<Parser*>(data)->restrict("XML comment");
     }
@@ -187,6 +237,120 @@ struct Framer::Parser {
         static_cast<Parser*>(data)->restrict("entity declaration");
     }
 
+    bool inside_stanza() const {
+        return expat_owns ? depth >= 2 : scanning && scanner.inside_top();
+    }
+
+    // Frames what was fed, by the scanner or by expat, until the bytes run out or an error or
+    // the sink stops it.
+    void run() {
+        while (!owner.stopped_) {
+            const long long end = held_base + static_cast<long long>(held.size());
+            if (expat_owns) {
+                if (fed == end) return;
+                if (!give_to_expat(end)) return;
+            } else {
+                if (!frame_with_scanner(end)) return;
+            }
+        }
+    }
+
+    // Expat gets the bytes up to the next '>' at a time, so that the scanner can take over
+    // right after the unit that ends there.
+    bool give_to_expat(long long end) {
+        std::string_view rest = slice(fed, end);
+        std::size_t cut = path == FramingPath::expat_only ? std::string_view::npos : rest.find('>');
+        std::string_view piece = cut == std::string_view::npos ? rest : rest.substr(0, cut + 1);
+        fed += static_cast<long long>(piece.size());
+        XML_Status status =
+            XML_Parse(expat, piece.data(), static_cast<int>(piece.size()), XML_FALSE);
+        if (status == XML_STATUS_ERROR && owner.error_.kind == FrameErrorKind::none &&
+            !owner.stopped_) {
+            XML_Error code = XML_GetErrorCode(expat);
+            FrameErrorKind kind = code == XML_ERROR_UNDEFINED_ENTITY
+                                      ? FrameErrorKind::restricted_xml
+                                      : FrameErrorKind::not_well_formed;
+            owner.fail(kind, std::string(XML_ErrorString(code)) + " at byte " +
+                                 std::to_string(event_start()));
+        }
+        if (owner.stopped_) return false;
+        if (path == FramingPath::scanner_first && depth == 1 && consumed == fed) expat_owns = false;
+        return true;
+    }
+
+    // Returns false when more bytes are needed.
+    bool frame_with_scanner(long long end) {
+        if (consumed == end) return false;
+        std::string_view rest = slice(consumed, end);
+        if (!scanning) {
+            std::size_t spaces = 0;
+            while (spaces < rest.size() && is_space(rest[spaces])) ++spaces;
+            if (spaces > 0) {
+                std::size_t report;
+                if (spaces < rest.size()) {
+                    report = whitespace_expat_reports(rest.substr(0, spaces), rest[spaces]);
+                } else {
+                    // Like expat, a final CR waits for the byte that says whether it is
+                    // CR LF.
+                    report = rest.back() == '\r' ? spaces - 1 : spaces;
+                    if (report == 0) return false;
+                }
+                if (report == 0) {
+                    expat_owns = true;
+                } else {
+                    hand_on_whitespace(rest.substr(0, report));
+                }
+                return true;
+            }
+            if (rest[0] != '<') {
+                expat_owns = true;
+                return true;
+            }
+            if (rest.size() < 2) return false;
+            if (!may_start_stanza(rest[1])) {
+                expat_owns = true;  // the closing tag, or not a stanza
+                return true;
+            }
+            scanner.reset();
+            scanning = true;
+        }
+        switch (scanner.scan(rest)) {
+            case StanzaScanner::Verdict::need_more:
+                return false;
+            case StanzaScanner::Verdict::unsure:
+                scanning = false;
+                expat_owns = true;
+                return true;
+            case StanzaScanner::Verdict::complete:
+                break;
+        }
+        scanning = false;
+        const std::size_t size = scanner.end();
+        if (size > owner.limits_.max_unit_bytes) {
+            owner.fail(FrameErrorKind::policy_violation,
+                       "stanza of " + std::to_string(size) + " bytes is over the limit of " +
+                           std::to_string(owner.limits_.max_unit_bytes));
+            return false;
+        }
+        std::string_view raw = rest.substr(0, size);
+        scanner.fill(top, raw, stream_default_ns);
+        pass_over(size);
+        ++stanzas_scanned;
+        owner.sink_.on_stanza(top, raw);
+        return true;
+    }
+
+    void hand_on_whitespace(std::string_view raw) {
+        pass_over(raw.size());
+        owner.sink_.on_whitespace(raw);
+    }
+
+    void pass_over(std::size_t bytes) {
+        consumed += static_cast<long long>(bytes);
+        fed = consumed;
+        skipped += static_cast<long long>(bytes);
+    }
+
     void drop_consumed() {
         long long drop = consumed - held_base;
         if (drop <= 0) return;
@@ -195,8 +359,8 @@ struct Framer::Parser {
     }
 };
 
-Framer::Framer(FrameSink& sink, FramerLimits limits)
-    : sink_(sink), limits_(limits), parser_(std::make_unique<Parser>(*this)) {}
+Framer::Framer(FrameSink& sink, FramerLimits limits, FramingPath path)
+    : sink_(sink), limits_(limits), parser_(std::make_unique<Parser>(*this, path)) {}
 
 Framer::~Framer() = default;
 
@@ -215,24 +379,21 @@ std::size_t Framer::pending_bytes() const {
     return parser_->held.size();
 }
 
+std::size_t Framer::stanzas_scanned() const {
+    return parser_->stanzas_scanned;
+}
+
 bool Framer::feed(std::string_view bytes) {
     if (stopped_) return error_.kind == FrameErrorKind::none;
     Parser& p = *parser_;
     p.held.append(bytes);
-    XML_Status status = XML_Parse(p.expat, bytes.data(), static_cast<int>(bytes.size()), XML_FALSE);
-    if (status == XML_STATUS_ERROR && error_.kind == FrameErrorKind::none && !stopped_) {
-        XML_Error code = XML_GetErrorCode(p.expat);
-        FrameErrorKind kind = code == XML_ERROR_UNDEFINED_ENTITY ? FrameErrorKind::restricted_xml
-                                                                 : FrameErrorKind::not_well_formed;
-        fail(kind, std::string(XML_ErrorString(code)) + " at byte " +
-                       std::to_string(XML_GetCurrentByteIndex(p.expat)));
-    }
+    p.run();
     if (error_.kind != FrameErrorKind::none) return false;
     if (stopped_) return true;
     p.drop_consumed();
     if (p.held.size() > limits_.max_unit_bytes) {
         fail(FrameErrorKind::policy_violation,
-             std::string(p.depth >= 2 ? "stanza" : "unit") + " exceeds the limit of " +
+             std::string(p.inside_stanza() ? "stanza" : "unit") + " exceeds the limit of " +
                  std::to_string(limits_.max_unit_bytes) + " bytes while still incomplete");
         return false;
     }

@@ -46,9 +46,14 @@ struct FramerLimits {
     std::size_t max_unit_bytes = 1024 * 1024;
 };
 
+// Stanzas are framed by a hand-written scanner (stanza_scanner.hpp) that hands anything it is
+// unsure of to expat, the authority on every verdict; expat alone is the reference the
+// scanner is tested against.
+enum class FramingPath { scanner_first, expat_only };
+
 class Framer {
   public:
-    Framer(FrameSink& sink, FramerLimits limits);
+    Framer(FrameSink& sink, FramerLimits limits, FramingPath path = FramingPath::scanner_first);
     ~Framer();
     Framer(const Framer&) = delete;
     Framer& operator=(const Framer&) = delete;
@@ -66,6 +71,8 @@ class Framer {
 
     // Bytes held for a unit not yet complete (for tests and memory accounting).
     std::size_t pending_bytes() const;
+    // Stanzas the scanner framed without expat (for tests).
+    std::size_t stanzas_scanned() const;
 
   private:
     struct Parser;

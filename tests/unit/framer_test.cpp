@@ -220,6 +220,11 @@ TEST_CASE("framer: malformed XML is not-well-formed, after what came before is d
     CHECK(frame_expecting_error(kHeader + "<a>\xff</a>").error.kind ==
           FrameErrorKind::not_well_formed);
     CHECK(frame_expecting_error(kHeader + "<p:a/>").error.kind == FrameErrorKind::not_well_formed);
+    // Between stanzas only whitespace: a CDATA section of spaces would lose its delimiters.
+    Outcome cdata = frame_expecting_error(kHeader + "<a/><![CDATA[ ]]>");
+    CHECK(cdata.error.kind == FrameErrorKind::not_well_formed);
+    CHECK(cdata.error.text == "CDATA section outside of any stanza");
+    CHECK(cdata.units.size() == 2);
 
     // The same in one chunk: complete units before the fault still reach the sink.
     RecordingSink sink;
