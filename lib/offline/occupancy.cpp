@@ -78,6 +78,17 @@ bool Occupancy::is_present(std::string_view room, std::string_view bare_jid) con
     return r->second.sessions_by_bare_jid.contains(bare_jid);
 }
 
+Occupancy::Presence Occupancy::presence_in(std::string_view room) const {
+    Presence presence;
+    auto r = rooms_.find(room);
+    if (r != rooms_.end()) presence.room_ = &r->second;
+    return presence;
+}
+
+bool Occupancy::Presence::has(std::string_view bare_jid) const {
+    return room_ != nullptr && room_->sessions_by_bare_jid.contains(bare_jid);
+}
+
 }  // namespace offline
 
 namespace offline {
