@@ -1,5 +1,7 @@
 #include "offline/bounces.hpp"
 
+#include <algorithm>
+
 namespace offline {
 
 BounceTracker::Fanout* BounceTracker::by_sequence(std::uint64_t sequence) {
@@ -12,7 +14,17 @@ void BounceTracker::open_fanout(std::string_view id, xmpp::Moment now) {
     const std::uint64_t sequence = first_sequence_ + fanouts_.size();
     auto newest = newest_with_id_.find(id);
     const std::uint64_t older = newest == newest_with_id_.end() ? kNone : newest->second;
+    // Messages tend to draw as many copies as the one before: room for as many saves growing
+    // the buffers copy by copy (a few allocations per message fewer).
+    std::size_t expected_copies = 0;
+    std::size_t expected_bytes = 0;
+    if (!fanouts_.empty()) {
+        expected_copies = std::min<std::size_t>(fanouts_.back().members.size(), 65536);
+        expected_bytes = std::min<std::size_t>(fanouts_.back().members.bytes(), 65536 * 32);
+    }
     Fanout& fanout = fanouts_.emplace_back();
+    fanout.members.reserve(expected_copies, expected_bytes);
+    fanout.answered.reserve(expected_copies);
     fanout.at = now;
     fanout.id.assign(id);
     fanout.older_with_same_id = older;

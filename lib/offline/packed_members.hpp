@@ -43,6 +43,11 @@ class PackedMembers {
     }
     // Keeps the buffers' capacity.
     void clear();
+    void reserve(std::size_t members, std::size_t bytes) {
+        entries_.reserve(members);
+        bytes_.reserve(bytes);
+    }
+    std::size_t bytes() const { return bytes_.size(); }
     // Bytes held (capacity), for a memory estimate.
     std::size_t footprint() const {
         return bytes_.capacity() + entries_.capacity() * sizeof(Entry);
