@@ -24,7 +24,6 @@ void BounceTracker::open_fanout(std::string_view id, xmpp::Moment now) {
     }
     Fanout& fanout = fanouts_.emplace_back();
     fanout.members.reserve(expected_copies, expected_bytes);
-    fanout.answered.reserve(expected_copies);
     fanout.at = now;
     fanout.id.assign(id);
     fanout.older_with_same_id = older;
@@ -57,7 +56,6 @@ void BounceTracker::sent(std::string_view member, std::string_view id, xmpp::Mom
         newest = &fanouts_.back();
     }
     newest->members.add(member);
-    newest->answered.push_back(false);
     ++newest->unanswered;
     ++tracked_;
 }
@@ -68,10 +66,10 @@ bool BounceTracker::take_bounce(std::string_view member, std::string_view id) {
     for (Fanout* fanout = by_sequence(newest->second); fanout != nullptr;
          fanout = by_sequence(fanout->older_with_same_id)) {
         if (fanout->unanswered == 0) continue;
-        const std::size_t index =
-            fanout->members.find(member, [fanout](std::size_t i) { return !fanout->answered[i]; });
+        const std::size_t index = fanout->members.find(
+            member, [fanout](std::size_t i) { return !fanout->members.marked(i); });
         if (index == PackedMembers::npos) continue;
-        fanout->answered[index] = true;
+        fanout->members.mark(index);
         --fanout->unanswered;
         return true;
     }
@@ -84,7 +82,7 @@ void BounceTracker::drop_oldest(const std::function<void(std::string_view member
     // Still unanswered means no error came back for it: the member's server took it.
     if (delivered != nullptr && *delivered && oldest.unanswered > 0) {
         for (std::size_t i = 0; i < oldest.members.size(); ++i) {
-            if (!oldest.answered[i]) (*delivered)(oldest.members.at(i));
+            if (!oldest.members.marked(i)) (*delivered)(oldest.members.at(i));
         }
     }
     // Older fan-outs with this id are gone already, so the id is forgotten when this one was

@@ -46,8 +46,7 @@ class BounceTracker {
     struct Fanout {
         xmpp::Moment at;
         std::string id;
-        PackedMembers members;
-        std::vector<bool> answered;  // by index in `members`
+        PackedMembers members;  // marked: answered by a bounce
         std::size_t unanswered = 0;
         std::uint64_t older_with_same_id;  // a sequence number, or kNone
     };

@@ -17,9 +17,10 @@ class PackedMembers {
   public:
     static constexpr std::size_t npos = std::numeric_limits<std::size_t>::max();
 
-    // Offsets are 32-bit: a set holds at most 4 GiB of member bytes.
+    // Offsets are 32-bit: a set holds at most 4 GiB of member bytes (a JID is at most 3 KiB).
     bool has_room_for(std::string_view member) const {
-        return bytes_.size() + member.size() <= std::numeric_limits<std::uint32_t>::max();
+        return member.size() < (std::size_t{1} << 31) &&
+               bytes_.size() + member.size() <= std::numeric_limits<std::uint32_t>::max();
     }
     // True when `member` goes after every member so far (the set stays one ascending run).
     bool keeps_ascending(std::string_view member) const {
@@ -35,6 +36,9 @@ class PackedMembers {
         const Entry& e = entries_[index];
         return std::string_view(bytes_).substr(e.offset, e.length);
     }
+    // One flag per member for the owner's use (e.g. answered), clear when added.
+    bool marked(std::size_t index) const { return entries_[index].marked != 0; }
+    void mark(std::size_t index) { entries_[index].marked = 1; }
     // An index holding `member` for which `accept(index)` is true, or npos.
     template <typename Accept>
     std::size_t find(std::string_view member, Accept accept) const;
@@ -56,7 +60,8 @@ class PackedMembers {
   private:
     struct Entry {
         std::uint32_t offset;
-        std::uint32_t length;
+        std::uint32_t length : 31;
+        std::uint32_t marked : 1;
     };
     std::string bytes_;
     std::vector<Entry> entries_;
