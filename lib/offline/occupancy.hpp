@@ -52,7 +52,10 @@ class Occupancy {
   private:
     struct Room {
         StringKeyMap<std::string> nick_by_full_jid;
-        StringKeyMap<int> sessions_by_bare_jid;
+        // Keys view the bare part of one of the member's full JIDs above (node keys do not
+        // move): no second copy of every JID.
+        std::unordered_map<std::string_view, int, StringKeyHash, std::equal_to<>>
+            sessions_by_bare_jid;
     };
     StringKeyMap<Room> rooms_;
     std::size_t session_count_ = 0;

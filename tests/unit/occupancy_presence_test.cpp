@@ -32,3 +32,27 @@ TEST_CASE("occupancy: a room's presence view answers for small and large rooms a
     occupancy.leave(room, "a1@localhost/phone");
     CHECK_FALSE(occupancy.presence_in(room).has("a1@localhost"));
 }
+
+TEST_CASE("occupancy: a member with several sessions stays present until the last one leaves") {
+    for (int others : {0, 20}) {  // both search paths of the presence view
+        offline::Occupancy occupancy;
+        const std::string room = "room@conference.localhost";
+        const std::string alice = "alice.with.a.long.name@localhost";
+        for (int i = 0; i < others; ++i)
+            occupancy.enter(room, "o" + std::to_string(i) + "@localhost/x", "o");
+        occupancy.enter(room, alice + "/desk", "alice");
+        occupancy.enter(room, alice + "/phone", "alice");
+        occupancy.enter(room, alice + "/tablet", "alice");
+        occupancy.leave(room, alice + "/desk");  // the first session, the one seen first
+        CHECK(occupancy.presence_in(room).has(alice));
+        occupancy.leave(room, alice + "/tablet");
+        CHECK(occupancy.is_present(room, alice));
+        occupancy.enter(room, alice + "/desk", "alice");
+        occupancy.leave(room, alice + "/phone");
+        CHECK(occupancy.presence_in(room).has(alice));
+        CHECK(occupancy.sessions() == static_cast<std::size_t>(others) + 1);
+        occupancy.leave(room, alice + "/desk");
+        CHECK_FALSE(occupancy.presence_in(room).has(alice));
+        CHECK_FALSE(occupancy.is_present(room, alice));
+    }
+}
