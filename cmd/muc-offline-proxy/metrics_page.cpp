@@ -111,6 +111,12 @@ std::string MetricsPage::metrics() const {
     per_feature("bounces_swallowed_total", "counter",
                 "Errors answering a copy, dropped before the MUC",
                 [](const auto& d) { return d.counters().bounces_swallowed; });
+    per_feature("tracked_copies", "gauge",
+                "Copies remembered so that their bounces can be recognised",
+                [](const auto& d) { return d.tracked_copies(); });
+    per_feature("copies_forgotten_total", "counter",
+                "Copies forgotten before bounce_ttl_ms to stay within max_tracked_copies",
+                [](const auto& d) { return d.copies_forgotten(); });
     per_feature("paused_members", "gauge", "Members whose copies are paused after bounces",
                 [](const auto& d) { return d.paused_members(); });
     per_feature("members_paused_total", "counter", "Times a member was paused after bounces",

@@ -64,7 +64,7 @@ offline::RegistrationMode read_registration(const ConfigValue& value) {
 
 OfflineSettings read_offline(const ConfigValue& value, OfflineSettings settings) {
     value.expect_object_with_keys({"enabled", "default", "strip_field", "pause_after_bounces",
-                                   "pending_ttl_ms", "bounce_ttl_ms"});
+                                   "pending_ttl_ms", "bounce_ttl_ms", "max_tracked_copies"});
     if (auto key = value.member("enabled")) settings.enabled = key->boolean();
     if (auto key = value.member("default")) settings.options.offline_default = key->boolean();
     if (auto key = value.member("strip_field")) settings.options.strip_field = key->boolean();
@@ -76,6 +76,10 @@ OfflineSettings read_offline(const ConfigValue& value, OfflineSettings settings)
     }
     if (auto key = value.member("bounce_ttl_ms")) {
         settings.options.bounce_ttl = std::chrono::milliseconds(key->integer(100, kMaxTimeoutMs));
+    }
+    if (auto key = value.member("max_tracked_copies")) {
+        settings.options.max_tracked_copies =
+            static_cast<std::uint32_t>(key->integer(0, 100000000));
     }
     return settings;
 }

@@ -29,6 +29,7 @@ Json offline_json(const Link& link) {
         {"pause_after_bounces", link.offline.pause_after_bounces},
         {"pending_ttl_ms", link.offline.pending_ttl.count()},
         {"bounce_ttl_ms", link.offline.bounce_ttl.count()},
+        {"max_tracked_copies", link.offline.max_tracked_copies},
     };
 }
 

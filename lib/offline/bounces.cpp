@@ -1,44 +1,103 @@
 #include "offline/bounces.hpp"
 
+#include <algorithm>
+
 namespace offline {
 
-const std::string& BounceTracker::key_of(std::string_view member, std::string_view id) {
-    key_buffer_.assign(member);
-    key_buffer_ += '\n';  // cannot occur in a JID
-    key_buffer_ += id;
-    return key_buffer_;
+BounceTracker::Fanout* BounceTracker::by_sequence(std::uint64_t sequence) {
+    if (sequence == kNone || sequence < first_sequence_) return nullptr;
+    const std::uint64_t index = sequence - first_sequence_;
+    return index < fanouts_.size() ? &fanouts_[index] : nullptr;
 }
 
-void BounceTracker::sent(const std::string& member, std::string_view id, xmpp::Moment now) {
-    auto [it, inserted] = copies_.try_emplace(key_of(member, id));
-    ++it->second.unanswered;
-    ++it->second.in_order;
-    order_.push_back(Sent{now, &it->first, member.size()});
+void BounceTracker::open_fanout(std::string_view id, xmpp::Moment now) {
+    const std::uint64_t sequence = first_sequence_ + fanouts_.size();
+    auto newest = newest_with_id_.find(id);
+    const std::uint64_t older = newest == newest_with_id_.end() ? kNone : newest->second;
+    // Messages tend to draw as many copies as the one before: room for as many saves growing
+    // the buffers copy by copy (a few allocations per message fewer).
+    std::size_t expected_copies = 0;
+    std::size_t expected_bytes = 0;
+    if (!fanouts_.empty()) {
+        expected_copies = std::min<std::size_t>(fanouts_.back().members.size(), 65536);
+        expected_bytes = std::min<std::size_t>(fanouts_.back().members.bytes(), 65536 * 32);
+    }
+    Fanout& fanout = fanouts_.emplace_back();
+    fanout.members.reserve(expected_copies, expected_bytes);
+    fanout.at = now;
+    fanout.id.assign(id);
+    fanout.older_with_same_id = older;
+    // The key must view the id kept here (the old key viewed an older fan-out's id).
+    if (newest != newest_with_id_.end()) newest_with_id_.erase(newest);
+    newest_with_id_.emplace(std::string_view(fanout.id), sequence);
+}
+
+void BounceTracker::sent(std::string_view member, std::string_view id, xmpp::Moment now) {
+    if (max_copies_ == 0) {
+        ++forgotten_;
+        return;
+    }
+    Fanout* newest = fanouts_.empty() ? nullptr : &fanouts_.back();
+    const bool joins_newest = newest != nullptr && newest->at == now && newest->id == id &&
+                              newest->members.keeps_ascending(member) &&
+                              newest->members.has_room_for(member);
+    while (tracked_ >= max_copies_) {
+        if (joins_newest && fanouts_.size() == 1) {
+            // A single fan-out over the limit: its later copies go out untracked (keeping the
+            // newest instead would mean moving its members on every copy).
+            ++forgotten_;
+            return;
+        }
+        forgotten_ += fanouts_.front().unanswered;
+        drop_oldest(nullptr);
+    }
+    if (!joins_newest) {
+        open_fanout(id, now);
+        newest = &fanouts_.back();
+    }
+    newest->members.add(member);
+    ++newest->unanswered;
+    ++tracked_;
 }
 
 bool BounceTracker::take_bounce(std::string_view member, std::string_view id) {
-    auto it = copies_.find(std::string_view(key_of(member, id)));
-    if (it == copies_.end() || it->second.unanswered == 0) return false;
-    --it->second.unanswered;
-    return true;
+    auto newest = newest_with_id_.find(id);
+    if (newest == newest_with_id_.end()) return false;
+    for (Fanout* fanout = by_sequence(newest->second); fanout != nullptr;
+         fanout = by_sequence(fanout->older_with_same_id)) {
+        if (fanout->unanswered == 0) continue;
+        const std::size_t index = fanout->members.find(
+            member, [fanout](std::size_t i) { return !fanout->members.marked(i); });
+        if (index == PackedMembers::npos) continue;
+        fanout->members.mark(index);
+        --fanout->unanswered;
+        return true;
+    }
+    return false;
+}
+
+void BounceTracker::drop_oldest(const std::function<void(std::string_view member)>* delivered) {
+    Fanout& oldest = fanouts_.front();
+    const std::uint64_t sequence = first_sequence_;
+    // Still unanswered means no error came back for it: the member's server took it.
+    if (delivered != nullptr && *delivered && oldest.unanswered > 0) {
+        for (std::size_t i = 0; i < oldest.members.size(); ++i) {
+            if (!oldest.members.marked(i)) (*delivered)(oldest.members.at(i));
+        }
+    }
+    // Older fan-outs with this id are gone already, so the id is forgotten when this one was
+    // its newest.
+    auto newest = newest_with_id_.find(std::string_view(oldest.id));
+    if (newest != newest_with_id_.end() && newest->second == sequence)
+        newest_with_id_.erase(newest);
+    tracked_ -= oldest.members.size();
+    fanouts_.pop_front();
+    ++first_sequence_;
 }
 
 void BounceTracker::expire(xmpp::Moment now,
-                           const std::function<void(const std::string& member)>& delivered) {
-    while (!order_.empty() && now - order_.front().at > ttl_) {
-        const Sent oldest = order_.front();
-        order_.pop_front();
-        auto it = copies_.find(std::string_view(*oldest.key));
-        if (it == copies_.end()) continue;  // cannot happen: an entry outlives its copies
-        // Still unanswered means no error came back for it: the member's server took it.
-        const bool taken = it->second.unanswered > 0;
-        if (taken) {
-            --it->second.unanswered;
-            member_buffer_.assign(*oldest.key, 0, oldest.member_size);
-        }
-        if (--it->second.in_order == 0) copies_.erase(it);
-        if (taken && delivered) delivered(member_buffer_);
-    }
+                           const std::function<void(std::string_view member)>& delivered) {
+    while (!fanouts_.empty() && now - fanouts_.front().at > ttl_) drop_oldest(&delivered);
 }
 
 }  // namespace offline

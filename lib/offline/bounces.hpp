@@ -3,52 +3,68 @@
 // error answers the proxy's copy, not anything the MUC sent, so it must never reach the MUC.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
-#include "offline/string_keys.hpp"
+#include "offline/packed_members.hpp"
 #include "xmpp/stanza_filter.hpp"
 
 namespace offline {
 
 class BounceTracker {
   public:
-    explicit BounceTracker(std::chrono::milliseconds ttl) : ttl_(ttl) {}
+    // At most `max_copies` copies are tracked; past that the oldest are forgotten first.
+    BounceTracker(std::chrono::milliseconds ttl, std::size_t max_copies)
+        : ttl_(ttl), max_copies_(max_copies) {}
     // Copies already tracked expire by the new TTL too.
     void set_ttl(std::chrono::milliseconds ttl) { ttl_ = ttl; }
+    // A lower limit forgets the oldest copies over it at the next copy sent.
+    void set_max_copies(std::size_t max_copies) { max_copies_ = max_copies; }
 
-    void sent(const std::string& member, std::string_view id, xmpp::Moment now);
-    // True (and forgotten) when an error from `member` about `id` answers a copy still tracked.
-    // Call expire() first so that copies past the TTL no longer count.
+    void sent(std::string_view member, std::string_view id, xmpp::Moment now);
+    // True (and forgotten) when an error from `member` about `id` answers a copy still tracked
+    // (the newest such copy). Call expire() first so that copies past the TTL no longer count.
     bool take_bounce(std::string_view member, std::string_view id);
     // Forgets copies older than the TTL; `delivered(member)` for each that drew no error.
-    void expire(xmpp::Moment now, const std::function<void(const std::string& member)>& delivered);
+    void expire(xmpp::Moment now, const std::function<void(std::string_view member)>& delivered);
+
+    std::size_t tracked() const { return tracked_; }
+    // Copies forgotten before their TTL because the limit was reached: their bounces, if any
+    // come, reach the MUC.
+    std::uint64_t forgotten() const { return forgotten_; }
 
   private:
-    // "member\nid" in a buffer reused from call to call.
-    const std::string& key_of(std::string_view member, std::string_view id);
+    // The copies of one message sent at one moment (one fan-out, or a late copy), oldest
+    // first in `fanouts_`. Its members are one ascending run, so a bounce is a binary search.
+    struct Fanout {
+        xmpp::Moment at;
+        std::string id;
+        PackedMembers members;  // marked: answered by a bounce
+        std::size_t unanswered = 0;
+        std::uint64_t older_with_same_id;  // a sequence number, or kNone
+    };
+    static constexpr std::uint64_t kNone = ~std::uint64_t{0};
+
+    Fanout* by_sequence(std::uint64_t sequence);
+    void open_fanout(std::string_view id, xmpp::Moment now);
+    // Drops the oldest fan-out; `delivered` (may be null) hears of its unanswered copies.
+    void drop_oldest(const std::function<void(std::string_view member)>* delivered);
 
     std::chrono::milliseconds ttl_;
-    struct Copies {
-        int unanswered = 0;  // sent, neither bounced nor expired
-        int in_order = 0;    // entries of order_ that point here
-    };
-    // One entry per copy, oldest first. The key lives in copies_ (its address is stable until
-    // the entry is erased, which waits for the last copy pointing there): one allocation per
-    // copy fewer than keeping a key here too.
-    struct Sent {
-        xmpp::Moment at;
-        const std::string* key;
-        std::size_t member_size;  // the key's first bytes are the member
-    };
-    std::deque<Sent> order_;
-    StringKeyMap<Copies> copies_;
-    std::string key_buffer_;
-    std::string member_buffer_;
+    std::size_t max_copies_;
+    std::deque<Fanout> fanouts_;        // references stay valid as the ends change
+    std::uint64_t first_sequence_ = 0;  // of fanouts_.front()
+    // Each id's newest fan-out; the key views that fan-out's `id`.
+    std::unordered_map<std::string_view, std::uint64_t> newest_with_id_;
+    std::size_t tracked_ = 0;  // copies in fanouts_, answered or not
+    std::uint64_t forgotten_ = 0;
 };
 
 }  // namespace offline

@@ -20,7 +20,7 @@ void Occupancy::enter(const std::string& room, const std::string& full_jid, std:
         }
         return;
     }
-    ++r.sessions_by_bare_jid[std::string(bare_of(full_jid))];
+    ++r.sessions_by_bare_jid[bare_of(it->first)];
     ++session_count_;
     if (observer_) observer_(room, full_jid, &it->second);
 }
@@ -31,11 +31,25 @@ void Occupancy::leave(std::string_view room, std::string_view full_jid) {
     auto s = r->second.nick_by_full_jid.find(full_jid);
     if (s == r->second.nick_by_full_jid.end()) return;
     const std::string left = s->first;
+    auto& bare_jids = r->second.sessions_by_bare_jid;
+    auto b = bare_jids.find(bare_of(left));
+    if (b != bare_jids.end()) {
+        if (--b->second == 0) {
+            bare_jids.erase(b);
+        } else if (b->first.data() == s->first.data()) {
+            // The key views the JID that goes: view another session of the same member.
+            for (const auto& [other, nick] : r->second.nick_by_full_jid) {
+                if (other.data() != s->first.data() && bare_of(other) == b->first) {
+                    auto node = bare_jids.extract(b);
+                    node.key() = bare_of(other);
+                    bare_jids.insert(std::move(node));
+                    break;
+                }
+            }
+        }
+    }
     r->second.nick_by_full_jid.erase(s);
     --session_count_;
-    auto b = r->second.sessions_by_bare_jid.find(bare_of(full_jid));
-    if (b != r->second.sessions_by_bare_jid.end() && --b->second == 0)
-        r->second.sessions_by_bare_jid.erase(b);
     const std::string room_name = r->first;
     if (r->second.nick_by_full_jid.empty()) rooms_.erase(r);
     if (observer_) observer_(room_name, left, nullptr);
@@ -76,6 +90,27 @@ bool Occupancy::is_present(std::string_view room, std::string_view bare_jid) con
     auto r = rooms_.find(room);
     if (r == rooms_.end()) return false;
     return r->second.sessions_by_bare_jid.contains(bare_jid);
+}
+
+Occupancy::Presence Occupancy::presence_in(std::string_view room) const {
+    Presence presence;
+    auto r = rooms_.find(room);
+    if (r != rooms_.end()) presence.room_ = &r->second;
+    return presence;
+}
+
+bool Occupancy::Presence::has(std::string_view bare_jid) const {
+    if (room_ == nullptr) return false;
+    const auto& present = room_->sessions_by_bare_jid;
+    // A room with a handful of members present (the usual case when many are absent) is
+    // searched by comparing lengths first: cheaper than hashing every absent member.
+    if (present.size() <= 8) {
+        for (const auto& [member, sessions] : present) {
+            if (member.size() == bare_jid.size() && member == bare_jid) return true;
+        }
+        return false;
+    }
+    return present.contains(bare_jid);
 }
 
 }  // namespace offline

@@ -34,9 +34,28 @@ class Occupancy {
     std::vector<std::string> full_jids_in(std::string_view room) const;
 
   private:
+    struct Room;
+
+  public:
+    // The members present in one room, looked up once for a loop that changes no occupancy
+    // (valid until the next change).
+    class Presence {
+      public:
+        bool has(std::string_view bare_jid) const;
+
+      private:
+        friend class Occupancy;
+        const Room* room_ = nullptr;
+    };
+    Presence presence_in(std::string_view room) const;
+
+  private:
     struct Room {
         StringKeyMap<std::string> nick_by_full_jid;
-        StringKeyMap<int> sessions_by_bare_jid;
+        // Keys view the bare part of one of the member's full JIDs above (node keys do not
+        // move): no second copy of every JID.
+        std::unordered_map<std::string_view, int, StringKeyHash, std::equal_to<>>
+            sessions_by_bare_jid;
     };
     StringKeyMap<Room> rooms_;
     std::size_t session_count_ = 0;

@@ -33,7 +33,7 @@ OfflineDelivery::OfflineDelivery(Options options, std::string muc_domain, Change
       changes_(changes),
       occupants_(occupancy_),
       flow_(options_, domain_, registrations_, occupancy_),
-      bounces_(options_.bounce_ttl) {
+      bounces_(options_.bounce_ttl, options_.max_tracked_copies) {
     registrations_.observe(
         [this](const std::string& room, const std::string& member, const Registration* now) {
             on_registration_change(room, member, now);
@@ -104,13 +104,14 @@ void OfflineDelivery::set_options(const Options& options) {
     options_ = options;
     flow_.set_options(options);
     bounces_.set_ttl(options.bounce_ttl);
+    bounces_.set_max_copies(options.max_tracked_copies);
 }
 
 void OfflineDelivery::on_stanza(Direction direction, const xmpp::Stanza& stanza, xmpp::Moment now,
                                 xmpp::Decisions& out) {
     now_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
     current_out_ = &out;
-    bounces_.expire(now, [this](const std::string& member) { on_bounce_free_copy(member); });
+    bounces_.expire(now, [this](std::string_view member) { on_bounce_free_copy(member); });
     if (direction == Direction::to_server) {
         from_component(stanza, now, out);
     } else {
@@ -199,7 +200,7 @@ void OfflineDelivery::from_server(const xmpp::Stanza& stanza, xmpp::Moment now,
 }
 
 void OfflineDelivery::on_room_message(const xmpp::Stanza& stanza, const std::string& room) {
-    last_fanout_.reset();
+    last_fanout_.active = false;
     if (flow_.is_native(room) || !worth_copying(stanza.top)) return;
     pending_.push_back(
         PendingFanout{room, std::string(stanza.raw), std::string(stanza.top.attribute("id"))});
@@ -225,21 +226,21 @@ void OfflineDelivery::complete_broadcast(xmpp::Moment now, xmpp::Decisions& out)
     flush_fanout(now, out);
     // A member whose gone session kept them from this message's copy (the fan-out ran at the
     // end of an earlier read) gets it now, late but once.
-    if (last_fanout_ && last_fanout_->room == room) {
+    if (last_fanout_.active && last_fanout_.room == room) {
         for (const std::string& member : gone) {
             const Registration* registration = registrations_.find(room, member);
             if (registration != nullptr && registration->offline &&
-                !last_fanout_->copied.contains(member)) {
-                send_copy(*last_fanout_, member, now, out);
+                !last_fanout_.copied.contains(member)) {
+                send_copy(last_fanout_, occupancy_.presence_in(room), member, now, out);
             }
         }
     }
-    last_fanout_.reset();
+    last_fanout_.active = false;
 }
 
-bool OfflineDelivery::send_copy(SentFanout& fanout, const std::string& member, xmpp::Moment now,
-                                xmpp::Decisions& out) {
-    if (occupancy_.is_present(fanout.room, member) || paused_.contains(member)) return false;
+bool OfflineDelivery::send_copy(SentFanout& fanout, const Occupancy::Presence& present,
+                                const std::string& member, xmpp::Moment now, xmpp::Decisions& out) {
+    if (present.has(member) || (!paused_.empty() && paused_.contains(member))) return false;
     const std::optional<xml::ValueSpan>& to = fanout.to;
     if (!to) return false;
     // Prepared bare JIDs hold no quote, '<' or '&' (nodeprep and nameprep forbid them), so the
@@ -250,22 +251,28 @@ bool OfflineDelivery::send_copy(SentFanout& fanout, const std::string& member, x
         .append(member)
         .append(std::string_view(fanout.raw).substr(to->offset + to->length));
     bounces_.sent(member, fanout.id, now);
-    fanout.copied.insert(member);
+    // Past 4 GiB of member names (never in practice) a late copy could go twice.
+    if (fanout.copied.has_room_for(member)) fanout.copied.add(member);
     ++counters_.copies_sent;
     return true;
 }
 
 void OfflineDelivery::flush_fanout(xmpp::Moment now, xmpp::Decisions& out) {
     for (PendingFanout& pending : pending_) {
-        SentFanout fanout{
-            std::move(pending.room), std::move(pending.raw), std::move(pending.id), {}, {}};
+        SentFanout& fanout = last_fanout_;
+        fanout.active = true;
+        fanout.room.swap(pending.room);
+        fanout.raw.swap(pending.raw);
+        fanout.id.swap(pending.id);
+        fanout.copied.clear();
         fanout.to = xml::find_attribute(fanout.raw, "to");
+        // Nobody joins or leaves during the loop: the room is looked up once.
+        const Occupancy::Presence present = occupancy_.presence_in(fanout.room);
         bool any = false;
         registrations_.for_each_opted_in(fanout.room, [&](const std::string& member) {
-            any = send_copy(fanout, member, now, out) || any;
+            any = send_copy(fanout, present, member, now, out) || any;
         });
         if (any) ++counters_.messages_fanned_out;
-        last_fanout_ = std::move(fanout);
     }
     pending_.clear();
 }
@@ -289,8 +296,13 @@ bool OfflineDelivery::swallow_bounce(const xmpp::Stanza& stanza, xmpp::Decisions
     return true;  // dropped: the MUC never sent that copy
 }
 
-void OfflineDelivery::on_bounce_free_copy(const std::string& member) {
-    if (bounce_streaks_.erase(member) > 0) record_member(member);
+void OfflineDelivery::on_bounce_free_copy(std::string_view member) {
+    if (bounce_streaks_.empty()) return;  // the common case: no lookup per expired copy
+    auto streak = bounce_streaks_.find(member);
+    if (streak == bounce_streaks_.end()) return;
+    const std::string name = streak->first;
+    bounce_streaks_.erase(streak);
+    record_member(name);
 }
 
 std::string summary_line(const offline::OfflineDelivery& delivery) {

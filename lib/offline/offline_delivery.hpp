@@ -17,6 +17,7 @@
 #include "offline/occupancy.hpp"
 #include "offline/occupant_tracker.hpp"
 #include "offline/options.hpp"
+#include "offline/packed_members.hpp"
 #include "offline/registration_flow.hpp"
 #include "offline/registrations.hpp"
 #include "offline/state_store.hpp"
@@ -56,6 +57,10 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     const Occupancy& occupancy() const { return occupancy_; }
     bool is_paused(std::string_view member) const { return paused_.contains(std::string(member)); }
     std::size_t paused_members() const { return paused_.size(); }
+    // Copies still waiting for a possible bounce, and those forgotten early to stay in
+    // options.max_tracked_copies.
+    std::size_t tracked_copies() const { return bounces_.tracked(); }
+    std::uint64_t copies_forgotten() const { return bounces_.forgotten(); }
 
   private:
     // A broadcast whose copies are still coming: the copies to absent members go out once it
@@ -69,23 +74,25 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     void from_component(const xmpp::Stanza& stanza, xmpp::Moment now, xmpp::Decisions& out);
     void from_server(const xmpp::Stanza& stanza, xmpp::Moment now, xmpp::Decisions& out);
     void on_room_message(const xmpp::Stanza& stanza, const std::string& room);
-    void on_bounce_free_copy(const std::string& member);
+    void on_bounce_free_copy(std::string_view member);
     void on_registration_change(const std::string& room, const std::string& member,
                                 const Registration* now);
     void record_member(const std::string& member);
     bool swallow_bounce(const xmpp::Stanza& stanza, xmpp::Decisions& out);
     void flush_fanout(xmpp::Moment now, xmpp::Decisions& out);
     void complete_broadcast(xmpp::Moment now, xmpp::Decisions& out);
-    // The last message fanned out, until its broadcast is known to be complete.
+    // The last message fanned out, until its broadcast is known to be complete (kept, not
+    // destroyed, between messages: its buffers keep their capacity).
     struct SentFanout {
+        bool active = false;
         std::string room;
         std::string raw;
         std::string id;
-        std::optional<xml::ValueSpan> to;        // in `raw`, where each copy puts its member
-        std::unordered_set<std::string> copied;  // members it was copied to
+        std::optional<xml::ValueSpan> to;  // in `raw`, where each copy puts its member
+        PackedMembers copied;              // members it was copied to
     };
-    bool send_copy(SentFanout& fanout, const std::string& member, xmpp::Moment now,
-                   xmpp::Decisions& out);
+    bool send_copy(SentFanout& fanout, const Occupancy::Presence& present,
+                   const std::string& member, xmpp::Moment now, xmpp::Decisions& out);
 
     Options options_;
     std::string domain_;
@@ -100,11 +107,11 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     RegistrationFlow flow_;
     BroadcastTracker broadcasts_;
     BounceTracker bounces_;
-    std::unordered_map<std::string, std::uint32_t> bounce_streaks_;
+    StringKeyMap<std::uint32_t> bounce_streaks_;
     std::unordered_set<std::string> paused_;
     std::vector<PendingFanout> pending_;  // at most one in practice; a vector keeps its capacity
     std::optional<std::string> open_broadcast_room_;  // the broadcast whose copies may still come
-    std::optional<SentFanout> last_fanout_;
+    SentFanout last_fanout_;
     DeliveryCounters counters_;
 };
 

@@ -20,6 +20,9 @@ struct Options {
     std::chrono::milliseconds pending_ttl{60000};  // how long a submit waits for the MUC's answer
     std::chrono::milliseconds bounce_ttl{
         60000};  // how long a sent copy can still be answered by a bounce
+    // Copies remembered for their bounces at once; past it the oldest are forgotten first
+    // (a sustained fan-out must not grow the proxy for a whole bounce_ttl).
+    std::uint32_t max_tracked_copies = 500000;
     bool operator==(const Options&) const = default;
 };
 

@@ -142,7 +142,8 @@ TEST_CASE("config: the effective config spells out every default") {
         "strip_field": true,
         "pause_after_bounces": 0,
         "pending_ttl_ms": 60000,
-        "bounce_ttl_ms": 60000
+        "bounce_ttl_ms": 60000,
+        "max_tracked_copies": 500000
       }
     }
   ],
@@ -369,7 +370,8 @@ TEST_CASE("config: the offline feature's settings, top level and per link") {
         "links": [
             {"domain": "a.example", "listen": {"port": 1}, "upstream": {"port": 2}},
             {"domain": "b.example", "listen": {"port": 3}, "upstream": {"port": 2},
-             "registration": "augment", "offline": {"enabled": false, "bounce_ttl_ms": 5000}}]})");
+             "registration": "augment", "offline": {"enabled": false, "bounce_ttl_ms": 5000,
+                                                     "max_tracked_copies": 0}}]})");
     CHECK(config.links[0].offline.registration == offline::RegistrationMode::standalone);
     CHECK(config.links[0].offline.offline_default);
     CHECK(config.links[0].offline.pause_after_bounces == 3);
@@ -377,6 +379,8 @@ TEST_CASE("config: the offline feature's settings, top level and per link") {
     CHECK(config.links[1].offline.registration == offline::RegistrationMode::augment);
     CHECK(config.links[1].offline.offline_default);
     CHECK(config.links[1].offline.bounce_ttl == std::chrono::milliseconds(5000));
+    CHECK(config.links[0].offline.max_tracked_copies == 500000);
+    CHECK(config.links[1].offline.max_tracked_copies == 0);
     CHECK_FALSE(config.links[1].offline_enabled);
     CHECK(parsed(config::effective_config_json(config)) == config);
 }
@@ -388,6 +392,8 @@ TEST_CASE("config: the offline feature's settings are checked") {
           R"(offline.default: expected true or false, got "yes")");
     CHECK(error_of(R"({"offline": {"pending_ttl_ms": 5}, "links": []})") ==
           "offline.pending_ttl_ms: expected an integer 100-3600000, got 5");
+    CHECK(error_of(R"({"offline": {"max_tracked_copies": 100000001}, "links": []})") ==
+          "offline.max_tracked_copies: expected an integer 0-100000000, got 100000001");
     CHECK(error_of(R"({"offline": {"colour": 1}, "links": []})") == "offline.colour: unknown key");
     CHECK(error_of(
               R"({"links": [{"domain": "a.example", "listen": {"port": 1}, "upstream": {"port": 2},

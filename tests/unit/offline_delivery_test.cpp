@@ -351,6 +351,30 @@ TEST_CASE(
     CHECK(h.injected().size() == 1);
 }
 
+TEST_CASE("offline: past max_tracked_copies the oldest copies' bounces reach the MUC") {
+    offline::Options options;
+    options.max_tracked_copies = 2;
+    Harness h(options);
+    h.opt_in("bob@localhost", "bob");
+    h.opt_in("carol@localhost", "carol");
+    auto bounce = [](const std::string& from, const std::string& id) {
+        return "<message type='error' from='" + from +
+               "' to='room@conference.localhost/alice' id='" + id +
+               "'><error type='cancel'><service-unavailable "
+               "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>";
+    };
+    h.from_muc({groupchat("alice@localhost/desk", "m1", "x")}, 0);
+    h.from_muc({groupchat("alice@localhost/desk", "m2", "y")}, 10);
+    CHECK(h.delivery->counters().copies_sent == 4);
+    CHECK(h.delivery->tracked_copies() == 2);
+    CHECK(h.delivery->copies_forgotten() == 2);
+    auto out = h.from_server({bounce("bob@localhost", "m1")}, 20);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].how == Decision::Kind::forward);  // m1 was forgotten
+    CHECK(h.from_server({bounce("carol@localhost", "m2")}, 30).empty());
+    CHECK(h.delivery->counters().bounces_swallowed == 1);
+}
+
 namespace {
 
 struct RecordedChanges : offline::ChangeSink {

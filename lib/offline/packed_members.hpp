@@ -1,0 +1,93 @@
+// Bare JIDs kept in one buffer, in the order they were added: a fan-out's copies cost one
+// append each (no node, no string allocation, no hash). A fan-out adds its members in
+// ascending order, so a lookup is a binary search over that run and a scan of whatever came
+// later out of order (a late copy: rare).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace offline {
+
+class PackedMembers {
+  public:
+    static constexpr std::size_t npos = std::numeric_limits<std::size_t>::max();
+
+    // Offsets are 32-bit: a set holds at most 4 GiB of member bytes (a JID is at most 3 KiB).
+    bool has_room_for(std::string_view member) const {
+        return member.size() < (std::size_t{1} << 31) &&
+               bytes_.size() + member.size() <= std::numeric_limits<std::uint32_t>::max();
+    }
+    // True when `member` goes after every member so far (the set stays one ascending run).
+    bool keeps_ascending(std::string_view member) const {
+        return entries_.empty() ||
+               (ascending_ == entries_.size() && at(entries_.size() - 1) <= member);
+    }
+    // Precondition: has_room_for(member). Returns the member's index.
+    std::size_t add(std::string_view member);
+
+    std::size_t size() const { return entries_.size(); }
+    bool empty() const { return entries_.empty(); }
+    std::string_view at(std::size_t index) const {
+        const Entry& e = entries_[index];
+        return std::string_view(bytes_).substr(e.offset, e.length);
+    }
+    // One flag per member for the owner's use (e.g. answered), clear when added.
+    bool marked(std::size_t index) const { return entries_[index].marked != 0; }
+    void mark(std::size_t index) { entries_[index].marked = 1; }
+    // An index holding `member` for which `accept(index)` is true, or npos.
+    template <typename Accept>
+    std::size_t find(std::string_view member, Accept accept) const;
+    bool contains(std::string_view member) const {
+        return find(member, [](std::size_t) { return true; }) != npos;
+    }
+    // Keeps the buffers' capacity.
+    void clear();
+    void reserve(std::size_t members, std::size_t bytes) {
+        entries_.reserve(members);
+        bytes_.reserve(bytes);
+    }
+    std::size_t bytes() const { return bytes_.size(); }
+    // Bytes held (capacity), for a memory estimate.
+    std::size_t footprint() const {
+        return bytes_.capacity() + entries_.capacity() * sizeof(Entry);
+    }
+
+  private:
+    struct Entry {
+        std::uint32_t offset;
+        std::uint32_t length : 31;
+        std::uint32_t marked : 1;
+    };
+    std::string bytes_;
+    std::vector<Entry> entries_;
+    std::size_t ascending_ = 0;  // entries_[0, ascending_) are in ascending order
+};
+
+template <typename Accept>
+std::size_t PackedMembers::find(std::string_view member, Accept accept) const {
+    // First of the ascending run not below `member`, then every equal one after it.
+    std::size_t low = 0;
+    std::size_t high = ascending_;
+    while (low < high) {
+        const std::size_t middle = low + (high - low) / 2;
+        if (at(middle) < member) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    for (std::size_t i = low; i < ascending_ && at(i) == member; ++i) {
+        if (accept(i)) return i;
+    }
+    for (std::size_t i = ascending_; i < entries_.size(); ++i) {
+        if (at(i) == member && accept(i)) return i;
+    }
+    return npos;
+}
+
+}  // namespace offline

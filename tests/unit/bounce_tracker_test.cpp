@@ -1,0 +1,125 @@
+// The bounce tracker's bookkeeping on its own: which errors answer a copy, which copies count
+// as delivered when their TTL ends, and what the limit on tracked copies forgets.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "offline/bounces.hpp"
+#include "offline/packed_members.hpp"
+
+namespace {
+
+using std::chrono::milliseconds;
+
+xmpp::Moment at_ms(long ms) {
+    return std::chrono::duration_cast<xmpp::Moment>(milliseconds(ms));
+}
+
+std::vector<std::string> expire(offline::BounceTracker& tracker, long ms) {
+    std::vector<std::string> delivered;
+    tracker.expire(at_ms(ms), [&](std::string_view member) { delivered.emplace_back(member); });
+    return delivered;
+}
+
+}  // namespace
+
+TEST_CASE("packed members: found by binary search, late ones by a scan, duplicates apart") {
+    offline::PackedMembers members;
+    CHECK_FALSE(members.contains("a@x"));
+    for (const char* m : {"a@x", "b@x", "b@x", "d@x"}) {
+        CHECK(members.keeps_ascending(m));
+        members.add(m);
+    }
+    CHECK_FALSE(members.keeps_ascending("c@x"));
+    CHECK(members.add("c@x") == 4);               // a late member, out of order
+    CHECK_FALSE(members.keeps_ascending("e@x"));  // once out of order, never one run again
+    members.add("e@x");
+    REQUIRE(members.size() == 6);
+    for (const char* m : {"a@x", "b@x", "c@x", "d@x", "e@x"}) CHECK(members.contains(m));
+    CHECK_FALSE(members.contains("b@"));
+    CHECK_FALSE(members.contains("bb@x"));
+    CHECK_FALSE(members.contains(""));
+    // Equal members are told apart by the caller's test.
+    CHECK(members.find("b@x", [](std::size_t) { return true; }) == 1);
+    CHECK(members.find("b@x", [](std::size_t i) { return i != 1; }) == 2);
+    CHECK(members.find("b@x", [](std::size_t) { return false; }) == offline::PackedMembers::npos);
+    CHECK(members.at(4) == "c@x");
+    CHECK_FALSE(members.marked(1));
+    members.mark(1);
+    CHECK(members.marked(1));
+    CHECK_FALSE(members.marked(2));
+    CHECK(members.at(1) == "b@x");  // the mark leaves the member as it was
+    members.clear();
+    CHECK(members.empty());
+    CHECK_FALSE(members.contains("a@x"));
+    CHECK(members.keeps_ascending("z@x"));
+}
+
+TEST_CASE("bounce tracker: an error answers one copy, once; the others count as delivered") {
+    offline::BounceTracker tracker(milliseconds(1000), 100);
+    for (const char* m : {"a@x", "b@x", "c@x"}) tracker.sent(m, "m1", at_ms(0));
+    CHECK(tracker.tracked() == 3);
+    CHECK(tracker.take_bounce("b@x", "m1"));
+    CHECK_FALSE(tracker.take_bounce("b@x", "m1"));  // a second error for the same copy
+    CHECK_FALSE(tracker.take_bounce("d@x", "m1"));  // never sent to
+    CHECK_FALSE(tracker.take_bounce("a@x", "m2"));  // another message
+    CHECK(expire(tracker, 1000).empty());           // not past the TTL yet
+    CHECK(expire(tracker, 1001) == std::vector<std::string>{"a@x", "c@x"});
+    CHECK(tracker.tracked() == 0);
+    CHECK_FALSE(tracker.take_bounce("a@x", "m1"));  // too late
+    CHECK(tracker.forgotten() == 0);
+}
+
+TEST_CASE("bounce tracker: messages sharing an id, late copies, a TTL changed on the way") {
+    offline::BounceTracker tracker(milliseconds(1000), 100);
+    tracker.sent("a@x", "", at_ms(0));
+    tracker.sent("b@x", "", at_ms(0));
+    tracker.sent("a@x", "", at_ms(0));  // the next message, same moment, no id either
+    tracker.sent("a@x", "", at_ms(500));
+    tracker.sent("c@x", "m9", at_ms(500));
+    tracker.sent("b@x", "m9", at_ms(600));  // a late copy of m9
+    CHECK(tracker.tracked() == 6);
+    // The newest copy answers first.
+    CHECK(tracker.take_bounce("a@x", ""));
+    CHECK(tracker.take_bounce("b@x", "m9"));
+    CHECK(tracker.take_bounce("c@x", "m9"));
+    CHECK_FALSE(tracker.take_bounce("c@x", "m9"));
+    CHECK(expire(tracker, 1001) == std::vector<std::string>{"a@x", "b@x", "a@x"});
+    CHECK(tracker.take_bounce("a@x", "") == false);  // the answered one at 500 is all that is left
+    tracker.set_ttl(milliseconds(10));
+    CHECK(expire(tracker, 611).empty());  // all answered
+    CHECK(tracker.tracked() == 0);
+}
+
+TEST_CASE("bounce tracker: past the limit the oldest copies are forgotten first") {
+    offline::BounceTracker tracker(milliseconds(1000), 4);
+    tracker.sent("a@x", "m1", at_ms(0));
+    tracker.sent("b@x", "m1", at_ms(0));
+    tracker.sent("a@x", "m2", at_ms(10));
+    tracker.sent("b@x", "m2", at_ms(10));
+    CHECK(tracker.take_bounce("b@x", "m1"));
+    tracker.sent("a@x", "m3", at_ms(20));  // over the limit: m1 goes (one copy still open)
+    CHECK(tracker.tracked() == 3);
+    CHECK(tracker.forgotten() == 1);
+    CHECK_FALSE(tracker.take_bounce("a@x", "m1"));  // forgotten: the error goes to the MUC
+    CHECK(tracker.take_bounce("a@x", "m2"));
+    // A fan-out larger than the limit keeps its first copies; the rest go out untracked.
+    tracker.sent("a@x", "m4", at_ms(30));  // room for it
+    CHECK(tracker.forgotten() == 1);
+    // m2 (b@x still open), then m3 (a@x open) make room; e@x finds only m4 itself.
+    for (const char* m : {"b@x", "c@x", "d@x", "e@x"}) tracker.sent(m, "m4", at_ms(30));
+    CHECK(tracker.tracked() == 4);
+    CHECK(tracker.forgotten() == 1 + 1 + 1 + 1);
+    CHECK(tracker.take_bounce("d@x", "m4"));
+    CHECK_FALSE(tracker.take_bounce("e@x", "m4"));
+    // Forgotten copies do not count as delivered either.
+    CHECK(expire(tracker, 2000) == std::vector<std::string>{"a@x", "b@x", "c@x"});
+    // A lower limit applies from the next copy; 0 tracks nothing.
+    tracker.set_max_copies(0);
+    tracker.sent("a@x", "m5", at_ms(2000));
+    CHECK(tracker.tracked() == 0);
+    CHECK_FALSE(tracker.take_bounce("a@x", "m5"));
+    CHECK(tracker.forgotten() == 5);
+}
