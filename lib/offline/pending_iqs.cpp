@@ -1,46 +1,40 @@
 #include "offline/pending_iqs.hpp"
 
-#include <algorithm>
-
 namespace offline {
 
 void PendingIqs::add(const std::string& room, const std::string& requester, const std::string& id,
                      PendingIq iq) {
-    Key key{room, requester, id};
-    if (!entries_.contains(key) && entries_.size() >= capacity_) evict_soonest();
-    earliest_ = std::min(earliest_, iq.expires);
-    entries_.insert_or_assign(std::move(key), std::move(iq));
+    auto existing = entries_.find(KeyViews(room, requester, id));
+    if (existing != entries_.end()) {
+        erase(existing);
+    } else if (entries_.size() >= capacity_ && !expiry_.empty()) {
+        erase(entries_.find(*expiry_.begin()->second));  // the one closest to expiry
+    }
+    if (capacity_ == 0) return;
+    const xmpp::Moment expires = iq.expires;
+    auto [entry, inserted] = entries_.emplace(Key{room, requester, id}, Entry{std::move(iq), {}});
+    entry->second.expiry = expiry_.emplace(expires, &entry->first);
 }
 
 std::optional<PendingIq> PendingIqs::take(std::string_view room, std::string_view requester,
                                           std::string_view id, xmpp::Moment now) {
-    auto it = entries_.find(Key{std::string(room), std::string(requester), std::string(id)});
-    if (it == entries_.end()) return std::nullopt;
-    PendingIq iq = std::move(it->second);
-    entries_.erase(it);
+    auto entry = entries_.find(KeyViews(room, requester, id));
+    if (entry == entries_.end()) return std::nullopt;
+    PendingIq iq = std::move(entry->second.iq);
+    erase(entry);
     if (iq.expires <= now) return std::nullopt;
     return iq;
 }
 
 void PendingIqs::purge(xmpp::Moment now) {
-    if (now < earliest_) return;
-    earliest_ = xmpp::Moment::max();
-    for (auto it = entries_.begin(); it != entries_.end();) {
-        if (it->second.expires <= now) {
-            it = entries_.erase(it);
-        } else {
-            earliest_ = std::min(earliest_, it->second.expires);
-            ++it;
-        }
+    while (!expiry_.empty() && expiry_.begin()->first <= now) {
+        erase(entries_.find(*expiry_.begin()->second));
     }
 }
 
-void PendingIqs::evict_soonest() {
-    auto soonest = std::min_element(
-        entries_.begin(), entries_.end(),
-        [](const auto& a, const auto& b) { return a.second.expires < b.second.expires; });
-    if (soonest != entries_.end()) entries_.erase(soonest);
-    // `earliest_` may now be earlier than any entry: purge only rescans, which is harmless.
+void PendingIqs::erase(Entries::iterator entry) {
+    expiry_.erase(entry->second.expiry);
+    entries_.erase(entry);
 }
 
 }  // namespace offline

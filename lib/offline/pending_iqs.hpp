@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "offline/registrations.hpp"
@@ -54,12 +55,38 @@ class PendingIqs {
         std::string room;
         std::string requester;
         std::string id;
-        auto operator<=>(const Key&) const = default;
     };
-    void evict_soonest();
+    // Lookups by views, so that matching an answer builds no strings.
+    struct KeyOrder {
+        using is_transparent = void;
+        static auto parts(const Key& key) {
+            return std::tuple<std::string_view, std::string_view, std::string_view>(
+                key.room, key.requester, key.id);
+        }
+        template <typename Tuple>
+        static const Tuple& parts(const Tuple& views) {
+            return views;
+        }
+        template <typename A, typename B>
+        bool operator()(const A& a, const B& b) const {
+            return parts(a) < parts(b);
+        }
+    };
+    using KeyViews = std::tuple<std::string_view, std::string_view, std::string_view>;
+    struct Entry;
+    using Entries = std::map<Key, Entry, KeyOrder>;
+    // Expiry order, so that evicting and purging never scan: a flood of requests the MUC
+    // never answers costs O(log n) per request, not O(capacity).
+    using ExpiryOrder = std::multimap<xmpp::Moment, const Key*>;
+    struct Entry {
+        PendingIq iq;
+        ExpiryOrder::iterator expiry;
+    };
 
-    std::map<Key, PendingIq> entries_;
-    xmpp::Moment earliest_ = xmpp::Moment::max();  // no entry expires before this
+    void erase(Entries::iterator entry);
+
+    Entries entries_;
+    ExpiryOrder expiry_;
     std::size_t capacity_;
 };
 

@@ -842,3 +842,29 @@ TEST_CASE("registration pending iqs: a full table drops the request closest to e
     CHECK_FALSE(pending.take("room@conference.localhost", "bob@localhost/phone", "id-1", 0s));
     CHECK(pending.take("room@conference.localhost", "bob@localhost/phone", "id-2", 0s));
 }
+
+TEST_CASE("registration pending iqs: a re-sent request takes the new expiry; a flood stays bounded") {
+    offline::PendingIqs pending(3);
+    offline::PendingIq iq;
+    iq.expires = 10s;
+    pending.add("room@conference.localhost", "bob@localhost/phone", "same", iq);
+    iq.expires = 50s;
+    pending.add("room@conference.localhost", "bob@localhost/phone", "same", iq);
+    pending.purge(20s);
+    CHECK(pending.size() == 1);  // expires at 50 s now, not 10 s
+
+    // Requests nobody answers, each expiring later than the one before: the table keeps the
+    // newest `capacity`.
+    for (int i = 0; i < 1000; ++i) {
+        iq.expires = std::chrono::seconds(100 + i);
+        pending.add("room@conference.localhost", "eve@localhost/x", "flood-" + std::to_string(i),
+                    iq);
+    }
+    CHECK(pending.size() == 3);
+    CHECK(pending.take("room@conference.localhost", "eve@localhost/x", "flood-999", 0s));
+    CHECK(pending.take("room@conference.localhost", "eve@localhost/x", "flood-997", 0s));
+    CHECK_FALSE(pending.take("room@conference.localhost", "eve@localhost/x", "flood-996", 0s));
+    CHECK_FALSE(pending.take("room@conference.localhost", "bob@localhost/phone", "same", 0s));
+    pending.purge(2000s);
+    CHECK(pending.empty());
+}
