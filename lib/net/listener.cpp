@@ -5,9 +5,10 @@
 
 #include <cstring>
 
+#include "net/tcp_server.hpp"
+
 namespace net {
 namespace {
-constexpr int kBacklog = 16;
 
 // Resolves the listen host at start-up (a blocking lookup is fine before the loop runs).
 bool resolve_listen_address(const config::Endpoint& endpoint, sockaddr_storage& out,
@@ -53,13 +54,10 @@ bool Listener::start(std::string& error) {
     }
     uv_tcp_init(loop_, &server_);
     listening_ = true;
-    int rc = uv_tcp_bind(&server_, reinterpret_cast<const sockaddr*>(&address), 0);
-    if (rc == 0) {
-        rc = uv_listen(reinterpret_cast<uv_stream_t*>(&server_), kBacklog,
-                       [](uv_stream_t* server, int status) {
-                           static_cast<Listener*>(server->data)->on_connection(status);
-                       });
-    }
+    const int rc = bind_and_listen(server_, reinterpret_cast<const sockaddr*>(&address),
+                                   [](uv_stream_t* server, int status) {
+                                       static_cast<Listener*>(server->data)->on_connection(status);
+                                   });
     if (rc != 0) {
         error = where + ": " + uv_strerror(rc);
         return false;
@@ -72,12 +70,7 @@ bool Listener::start(std::string& error) {
 }
 
 std::uint16_t Listener::bound_port() const {
-    sockaddr_storage address{};
-    int length = sizeof address;
-    if (uv_tcp_getsockname(&server_, reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
-    if (address.ss_family == AF_INET6)
-        return ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port);
-    return ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
+    return net::bound_port(server_);
 }
 
 std::size_t Listener::queued_bytes() const {

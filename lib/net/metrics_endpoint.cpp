@@ -8,11 +8,10 @@
 #include <string_view>
 
 #include "metrics/exposition.hpp"
-
+#include "net/tcp_server.hpp"
 namespace net {
 namespace {
 
-constexpr int kBacklog = 16;
 constexpr std::size_t kReadBufferBytes = 4096;
 
 struct Response {
@@ -244,14 +243,10 @@ bool MetricsEndpoint::start(std::string& error) {
     }
     uv_tcp_init(loop_, &server_);
     server_open_ = true;
-    rc = uv_tcp_bind(&server_, result->ai_addr, 0);
+    rc = bind_and_listen(server_, result->ai_addr, [](uv_stream_t* server, int status) {
+        static_cast<MetricsEndpoint*>(server->data)->on_connection(status);
+    });
     freeaddrinfo(result);
-    if (rc == 0) {
-        rc = uv_listen(reinterpret_cast<uv_stream_t*>(&server_), kBacklog,
-                       [](uv_stream_t* server, int status) {
-                           static_cast<MetricsEndpoint*>(server->data)->on_connection(status);
-                       });
-    }
     if (rc != 0) {
         error = where + ": " + uv_strerror(rc);
         return false;
@@ -262,12 +257,7 @@ bool MetricsEndpoint::start(std::string& error) {
 }
 
 std::uint16_t MetricsEndpoint::bound_port() const {
-    sockaddr_storage address{};
-    int length = sizeof address;
-    if (uv_tcp_getsockname(&server_, reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
-    if (address.ss_family == AF_INET6)
-        return ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port);
-    return ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
+    return net::bound_port(server_);
 }
 
 void MetricsEndpoint::on_connection(int status) {
