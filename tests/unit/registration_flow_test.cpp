@@ -843,7 +843,8 @@ TEST_CASE("registration pending iqs: a full table drops the request closest to e
     CHECK(pending.take("room@conference.localhost", "bob@localhost/phone", "id-2", 0s));
 }
 
-TEST_CASE("registration pending iqs: a re-sent request takes the new expiry; a flood stays bounded") {
+TEST_CASE(
+    "registration pending iqs: a re-sent request takes the new expiry; a flood stays bounded") {
     offline::PendingIqs pending(3);
     offline::PendingIq iq;
     iq.expires = 10s;
