@@ -75,16 +75,7 @@ wait_for 60 "ejabberd's c2s listener" listening "$C2S_PORT"
 wait_for 10 "ejabberd's component listener" listening "$COMPONENT_PORT"
 for user in alice bob probe; do (cd "$E/spool" && ejabberdctl register "$user" localhost pw); done
 
-start_proxy conference.localhost "$COMPONENT_PORT" ', "registration": "standalone"'
-start_mu_conference conference.localhost "$PROXY_PORT" secret
-wait_for 30 "mu-conference handshake through the proxy" \
-  grep -q "<handshake> received" "$WORK/mu-conference.log"
-
-probe disco-info conference.localhost >"$WORK/disco.xml"
-expect_line "http://jabber.org/protocol/muc" "$WORK/disco.xml"
-
-probe offline-story lobby@conference.localhost | tee "$WORK/story.txt"
-expect_line "registration form offers the offline field: yes" "$WORK/story.txt"
+mu_conference_story_through_the_proxy
 # ejabberd 23.01 (ejabberd_sm:do_route/1) hands a groupchat message to a bare JID straight to
 # bounce_sm_packet: service-unavailable whether the user is online or not, and mod_offline's
 # store_groupchat alone does not change that. The proxy swallows the bounces.

@@ -187,3 +187,19 @@ stop_proxy() {
   kill -TERM -- "-$pid"
   wait_for 15 "proxy exit after SIGTERM" process_gone "$pid"
 }
+
+# The proxy (standalone registration) between the running server's component port and
+# mu-conference, then the probe's offline story in lobby@conference.localhost; leaves what it
+# printed in $WORK/story.txt for the caller's checks of what the server did with the copies.
+mu_conference_story_through_the_proxy() {
+  start_proxy conference.localhost "$COMPONENT_PORT" ', "registration": "standalone"'
+  start_mu_conference conference.localhost "$PROXY_PORT" secret
+  wait_for 30 "mu-conference handshake through the proxy" \
+    grep -q "<handshake> received" "$WORK/mu-conference.log"
+
+  probe disco-info conference.localhost >"$WORK/disco.xml"
+  expect_line "http://jabber.org/protocol/muc" "$WORK/disco.xml"
+
+  probe offline-story lobby@conference.localhost | tee "$WORK/story.txt"
+  expect_line "registration form offers the offline field: yes" "$WORK/story.txt"
+}

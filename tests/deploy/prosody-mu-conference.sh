@@ -7,16 +7,7 @@ cd "$(dirname "$0")/../.."
 source tests/deploy/lib.sh
 
 start_prosody_server conference.localhost secret ${CAPABLE:+capable}
-start_proxy conference.localhost "$COMPONENT_PORT" ', "registration": "standalone"'
-start_mu_conference conference.localhost "$PROXY_PORT" secret
-wait_for 30 "mu-conference handshake through the proxy" \
-  grep -q "<handshake> received" "$WORK/mu-conference.log"
-
-probe disco-info conference.localhost >"$WORK/disco.xml"
-expect_line "http://jabber.org/protocol/muc" "$WORK/disco.xml"
-
-probe offline-story lobby@conference.localhost | tee "$WORK/story.txt"
-expect_line "registration form offers the offline field: yes" "$WORK/story.txt"
+mu_conference_story_through_the_proxy
 if [[ -n "${CAPABLE:-}" ]]; then
   expect_line "copy to an online resource: delivered" "$WORK/story.txt"
   expect_line "copy while offline, at the next login: delivered" "$WORK/story.txt"
