@@ -1,34 +1,10 @@
 #include "net/listener.hpp"
 
-#include <netdb.h>
 #include <spdlog/spdlog.h>
-
-#include <cstring>
 
 #include "net/tcp_server.hpp"
 
 namespace net {
-namespace {
-
-// Resolves the listen host at start-up (a blocking lookup is fine before the loop runs).
-bool resolve_listen_address(const config::Endpoint& endpoint, sockaddr_storage& out,
-                            std::string& error) {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE;
-    addrinfo* result = nullptr;
-    int rc =
-        getaddrinfo(endpoint.host.c_str(), std::to_string(endpoint.port).c_str(), &hints, &result);
-    if (rc != 0 || result == nullptr) {
-        error = std::string("cannot resolve '") + endpoint.host + "': " + gai_strerror(rc);
-        return false;
-    }
-    std::memcpy(&out, result->ai_addr, result->ai_addrlen);
-    freeaddrinfo(result);
-    return true;
-}
-}  // namespace
 
 Listener::Listener(uv_loop_t* loop, config::Link config, CaptureFile* capture,
                    Durability* durability, std::uint64_t proxy_start_ns, ChainFactory chain_factory)
@@ -48,7 +24,7 @@ bool Listener::start(std::string& error) {
                               std::to_string(config_.listen.port);
     sockaddr_storage address{};
     std::string why;
-    if (!resolve_listen_address(config_.listen, address, why)) {
+    if (!resolve_listen_address(config_.listen.host, config_.listen.port, address, why)) {
         error = where + ": " + why;
         return false;
     }

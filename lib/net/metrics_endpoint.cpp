@@ -1,7 +1,6 @@
 #include "net/metrics_endpoint.hpp"
 
 #include <http_parser.h>
-#include <netdb.h>
 #include <spdlog/spdlog.h>
 
 #include <cstring>
@@ -229,24 +228,18 @@ MetricsEndpoint::~MetricsEndpoint() = default;
 
 bool MetricsEndpoint::start(std::string& error) {
     const std::string where = "metrics.listen " + config::describe_endpoint(listen_);
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE;
-    addrinfo* result = nullptr;
-    // A blocking lookup, at start-up or on reload; the host is a loopback literal or name.
-    int rc =
-        getaddrinfo(listen_.host.c_str(), std::to_string(listen_.port).c_str(), &hints, &result);
-    if (rc != 0 || result == nullptr) {
-        error = where + ": cannot resolve '" + listen_.host + "': " + gai_strerror(rc);
+    sockaddr_storage address{};
+    std::string why;
+    if (!resolve_listen_address(listen_.host, listen_.port, address, why)) {
+        error = where + ": " + why;
         return false;
     }
     uv_tcp_init(loop_, &server_);
     server_open_ = true;
-    rc = bind_and_listen(server_, result->ai_addr, [](uv_stream_t* server, int status) {
-        static_cast<MetricsEndpoint*>(server->data)->on_connection(status);
-    });
-    freeaddrinfo(result);
+    const int rc = bind_and_listen(
+        server_, reinterpret_cast<const sockaddr*>(&address), [](uv_stream_t* server, int status) {
+            static_cast<MetricsEndpoint*>(server->data)->on_connection(status);
+        });
     if (rc != 0) {
         error = where + ": " + uv_strerror(rc);
         return false;

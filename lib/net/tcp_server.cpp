@@ -1,7 +1,10 @@
 #include "net/tcp_server.hpp"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
+
+#include <cstring>
 
 namespace net {
 namespace {
@@ -9,6 +12,23 @@ namespace {
 constexpr int kBacklog = 16;
 
 }  // namespace
+
+bool resolve_listen_address(const std::string& host, std::uint16_t port, sockaddr_storage& out,
+                            std::string& error) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    addrinfo* result = nullptr;
+    const int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &result);
+    if (rc != 0 || result == nullptr) {
+        error = "cannot resolve '" + host + "': " + gai_strerror(rc);
+        return false;
+    }
+    std::memcpy(&out, result->ai_addr, result->ai_addrlen);
+    freeaddrinfo(result);
+    return true;
+}
 
 int bind_and_listen(uv_tcp_t& server, const sockaddr* address, uv_connection_cb on_connection) {
     const int rc = uv_tcp_bind(&server, address, 0);
