@@ -62,24 +62,27 @@ std::string MetricsPage::metrics() const {
     per_link("upstream_connect_failures_total", "counter",
              "Times the server's component port could not be reached",
              [](const net::Listener& l) { return l.counters().upstream_failures.load(); });
-    out.family(name("stream_errors_total"), "counter",
-               "Stream errors the proxy sent, by the side they went to and their condition");
-    for (const auto& listener : listeners) {
-        for (const auto& [key, count] : listener->counters().stream_errors_by_condition) {
-            out.sample(
-                {{"link", listener->config().name}, {"to", key.first}, {"condition", key.second}},
-                count);
+    // Stream errors, counted per link by (side, condition).
+    using ErrorCounts = decltype(net::LinkCounters::stream_errors_by_condition);
+    auto per_condition = [&](std::string_view suffix, std::string_view help,
+                             const std::string& side_label,
+                             ErrorCounts net::LinkCounters::*counts) {
+        out.family(name(suffix), "counter", help);
+        for (const auto& listener : listeners) {
+            for (const auto& [key, count] : listener->counters().*counts) {
+                out.sample({{"link", listener->config().name},
+                            {side_label, key.first},
+                            {"condition", key.second}},
+                           count);
+            }
         }
-    }
-    out.family(name("peer_stream_errors_total"), "counter",
-               "Stream errors a peer sent (relayed), by the side that sent them and condition");
-    for (const auto& listener : listeners) {
-        for (const auto& [key, count] : listener->counters().peer_stream_errors_by_condition) {
-            out.sample(
-                {{"link", listener->config().name}, {"from", key.first}, {"condition", key.second}},
-                count);
-        }
-    }
+    };
+    per_condition("stream_errors_total",
+                  "Stream errors the proxy sent, by the side they went to and their condition",
+                  "to", &net::LinkCounters::stream_errors_by_condition);
+    per_condition("peer_stream_errors_total",
+                  "Stream errors a peer sent (relayed), by the side that sent them and condition",
+                  "from", &net::LinkCounters::peer_stream_errors_by_condition);
 
     // The feature's numbers exist only on links where it is on.
     auto per_feature =

@@ -6,25 +6,22 @@ std::string_view direction_name(Direction direction) {
     return direction == Direction::to_server ? "component->server" : "server->component";
 }
 
+Decision& Decisions::next_slot(Decision::Kind kind, Direction direction) {
+    if (count_ == items_.size()) items_.emplace_back();
+    Decision& slot = items_[count_++];
+    slot.kind = kind;
+    slot.direction = direction;
+    return slot;
+}
+
 void Decisions::add(Decision::Kind kind, Direction direction, std::string bytes) {
-    if (count_ == items_.size()) {
-        items_.push_back(Decision{kind, direction, std::move(bytes)});
-    } else {
-        Decision& slot = items_[count_];
-        slot.kind = kind;
-        slot.direction = direction;
-        slot.bytes = std::move(bytes);
-    }
-    ++count_;
+    next_slot(kind, direction).bytes = std::move(bytes);
 }
 
 std::string& Decisions::inject_in_place(Direction direction) {
-    if (count_ == items_.size()) items_.push_back(Decision{Decision::Kind::inject, direction, {}});
-    Decision& slot = items_[count_++];
-    slot.kind = Decision::Kind::inject;
-    slot.direction = direction;
-    slot.bytes.clear();
-    return slot.bytes;
+    std::string& bytes = next_slot(Decision::Kind::inject, direction).bytes;
+    bytes.clear();
+    return bytes;
 }
 
 }  // namespace xmpp

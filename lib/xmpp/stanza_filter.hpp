@@ -69,6 +69,8 @@ class Decisions {
 
   private:
     void add(Decision::Kind kind, Direction direction, std::string bytes);
+    // The next decision, reusing a slot (and its buffer) left by an earlier stanza.
+    Decision& next_slot(Decision::Kind kind, Direction direction);
 
     std::vector<Decision> items_;
     std::size_t count_ = 0;
