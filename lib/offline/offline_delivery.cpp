@@ -35,9 +35,8 @@ OfflineDelivery::OfflineDelivery(Options options, std::string muc_domain, Change
       flow_(options_, domain_, registrations_, occupancy_),
       bounces_(options_.bounce_ttl, options_.max_tracked_copies) {
     registrations_.observe(
-        [this](const std::string& room, const std::string& member, const Registration* now) {
-            on_registration_change(room, member, now);
-        });
+        [this](const std::string& room, const std::string& member, const Registration* now,
+               std::string_view why) { on_registration_change(room, member, now, why); });
     occupancy_.observe([this](const std::string& room, const std::string& full_jid,
                               const std::string* nick) {
         if (restoring_ || changes_ == nullptr) return;
@@ -50,7 +49,7 @@ OfflineDelivery::OfflineDelivery(Options options, std::string muc_domain, Change
 }
 
 void OfflineDelivery::on_registration_change(const std::string& room, const std::string& member,
-                                             const Registration* now) {
+                                             const Registration* now, std::string_view why) {
     // Opting in again is how a paused member asks for delivery to resume.
     const bool resumed = now != nullptr && now->offline &&
                          (paused_.erase(member) + bounce_streaks_.erase(member)) > 0;
@@ -61,9 +60,8 @@ void OfflineDelivery::on_registration_change(const std::string& room, const std:
                                " committed: offline " + (now->offline ? "on" : "off") +
                                (resumed ? ", copies resumed" : ""));
         } else {
-            current_out_->note(
-                "registration of " + member + " in " + room + " removed" +
-                (removal_reason_ != nullptr ? std::string(": ") + removal_reason_ : std::string()));
+            current_out_->note("registration of " + member + " in " + room + " removed" +
+                               (why.empty() ? std::string() : ": " + std::string(why)));
         }
     }
     if (restoring_ || changes_ == nullptr) return;
@@ -168,11 +166,10 @@ void OfflineDelivery::from_component(const xmpp::Stanza& stanza, xmpp::Moment no
     if (name == "presence" && from && !from->nick.empty() && to && !to->resource.empty()) {
         PresenceOutcome outcome =
             occupants_.on_room_presence(top, stanza.raw, from->room, from->nick, to->full());
-        removal_reason_ = "banned or no longer a member";
-        if (outcome.banned_or_removed && registrations_.remove(outcome.room, outcome.member)) {
+        if (outcome.banned_or_removed &&
+            registrations_.remove(outcome.room, outcome.member, "banned or no longer a member")) {
             ++counters_.registrations_revoked;
         }
-        removal_reason_ = nullptr;
         // An occupant may register as soon as they see they are in: by then the proxy must
         // still know it after a crash (standalone registration accepts occupants only).
         if (outcome.session_started && changes_ != nullptr) out.persist();

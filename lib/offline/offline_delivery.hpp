@@ -76,7 +76,7 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     void on_room_message(const xmpp::Stanza& stanza, const std::string& room);
     void on_bounce_free_copy(std::string_view member);
     void on_registration_change(const std::string& room, const std::string& member,
-                                const Registration* now);
+                                const Registration* now, std::string_view why);
     void record_member(const std::string& member);
     bool swallow_bounce(const xmpp::Stanza& stanza, xmpp::Decisions& out);
     void flush_fanout(xmpp::Moment now, xmpp::Decisions& out);
@@ -100,7 +100,6 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     bool restoring_ = false;
     std::int64_t now_ms_ = 0;
     xmpp::Decisions* current_out_ = nullptr;  // while a stanza is handled: where persist goes
-    const char* removal_reason_ = nullptr;    // for the log line of a registration removed now
     Registrations registrations_;
     Occupancy occupancy_;
     OccupantTracker occupants_;

@@ -180,7 +180,7 @@ void RegistrationFlow::answer_register(const RoomRequest& request, std::string_v
     auto tree = xmpp::StanzaTree::parse(raw);
     xmpp_stanza_t* query = tree ? xmpp::child(tree->root(), "query", kRegisterNs) : nullptr;
     if (xmpp::child(query, "remove", nullptr) != nullptr) {
-        if (registrations_.remove(request.room, request.member)) ++counters_.removed;
+        if (registrations_.remove(request.room, request.member, "<remove/>")) ++counters_.removed;
         out.inject(Direction::to_server, empty_result(request.reply));
         return;
     }
@@ -293,16 +293,19 @@ bool RegistrationFlow::settle(PendingIq iq, const std::string& room, const std::
             }
             return false;
         case PendingIq::Kind::remove:
-            if (accepted && registrations_.remove(room, member)) ++counters_.removed;
+            if (accepted && registrations_.remove(room, member, "<remove/>")) ++counters_.removed;
             return false;
         case PendingIq::Kind::revoke:
             if (!accepted) return false;
             for (const std::string& revoked : iq.members) {
-                if (registrations_.remove(room, revoked)) ++counters_.removed;
+                if (registrations_.remove(room, revoked,
+                                          "affiliation changed to none or outcast")) {
+                    ++counters_.removed;
+                }
             }
             return false;
         case PendingIq::Kind::destroy:
-            if (accepted) counters_.removed += registrations_.remove_room(room);
+            if (accepted) counters_.removed += registrations_.remove_room(room, "room destroyed");
             return false;
     }
     return false;

@@ -19,10 +19,10 @@ void Registrations::set(const std::string& room, const std::string& member,
     } else {
         r.opted_in.erase(&it->first);
     }
-    if (observer_) observer_(room, member, &it->second);
+    if (observer_) observer_(room, member, &it->second, {});
 }
 
-bool Registrations::remove(std::string_view room, std::string_view member) {
+bool Registrations::remove(std::string_view room, std::string_view member, std::string_view why) {
     auto r = rooms_.find(std::string(room));
     if (r == rooms_.end()) return false;
     auto m = r->second.members.find(member);
@@ -33,11 +33,11 @@ bool Registrations::remove(std::string_view room, std::string_view member) {
     --count_;
     const std::string room_name = r->first;
     if (r->second.members.empty()) rooms_.erase(r);
-    if (observer_) observer_(room_name, removed_member, nullptr);
+    if (observer_) observer_(room_name, removed_member, nullptr, why);
     return true;
 }
 
-std::size_t Registrations::remove_room(std::string_view room) {
+std::size_t Registrations::remove_room(std::string_view room, std::string_view why) {
     auto r = rooms_.find(std::string(room));
     if (r == rooms_.end()) return 0;
     std::size_t removed = r->second.members.size();
@@ -46,7 +46,8 @@ std::size_t Registrations::remove_room(std::string_view room) {
     const std::string room_name = r->first;
     rooms_.erase(r);
     if (observer_) {
-        for (const auto& [member, registration] : members) observer_(room_name, member, nullptr);
+        for (const auto& [member, registration] : members)
+            observer_(room_name, member, nullptr, why);
     }
     return removed;
 }

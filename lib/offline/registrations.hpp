@@ -20,15 +20,16 @@ struct Registration {
 
 class Registrations {
   public:
-    // Called after every change: `now` is the new registration, or null when it was removed.
+    // Called after every change: `now` is the new registration, or null when it was removed
+    // (`why` then says what removed it, for the log).
     using ChangeObserver = std::function<void(const std::string& room, const std::string& member,
-                                              const Registration* now)>;
+                                              const Registration* now, std::string_view why)>;
     void observe(ChangeObserver observer) { observer_ = std::move(observer); }
 
     const Registration* find(std::string_view room, std::string_view member) const;
     void set(const std::string& room, const std::string& member, Registration registration);
-    bool remove(std::string_view room, std::string_view member);
-    std::size_t remove_room(std::string_view room);
+    bool remove(std::string_view room, std::string_view member, std::string_view why);
+    std::size_t remove_room(std::string_view room, std::string_view why);
 
     // Members of `room` with offline == true, in a stable order.
     void for_each_opted_in(std::string_view room,

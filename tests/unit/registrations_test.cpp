@@ -31,11 +31,11 @@ TEST_CASE("registrations: a fan-out visits the opted-in members only, in member 
     r.set(room, "carol@localhost", {"carol", false});  // opts out
     r.set(room, "bob@localhost", {"bobby", true});     // opts in under a new nick
     r.set(room, "alice@localhost", {"alice", true});   // submits the same again
-    CHECK(r.remove(room, "dave@localhost"));
+    CHECK(r.remove(room, "dave@localhost", "<remove/>"));
     CHECK(opted_in(r, room) == std::vector<std::string>{"alice@localhost", "bob@localhost"});
     CHECK(r.size() == 4);
 
-    CHECK(r.remove_room(room) == 3);
+    CHECK(r.remove_room(room, "room destroyed") == 3);
     CHECK(opted_in(r, room).empty());
     CHECK(opted_in(r, "other@conference.localhost") == std::vector<std::string>{"erin@localhost"});
 }
