@@ -4,6 +4,10 @@ PKGS     := libuv expat libstrophe sqlite3 libidn spdlog nlohmann_json
 BUILD    := build
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++20 -Wall -Wextra -Werror -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# Whether this expat can turn reparse deferral off (scripts/expat-probe.sh); framer.o is rebuilt
+# when the answer changes, e.g. after `make deps` upgraded expat.
+EXPAT_DEFINES := $(shell bash scripts/expat-probe.sh $(CXX) $(shell pkg-config --cflags expat 2>/dev/null))
+CXXFLAGS += $(EXPAT_DEFINES)
 # http-parser ships no pkg-config file.
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhttp_parser
 
@@ -38,6 +42,12 @@ $(BUILD)/%.o: %.cpp
 	@mkdir -p $(dir $@)
 	@echo "  CXX  $<"
 	@$(CXX) $(CXXFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/expat-probe.txt: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(EXPAT_DEFINES)' | cmp -s - $@ || echo '$(EXPAT_DEFINES)' > $@
+$(BUILD)/lib/xml/framer.o: $(BUILD)/expat-probe.txt
+FORCE:
 
 $(BUILD)/libproxy.a: $(LIB_OBJS)
 	@rm -f $@

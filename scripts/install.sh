@@ -36,6 +36,6 @@ install -D -m 0644 -t "$DESTDIR$DOCDIR/deploy/migrate" deploy/migrate/README.md 
   deploy/migrate/prosody-offline-delivery-to-json.lua
 # The home-server modules that deliver the copies (deploy/guides/servers.md).
 install -D -m 0644 -t "$DESTDIR$DOCDIR/deploy/ejabberd" deploy/ejabberd/mod_groupchat_to_bare.erl
-install -D -m 0644 -t "$DESTDIR$DOCDIR/deploy/prosody" tests/e2e/prosody/mod_groupchat_to_bare.lua
+install -D -m 0644 -t "$DESTDIR$DOCDIR/deploy/prosody" deploy/prosody/mod_groupchat_to_bare.lua
 
 echo "installed muc-offline-proxy under ${DESTDIR}${PREFIX}"

@@ -117,9 +117,11 @@ struct Framer::Parser {
         XML_SetEntityDeclHandler(expat, &Parser::entity_declaration);
         XML_SetStartNamespaceDeclHandler(expat, &Parser::namespace_declaration);
         XML_SetStartCdataSectionHandler(expat, &Parser::cdata_start);
-        // Expat 2.6 (backported to Debian's 2.5) may hold back a complete element until more
-        // bytes arrive; a relay must hand it on at once.
+        // Expat 2.6 (backported to Debian's 2.5 in deb12u2) may hold back a complete element
+        // until more bytes arrive; a relay must hand it on at once. An older expat never defers.
+#ifdef HAVE_XML_SET_REPARSE_DEFERRAL
         XML_SetReparseDeferralEnabled(expat, XML_FALSE);
+#endif
     }
     ~Parser() { XML_ParserFree(expat); }
 

@@ -74,12 +74,12 @@ expect_line() {
 
 # Prosody as the server: c2s and the component port on loopback, users alice bob probe (pw).
 # Usage: start_prosody_server COMPONENT_DOMAIN SECRET [capable]
-# "capable" loads tests/e2e/prosody/mod_groupchat_to_bare.lua (see deploy/guides/prosody.md).
+# "capable" loads deploy/prosody/mod_groupchat_to_bare.lua (see deploy/guides/prosody.md).
 start_prosody_server() {
   local component=$1 secret=$2 capable=${3:-}
   local plugins="" capable_module=""
   if [[ "$capable" == capable ]]; then
-    plugins="plugin_paths = { \"$PWD/tests/e2e/prosody\" }"
+    plugins="plugin_paths = { \"$PWD/deploy/prosody\" }"
     capable_module=', "groupchat_to_bare"'
   fi
   C2S_PORT=$(free_port)

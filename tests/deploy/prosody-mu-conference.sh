@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deploy/guides/prosody-external-muc.md, with mu-conference (jabber-muc) as the MUC:
 # Prosody's component port, the proxy in front of it, mu-conference pointed at the proxy.
-# CAPABLE=1 loads tests/e2e/prosody/mod_groupchat_to_bare.lua into Prosody (copies delivered);
+# CAPABLE=1 loads deploy/prosody/mod_groupchat_to_bare.lua into Prosody (copies delivered);
 # without it Prosody is stock (copies bounce, the proxy swallows the errors).
 cd "$(dirname "$0")/../.."
 source tests/deploy/lib.sh

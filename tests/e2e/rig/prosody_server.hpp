@@ -22,9 +22,9 @@ struct ProsodySettings {
     std::string password = "pw";
     // A "capable server": loads mod_groupchat_to_bare from `module_dir`, so a groupchat
     // message to a user's bare JID reaches their online resources or offline storage instead
-    // of drawing an error (see tests/e2e/prosody/mod_groupchat_to_bare.lua). Off: stock.
+    // of drawing an error (see deploy/prosody/mod_groupchat_to_bare.lua). Off: stock.
     bool capable_server = false;
-    std::filesystem::path module_dir = "tests/e2e/prosody";  // relative to the working dir
+    std::filesystem::path module_dir = "deploy/prosody";  // relative to the working dir
 };
 
 class ProsodyServer {

@@ -38,7 +38,7 @@ struct StackOptions {
     bool shield_muc_from_stream_close = false;
     MucKind muc = MucKind::mu_conference;     // or Prosody's MUC as an external component
     bool allow_unaffiliated_register = true;  // Prosody's MUC only (its default is false)
-    std::string prosody_module_dir = "tests/e2e/prosody";
+    std::string prosody_module_dir = "deploy/prosody";
 
     // relay from E2E_RELAY, proxy_binary from MUC_OFFLINE_PROXY, keep_dir from E2E_KEEP,
     // prosody_module_dir from E2E_PROSODY_MODULES.
