@@ -4,14 +4,14 @@
 set -uo pipefail
 passed=0 failed=0 skipped=0 status=0
 for suite in "$@"; do
-  echo "=== $(basename "$suite")"
+  echo "=== $suite"
   log=$(mktemp)
   "$suite" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   summary=$(grep -E '^\[doctest\] test cases:' "$log" | tail -n 1)
   rm -f "$log"
   if [[ -z "$summary" ]]; then
-    echo "suite $(basename "$suite") printed no doctest summary (exit $rc): counted as one failure"
+    echo "suite $suite printed no doctest summary (exit $rc): counted as one failure"
     failed=$((failed + 1)); status=1; continue
   fi
   p=$(sed -E 's/.*\| *([0-9]+) passed.*/\1/' <<<"$summary")

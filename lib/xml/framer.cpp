@@ -123,10 +123,16 @@ struct Framer::Parser {
         XML_SetReparseDeferralEnabled(expat, XML_FALSE);
 #endif
     }
-    ~Parser() { XML_ParserFree(expat); }
+    ~Parser() {
+        XML_ParserFree(expat);
+    }
 
-    long long event_start() const { return XML_GetCurrentByteIndex(expat) + skipped; }
-    long long event_end() const { return event_start() + XML_GetCurrentByteCount(expat); }
+    long long event_start() const {
+        return XML_GetCurrentByteIndex(expat) + skipped;
+    }
+    long long event_end() const {
+        return event_start() + XML_GetCurrentByteCount(expat);
+    }
     std::string_view slice(long long from, long long to) const {
         return std::string_view(held).substr(from - held_base, to - from);
     }

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "support/built_proxy.hpp"
 #include "support/shell_command.hpp"
 
 namespace fs = std::filesystem;
@@ -19,7 +20,7 @@ using test_support::run_shell;
 
 namespace {
 
-const std::string kProxy = "build/muc-offline-proxy";
+const std::string& kProxy = test_support::built_proxy();
 const std::string kDoc = "deploy/CONFIG.md";
 const std::string kExample = "deploy/example-config.json";
 

@@ -58,9 +58,7 @@ TEST_CASE("the framer builds against an expat header without XML_SetReparseDefer
     REQUIRE(mkdtemp(pattern) != nullptr);
     const fs::path dir = pattern;
     fs::copy_file("/usr/include/expat_external.h", dir / "expat_external.h");
-    {
-        std::ofstream(dir / "expat.h") << without_declaration(read_text(system_header));
-    }
+    { std::ofstream(dir / "expat.h") << without_declaration(read_text(system_header)); }
     REQUIRE(read_text(dir / "expat.h").find(kApi) == std::string::npos);
 
     const std::string probe = "bash scripts/expat-probe.sh " + compiler();

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 
+#include "support/built_proxy.hpp"
 #include "support/loopback.hpp"
 #include "support/proxy_process.hpp"
 
@@ -173,7 +174,8 @@ TEST_CASE("reload: an invalid file is refused with check-config's message; nothi
     Session session = establish_on(rig.port_a, rig.upstream);
     write_file(rig.config, R"({"links": [{"domain": "x", "listen": {"port": 1}, "upstream":
                               {"port": "abc"}}]})");
-    const CommandResult check = run_command("build/muc-offline-proxy check-config " + rig.config);
+    const CommandResult check =
+        run_command(test_support::built_proxy() + " check-config " + rig.config);
     CHECK(check.status == 1);
     const std::string prefix = "muc-offline-proxy: ";
     REQUIRE(check.output.rfind(prefix, 0) == 0);

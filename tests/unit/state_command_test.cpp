@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "support/built_proxy.hpp"
 #include "support/shell_command.hpp"
 
 namespace fs = std::filesystem;
@@ -15,13 +16,13 @@ namespace {
 using Run = test_support::CommandResult;
 
 Run run(const std::string& arguments) {
-    return test_support::run_shell("build/muc-offline-proxy " + arguments);
+    return test_support::run_shell(test_support::built_proxy() + " " + arguments);
 }
 
 }  // namespace
 
 TEST_CASE("state commands: import a sample, list and export it back, refuse bad input") {
-    REQUIRE(fs::exists("build/muc-offline-proxy"));
+    REQUIRE(fs::exists(test_support::built_proxy()));
     char pattern[] = "/tmp/state-command-XXXXXX";
     const fs::path dir = mkdtemp(pattern);
     const std::string store = (dir / "state.db").string();
@@ -65,7 +66,7 @@ TEST_CASE("state commands: import a sample, list and export it back, refuse bad 
 
 TEST_CASE(
     "state commands: registrations from Prosody's mod_muc_offline_delivery import as documented") {
-    REQUIRE(fs::exists("build/muc-offline-proxy"));
+    REQUIRE(fs::exists(test_support::built_proxy()));
     char pattern[] = "/tmp/state-migrate-XXXXXX";
     const fs::path dir = mkdtemp(pattern);
     const std::string json = (dir / "from-prosody.json").string();
@@ -90,7 +91,7 @@ TEST_CASE(
 }
 
 TEST_CASE("run: a store it cannot trust stops the start with a message naming the file") {
-    REQUIRE(fs::exists("build/muc-offline-proxy"));
+    REQUIRE(fs::exists(test_support::built_proxy()));
     char pattern[] = "/tmp/run-store-XXXXXX";
     const fs::path dir = mkdtemp(pattern);
     const std::string garbage = (dir / "state.db").string();

@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "built_proxy.hpp"
+
 namespace proxy_process {
 
 namespace fs = std::filesystem;
@@ -41,8 +43,8 @@ void write_file(const std::string& path, const std::string& text) {
 
 ProxyProcess::ProxyProcess(const std::string& config_path, std::string log_path)
     : log_path_(std::move(log_path)) {
-    if (!fs::exists("build/muc-offline-proxy"))
-        throw std::runtime_error("build/muc-offline-proxy is not built");
+    const std::string& binary = test_support::built_proxy();
+    if (!fs::exists(binary)) throw std::runtime_error(binary + " is not built");
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
@@ -52,8 +54,8 @@ ProxyProcess::ProxyProcess(const std::string& config_path, std::string log_path)
             dup2(fd, STDERR_FILENO);
             close(fd);
         }
-        execl("build/muc-offline-proxy", "muc-offline-proxy", "run", "--config",
-              config_path.c_str(), static_cast<char*>(nullptr));
+        execl(binary.c_str(), "muc-offline-proxy", "run", "--config", config_path.c_str(),
+              static_cast<char*>(nullptr));
         _exit(127);
     }
 }
