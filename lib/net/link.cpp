@@ -356,7 +356,7 @@ void Link::connect_upstream() {
         env_.config->upstream.host.c_str(), std::to_string(env_.config->upstream.port).c_str(),
         &hints);
     if (rc != 0) {
-        --outstanding_;
+        // No callback will come: on_resolved settles the request's count, once.
         on_resolved(rc, nullptr);
         return;
     }

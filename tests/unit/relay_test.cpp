@@ -308,6 +308,34 @@ TEST_CASE("relay: an unreachable server is reported to the MUC as remote-connect
     CHECK(proxy.counters().upstream_failures == 1);
 }
 
+TEST_CASE(
+    "relay: an upstream host the resolver refuses at once is remote-connection-failed, and the "
+    "session is freed only after its sockets have closed") {
+    // Past config validation (a config::Link built by hand): libuv refuses a 300-byte name
+    // synchronously (UV_EINVAL) instead of calling back.
+    config::Link link = test_link(5347);
+    link.upstream.host = std::string(300, 'a');
+    ProxyThread proxy(link);
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        Socket component = connect_to(proxy.port());
+        REQUIRE(component.valid());
+        component.send_all(component_header());
+        std::string answer;
+        CHECK(component.read_to_eof(answer, 5s));
+        CHECK(answer.find(
+                  "<remote-connection-failed xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>") !=
+              std::string::npos);
+    }
+    CHECK(proxy.counters().upstream_failures == 3);
+    // The loop still runs: each session was released once, after its close callbacks.
+    std::size_t sessions = 1;
+    for (int i = 0; i < 100 && sessions != 0; ++i) {
+        proxy.run_on_loop([&] { sessions = proxy.sessions(); });
+        if (sessions != 0) std::this_thread::sleep_for(10ms);
+    }
+    CHECK(sessions == 0);
+}
+
 TEST_CASE("relay: a MUC that does not finish the handshake in time is dropped") {
     ListeningSocket upstream;
     config::Link link = test_link(upstream.port());
