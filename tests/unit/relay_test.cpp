@@ -474,3 +474,86 @@ TEST_CASE(
     CHECK(session.component.read_exactly(at_component, 21, 2s));
     CHECK(at_component == "<presence id='down'/>");
 }
+
+namespace {
+
+// Like the offline feature: a groupchat message's copies (one per member) go out once the next
+// stanza shows its broadcast is over, or at the end of the read.
+struct CopiesToMembers : xmpp::StanzaFilter {
+    std::size_t members;
+    std::string pending_id;
+    explicit CopiesToMembers(std::size_t member_count) : members(member_count) {}
+
+    static std::string copy(std::string_view id, std::size_t member) {
+        return "<message type='groupchat' to='member" + std::to_string(member) +
+               "@localhost' id='" + std::string(id) + "'><body>hello</body></message>";
+    }
+    void on_stanza(xmpp::Direction direction, const xmpp::Stanza& stanza, xmpp::Moment,
+                   xmpp::Decisions& out) override {
+        if (direction == xmpp::Direction::to_server) {
+            send_copies(out);
+            if (stanza.top.name.local == "message")
+                pending_id = std::string(stanza.top.attribute("id"));
+        }
+        out.forward(direction);
+    }
+    void on_batch_end(xmpp::Direction direction, xmpp::Moment, xmpp::Decisions& out) override {
+        if (direction == xmpp::Direction::to_server) send_copies(out);
+    }
+    void send_copies(xmpp::Decisions& out) {
+        if (pending_id.empty()) return;
+        for (std::size_t m = 0; m < members; ++m)
+            out.inject(xmpp::Direction::to_server, copy(pending_id, m));
+        pending_id.clear();
+    }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "relay: a read's fan-out counts against the high watermark as it is queued; after the "
+    "stall every stanza and copy arrives once, in order") {
+    static constexpr std::size_t kMembers = 200;
+    constexpr int kMessages = 1500;
+    ListeningSocket upstream;
+    config::Link link = test_link(upstream.port());
+    link.limits.write_queue_high_bytes = 64 * 1024;
+    link.limits.write_queue_low_bytes = 16 * 1024;
+    ProxyThread proxy(link, [](const config::Link&) {
+        auto chain = std::make_unique<xmpp::FilterChain>();
+        chain->add(std::make_shared<CopiesToMembers>(kMembers));
+        return chain;
+    });
+    Session session = establish(proxy, upstream);
+
+    std::string from_muc, expected;
+    std::size_t largest_stanza = 0, largest_fanout = 0;
+    for (int i = 0; i < kMessages; ++i) {
+        const std::string id = "m" + std::to_string(i);
+        const std::string stanza =
+            "<message type='groupchat' id='" + id + "'><body>hello</body></message>";
+        from_muc += stanza;
+        expected += stanza;
+        std::size_t fanout = 0;
+        for (std::size_t m = 0; m < kMembers; ++m) {
+            const std::string copy = CopiesToMembers::copy(id, m);
+            expected += copy;
+            fanout += copy.size();
+        }
+        largest_stanza = std::max(largest_stanza, stanza.size());
+        largest_fanout = std::max(largest_fanout, fanout);
+    }
+    // The server reads nothing until the proxy has stopped reading the MUC.
+    session.component.send_all(from_muc);
+    for (int i = 0; i < 1000 && proxy.counters().read_pauses == 0; ++i)
+        std::this_thread::sleep_for(10ms);
+    REQUIRE(proxy.counters().read_pauses >= 1);
+
+    std::string at_server;
+    CHECK(session.server.read_exactly(at_server, expected.size(), 30s));
+    CHECK(at_server.size() == expected.size());
+    CHECK((at_server == expected));  // not printed: megabytes
+    const std::size_t bound = link.limits.write_queue_high_bytes + largest_stanza + largest_fanout;
+    INFO("queue peak " << proxy.counters().queue_peak_bytes.load() << ", bound " << bound);
+    CHECK(proxy.counters().queue_peak_bytes.load() <= bound);
+}
