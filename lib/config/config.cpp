@@ -179,9 +179,16 @@ bool is_loopback(const std::string& host) {
 
 Metrics read_metrics(const ConfigValue& value, const std::vector<Link>& links,
                      const ConfigValue& links_value) {
-    value.expect_object_with_keys({"listen", "allow_remote"});
+    value.expect_object_with_keys(
+        {"listen", "allow_remote", "request_timeout_ms", "max_connections"});
     Metrics metrics;
     if (auto allow = value.member("allow_remote")) metrics.allow_remote = allow->boolean();
+    if (auto key = value.member("request_timeout_ms")) {
+        metrics.request_timeout_ms = static_cast<std::uint32_t>(key->integer(100, 600000));
+    }
+    if (auto key = value.member("max_connections")) {
+        metrics.max_connections = static_cast<std::uint32_t>(key->integer(1, 65536));
+    }
     auto listen = value.member("listen");
     if (!listen || listen->json().is_null()) return metrics;
     if (!listen->json().is_object())

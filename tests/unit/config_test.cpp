@@ -157,7 +157,9 @@ TEST_CASE("config: the effective config spells out every default") {
   },
   "metrics": {
     "listen": null,
-    "allow_remote": false
+    "allow_remote": false,
+    "request_timeout_ms": 10000,
+    "max_connections": 64
   },
   "capture": null
 }
@@ -481,6 +483,17 @@ TEST_CASE("config: metrics are off by default, on loopback when on") {
     CHECK(error_of("{" + link + R"(, "metrics": {"listen": {"port": 0}}})") ==
           "metrics.listen.port: expected an integer 1-65535, got 0");
     CHECK(error_of("{" + link + R"(, "metrics": {"path": "/m"}})") == "metrics.path: unknown key");
+    // The endpoint's own limits against slow and many clients.
+    CHECK(parsed(kMinimal).metrics.request_timeout_ms == 10000);
+    CHECK(parsed(kMinimal).metrics.max_connections == 64);
+    const auto limited =
+        parsed("{" + link + R"(, "metrics": {"request_timeout_ms": 2000, "max_connections": 8}})");
+    CHECK(limited.metrics.request_timeout_ms == 2000);
+    CHECK(limited.metrics.max_connections == 8);
+    CHECK(error_of("{" + link + R"(, "metrics": {"request_timeout_ms": 50}})") ==
+          "metrics.request_timeout_ms: expected an integer 100-600000, got 50");
+    CHECK(error_of("{" + link + R"(, "metrics": {"max_connections": 0}})") ==
+          "metrics.max_connections: expected an integer 1-65536, got 0");
     CHECK(error_of("{" + link + R"(, "log": {"stanzas": "yes"}})") ==
           R"(log.stanzas: expected true or false, got "yes")");
 }
