@@ -135,6 +135,13 @@ std::string MetricsPage::metrics() const {
                "SIGHUP reloads, by result (refused: the new file was invalid or could not apply)");
     out.sample({{"result", "applied"}}, reloads_.applied);
     out.sample({{"result", "refused"}}, reloads_.refused);
+    out.family(name("metrics_connections_closed_total"), "counter",
+               "Connections to this endpoint it closed on its own, by reason (evicted: the "
+               "longest waiting, for a new one past metrics.max_connections)");
+    out.sample({{"reason", "idle_timeout"}}, endpoint_.idle_timeout);
+    out.sample({{"reason", "request_timeout"}}, endpoint_.request_timeout);
+    out.sample({{"reason", "evicted"}}, endpoint_.evicted);
+    out.sample({{"reason", "refused"}}, endpoint_.refused);
     return out.text();
 }
 

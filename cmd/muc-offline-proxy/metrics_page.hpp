@@ -20,8 +20,12 @@ struct ReloadCounters {
 class MetricsPage {
   public:
     MetricsPage(const net::Proxy& proxy, const Features& features, const DurableState& durable,
-                const ReloadCounters& reloads)
-        : proxy_(proxy), features_(features), durable_(durable), reloads_(reloads) {}
+                const ReloadCounters& reloads, const net::MetricsEndpointCounters& endpoint)
+        : proxy_(proxy),
+          features_(features),
+          durable_(durable),
+          reloads_(reloads),
+          endpoint_(endpoint) {}
 
     std::string metrics() const;
     // Healthy while every link's listener accepts; a link whose MUC is not connected is shown
@@ -34,4 +38,5 @@ class MetricsPage {
     const Features& features_;
     const DurableState& durable_;
     const ReloadCounters& reloads_;
+    const net::MetricsEndpointCounters& endpoint_;
 };

@@ -30,7 +30,7 @@ RunningProxy::RunningProxy(uv_loop_t* loop, std::string config_path, config::Con
       durable_(loop, std::move(store)),
       features_(config_, &durable_),
       proxy_(loop, config_, features_.factory(), &durable_),
-      page_(proxy_, features_, durable_, reloads_) {}
+      page_(proxy_, features_, durable_, reloads_, metrics_endpoint_counters_) {}
 
 RunningProxy::~RunningProxy() = default;
 
@@ -64,8 +64,11 @@ bool RunningProxy::start(std::string& error) {
 
 bool RunningProxy::start_metrics(std::string& error) {
     if (!config_.metrics.listen) return true;
-    metrics_ =
-        std::make_unique<net::MetricsEndpoint>(loop_, *config_.metrics.listen, page_.pages());
+    const net::MetricsEndpointLimits limits{
+        .request_timeout_ms = config_.metrics.request_timeout_ms,
+        .max_connections = config_.metrics.max_connections};
+    metrics_ = std::make_unique<net::MetricsEndpoint>(loop_, *config_.metrics.listen, page_.pages(),
+                                                      limits, &metrics_endpoint_counters_);
     return metrics_->start(error);
 }
 

@@ -49,6 +49,7 @@ class RunningProxy {
     Features features_;
     net::Proxy proxy_;
     ReloadCounters reloads_;
+    net::MetricsEndpointCounters metrics_endpoint_counters_;  // across endpoint restarts
     MetricsPage page_;
     std::unique_ptr<net::MetricsEndpoint> metrics_;
     std::vector<std::unique_ptr<net::MetricsEndpoint>> stopped_metrics_;

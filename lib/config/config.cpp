@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 
+#include "config/host_name.hpp"
 #include "config/json_reader.hpp"
 #include "xmpp/jid.hpp"
 
@@ -87,7 +88,14 @@ OfflineSettings read_offline(const ConfigValue& value, OfflineSettings settings)
 Endpoint read_endpoint(const ConfigValue& value) {
     value.expect_object_with_keys({"host", "port"});
     Endpoint endpoint{.host = "127.0.0.1"};
-    if (auto host = value.member("host")) endpoint.host = host->non_empty_string();
+    if (auto host = value.member("host")) {
+        endpoint.host = host->non_empty_string();
+        if (!is_valid_host(endpoint.host)) {
+            host->reject(
+                "expected an IP address or a host name (labels of letters, digits and hyphens, "
+                "at most 63 bytes each, 253 in all)");
+        }
+    }
     endpoint.port = static_cast<std::uint16_t>(value.required_member("port").integer(1, 65535));
     return endpoint;
 }
@@ -171,9 +179,16 @@ bool is_loopback(const std::string& host) {
 
 Metrics read_metrics(const ConfigValue& value, const std::vector<Link>& links,
                      const ConfigValue& links_value) {
-    value.expect_object_with_keys({"listen", "allow_remote"});
+    value.expect_object_with_keys(
+        {"listen", "allow_remote", "request_timeout_ms", "max_connections"});
     Metrics metrics;
     if (auto allow = value.member("allow_remote")) metrics.allow_remote = allow->boolean();
+    if (auto key = value.member("request_timeout_ms")) {
+        metrics.request_timeout_ms = static_cast<std::uint32_t>(key->integer(100, 600000));
+    }
+    if (auto key = value.member("max_connections")) {
+        metrics.max_connections = static_cast<std::uint32_t>(key->integer(1, 65536));
+    }
     auto listen = value.member("listen");
     if (!listen || listen->json().is_null()) return metrics;
     if (!listen->json().is_object())

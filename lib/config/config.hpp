@@ -55,6 +55,10 @@ struct Metrics {
     std::optional<Endpoint> listen;  // off when absent
     // The numbers name links and count members: loopback only unless the operator says so.
     bool allow_remote = false;
+    // A request must arrive whole within this time from its first byte (slowloris).
+    std::uint32_t request_timeout_ms = 10000;
+    // Past this many open connections a new one closes the one waiting longest for a request.
+    std::uint32_t max_connections = 64;
     bool operator==(const Metrics&) const = default;
 };
 

@@ -56,7 +56,9 @@ std::string effective_config_json(const Config& config) {
     document["log"] = Json{{"level", config.log.level}, {"stanzas", config.log.stanzas}};
     document["metrics"] = Json{
         {"listen", config.metrics.listen ? endpoint_json(*config.metrics.listen) : Json(nullptr)},
-        {"allow_remote", config.metrics.allow_remote}};
+        {"allow_remote", config.metrics.allow_remote},
+        {"request_timeout_ms", config.metrics.request_timeout_ms},
+        {"max_connections", config.metrics.max_connections}};
     document["capture"] = config.capture_path ? Json(*config.capture_path) : Json(nullptr);
     // Parsed text is valid UTF-8; replace guards a Config built by hand.
     return document.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";

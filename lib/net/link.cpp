@@ -51,6 +51,7 @@ struct Link::Side : xml::FrameSink {
     }
     void on_stanza(const xml::ElementView& top, std::string_view raw) override {
         link.on_stanza(*this, top, raw);
+        link.keep_rest_if_over_watermark(*this);
     }
     void on_whitespace(std::string_view raw) override { link.on_whitespace(*this, raw); }
     void on_stream_close(std::string_view raw) override { link.on_stream_close(*this, raw); }
@@ -103,6 +104,10 @@ Link::~Link() {
 
 std::size_t Link::queued_bytes() const {
     return component_->out.bytes() + server_->out.bytes() + held_bytes_;
+}
+
+std::size_t Link::largest_queue() const {
+    return std::max(component_->out.bytes(), server_->out.bytes()) + held_bytes_;
 }
 
 uv_stream_t* Link::component_stream() {
@@ -160,13 +165,29 @@ void Link::on_read(Side& side, ssize_t nread) {
             env_.capture->flush();
         }
     }
-    if (!side.framer.feed(bytes)) {
+    handle_framed(side, side.framer.feed(bytes));
+    after_input();
+}
+
+void Link::handle_framed(Side& side, bool framed) {
+    if (!framed) {
         const xml::FrameError& error = side.framer.error();
         fail_stream(side, xml::condition_name(error.kind), error.text);
-    } else if (authenticated_ && !chain_->empty()) {
-        chain_->end_batch(direction_from(side), now(), *this);
+        return;
     }
-    after_input();
+    // A read handled in parts is one batch: it ends after the last part (a filter may hold a
+    // broadcast's copies until then).
+    if (!side.framer.paused() && authenticated_ && !chain_->empty())
+        chain_->end_batch(direction_from(side), now(), *this);
+}
+
+// A stanza's output (a broadcast's copies too) counts against the high watermark as soon as
+// it is queued: past it, the rest of the read waits in the framer, unhandled, until the queues
+// drain, so one read cannot queue its whole fan-out at once.
+void Link::keep_rest_if_over_watermark(Side& side) {
+    const std::size_t largest = largest_queue();
+    env_.counters->note_queue(largest);
+    if (largest > env_.config->limits.write_queue_high_bytes) side.framer.pause();
 }
 
 void Link::after_input() {
@@ -356,7 +377,7 @@ void Link::connect_upstream() {
         env_.config->upstream.host.c_str(), std::to_string(env_.config->upstream.port).c_str(),
         &hints);
     if (rc != 0) {
-        --outstanding_;
+        // No callback will come: on_resolved settles the request's count, once.
         on_resolved(rc, nullptr);
         return;
     }
@@ -412,7 +433,8 @@ void Link::on_connected(int status) {
     server_->connected = true;
     uv_tcp_nodelay(&server_->tcp, 1);
     server_->out.hold(false);
-    server_->start_reading();
+    // Paused by what the MUC sent meanwhile: the server is read once the queues drain.
+    if (!paused_) server_->start_reading();
     after_input();
 }
 
@@ -438,18 +460,19 @@ void Link::on_written(Side& side, int status) {
         close_side(side);
         return;
     }
+    // Writes are bounded: what is still queued goes next, before a closing side closes.
+    side.out.flush();
     if (side.closing) {
         close_side(side);
         return;
     }
-    side.out.flush();
     update_backpressure();
 }
 
 void Link::update_backpressure() {
-    if (finishing_) return;
+    if (finishing_ || resuming_input_) return;
     const config::Limits& limits = env_.config->limits;
-    std::size_t largest = std::max(component_->out.bytes(), server_->out.bytes()) + held_bytes_;
+    const std::size_t largest = largest_queue();
     env_.counters->note_queue(largest);
     // Reading either side can add to either queue (forwarded stanzas one way, answers the
     // other), so both sides pause together: memory stays bounded whichever peer stalls.
@@ -460,11 +483,27 @@ void Link::update_backpressure() {
         server_->stop_reading();
         spdlog::debug("link {}: session {}: write queue at {} bytes, reading paused",
                       env_.config->name, session_, largest);
-    } else if (paused_ && largest < limits.write_queue_low_bytes) {
-        paused_ = false;
-        component_->start_reading();
-        server_->start_reading();
+        return;
     }
+    if (!paused_ || largest >= limits.write_queue_low_bytes) return;
+    // What was read before the pause is handled before anything more is read.
+    if (!resume_kept_input()) return;
+    paused_ = false;
+    component_->start_reading();
+    server_->start_reading();
+}
+
+bool Link::resume_kept_input() {
+    resuming_input_ = true;
+    for (Side* side : {component_.get(), server_.get()}) {
+        if (side->framer.paused() && !finishing_) handle_framed(*side, side->framer.resume());
+    }
+    resuming_input_ = false;
+    if (finishing_) return false;
+    component_->out.flush();
+    server_->out.flush();
+    // Over the high watermark again: the next drain resumes the rest.
+    return !component_->framer.paused() && !server_->framer.paused();
 }
 
 void Link::shut_down() {

@@ -74,6 +74,10 @@ class Link : private xmpp::StanzaOutput {
 
     // Socket events.
     void on_read(Side& side, ssize_t nread);
+    // After the framer took a read (or resumed what it kept): a framing error ends the
+    // session; a read handled to its end ends the filters' batch.
+    void handle_framed(Side& side, bool framed);
+    void keep_rest_if_over_watermark(Side& side);
     void on_written(Side& side, int status);
     void after_input();
     xmpp::Moment now() const;
@@ -96,6 +100,9 @@ class Link : private xmpp::StanzaOutput {
     void close_side(Side& side);
     void release();
     void update_backpressure();
+    // Handles what the framers kept at a pause; true once nothing is kept.
+    bool resume_kept_input();
+    std::size_t largest_queue() const;
 
     uv_loop_t* loop_;
     LinkEnvironment env_;
@@ -112,6 +119,7 @@ class Link : private xmpp::StanzaOutput {
     bool upstream_started_ = false;
     bool finishing_ = false;
     bool paused_ = false;
+    bool resuming_input_ = false;
     // While a persist barrier is outstanding, everything this link would write waits here, in
     // order, so nothing that depends on the state goes out before the state is durable.
     int barriers_ = 0;

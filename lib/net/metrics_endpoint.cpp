@@ -41,11 +41,14 @@ struct WriteRequest {
 
 struct MetricsEndpoint::Connection {
     MetricsEndpoint& owner;
+    Connections::iterator position;  // in owner.connections_
     uv_tcp_t tcp{};
-    uv_timer_t idle{};
+    // One deadline at a time: idle between requests, or the current request's.
+    uv_timer_t deadline{};
     http_parser parser{};
     std::string url;
     std::size_t request_bytes = 0;  // request line, headers and body of the current request
+    bool in_request = false;        // its first byte came, its last not yet
     bool too_large = false;
     bool close_after_write = false;
     bool closing = false;
@@ -55,7 +58,7 @@ struct MetricsEndpoint::Connection {
 
     explicit Connection(MetricsEndpoint& endpoint) : owner(endpoint) {
         tcp.data = this;
-        idle.data = this;
+        deadline.data = this;
         parser.data = this;
     }
 
@@ -77,6 +80,10 @@ struct MetricsEndpoint::Connection {
                 Connection& c = of(p);
                 c.url.clear();
                 c.request_bytes = 0;
+                // The whole request must come within the deadline: each byte that trickles in
+                // does not buy more time (slowloris).
+                c.in_request = true;
+                c.start_deadline(c.owner.limits_.request_timeout_ms);
                 return 0;
             };
             s.on_url = [](http_parser* p, const char* at, size_t length) {
@@ -95,7 +102,11 @@ struct MetricsEndpoint::Connection {
                 return of(p).count(length) ? 0 : 1;
             };
             s.on_message_complete = [](http_parser* p) {
-                of(p).answer();
+                Connection& c = of(p);
+                c.in_request = false;
+                c.start_deadline(c.owner.limits_.idle_timeout_ms);
+                c.owner.note_progress(c);
+                c.answer();
                 return 0;
             };
             return s;
@@ -106,9 +117,9 @@ struct MetricsEndpoint::Connection {
     void start() {
         http_parser_init(&parser, HTTP_REQUEST);
         parser.data = this;
-        uv_timer_init(owner.loop_, &idle);
+        uv_timer_init(owner.loop_, &deadline);
         ++open_handles;
-        restart_idle_timer();
+        start_deadline(owner.limits_.idle_timeout_ms);
         uv_read_start(
             reinterpret_cast<uv_stream_t*>(&tcp),
             [](uv_handle_t* handle, size_t, uv_buf_t* buf) {
@@ -120,11 +131,21 @@ struct MetricsEndpoint::Connection {
             });
     }
 
-    void restart_idle_timer() {
+    void start_deadline(std::uint64_t ms) {
         uv_timer_start(
-            &idle, [](uv_timer_t* timer) { static_cast<Connection*>(timer->data)->close(); },
-            owner.idle_timeout_ms_, 0);
+            &deadline,
+            [](uv_timer_t* timer) {
+                auto* c = static_cast<Connection*>(timer->data);
+                if (c->owner.counters_ != nullptr)
+                    ++(c->in_request ? c->owner.counters_->request_timeout
+                                     : c->owner.counters_->idle_timeout);
+                c->close();
+            },
+            ms, 0);
     }
+
+    // Not mid-response: waiting for a request, or receiving one.
+    bool evictable() const { return !closing && writes_in_flight == 0; }
 
     void on_read(ssize_t nread) {
         if (nread == 0) return;
@@ -132,7 +153,6 @@ struct MetricsEndpoint::Connection {
             close();
             return;
         }
-        restart_idle_timer();
         const auto length = static_cast<std::size_t>(nread);
         const std::size_t parsed = http_parser_execute(&parser, &settings(), buffer, length);
         if (closing || close_after_write) return;
@@ -204,8 +224,9 @@ struct MetricsEndpoint::Connection {
     void close() {
         if (closing) return;
         closing = true;
+        --owner.open_connections_;
         for (uv_handle_t* handle :
-             {reinterpret_cast<uv_handle_t*>(&tcp), reinterpret_cast<uv_handle_t*>(&idle)}) {
+             {reinterpret_cast<uv_handle_t*>(&tcp), reinterpret_cast<uv_handle_t*>(&deadline)}) {
             if (uv_is_closing(handle)) continue;
             uv_close(handle, [](uv_handle_t* closed) {
                 auto* c = static_cast<Connection*>(closed->data);
@@ -216,11 +237,12 @@ struct MetricsEndpoint::Connection {
 };
 
 MetricsEndpoint::MetricsEndpoint(uv_loop_t* loop, config::Endpoint listen, MetricsPages pages,
-                                 std::uint64_t idle_timeout_ms)
+                                 MetricsEndpointLimits limits, MetricsEndpointCounters* counters)
     : loop_(loop),
       listen_(std::move(listen)),
       pages_(std::move(pages)),
-      idle_timeout_ms_(idle_timeout_ms) {
+      limits_(limits),
+      counters_(counters != nullptr ? counters : &own_counters_) {
     server_.data = this;
 }
 
@@ -255,14 +277,16 @@ std::uint16_t MetricsEndpoint::bound_port() const {
 
 void MetricsEndpoint::on_connection(int status) {
     if (status != 0 || stopping_) return;
+    const bool room = make_room();
     auto connection = std::make_unique<Connection>(*this);
     uv_tcp_init(loop_, &connection->tcp);
     connection->open_handles = 1;
     Connection& accepted = *connection;
-    connections_.push_back(std::move(connection));
+    accepted.position = connections_.insert(connections_.end(), std::move(connection));
     if (uv_accept(reinterpret_cast<uv_stream_t*>(&server_),
                   reinterpret_cast<uv_stream_t*>(&accepted.tcp)) != 0 ||
-        connections_.size() > kMaxConnections) {
+        !room) {
+        if (!room) ++counters_->refused;
         // Not started: only the socket is open.
         accepted.closing = true;
         uv_close(reinterpret_cast<uv_handle_t*>(&accepted.tcp), [](uv_handle_t* closed) {
@@ -271,11 +295,29 @@ void MetricsEndpoint::on_connection(int status) {
         });
         return;
     }
+    ++open_connections_;
     accepted.start();
 }
 
+bool MetricsEndpoint::make_room() {
+    if (open_connections_ < limits_.max_connections) return true;
+    // The list runs from the least recent progress: a client that never completes a request
+    // stays at the front, a scraper that keeps its connection moves back at each scrape.
+    for (auto& connection : connections_) {
+        if (!connection->evictable()) continue;
+        ++counters_->evicted;
+        connection->close();
+        return true;
+    }
+    return false;
+}
+
+void MetricsEndpoint::note_progress(Connection& connection) {
+    connections_.splice(connections_.end(), connections_, connection.position);
+}
+
 void MetricsEndpoint::forget(Connection* connection) {
-    connections_.remove_if([connection](const auto& c) { return c.get() == connection; });
+    connections_.erase(connection->position);
     check_closed();
 }
 

@@ -3,13 +3,17 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <cstring>
 
 namespace net {
 namespace {
 
-constexpr int kBacklog = 16;
+// The system's default (the kernel caps it at net.core.somaxconn): a burst of connections,
+// e.g. every MUC reconnecting or many scrapers at once, waits in the queue instead of being
+// refused.
+constexpr int kBacklog = SOMAXCONN;
 
 }  // namespace
 

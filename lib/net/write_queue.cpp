@@ -47,6 +47,7 @@ void WriteQueue::flush() {
     std::size_t offset = head_offset_;
     in_flight_bytes_ = 0;
     for (const auto& block : blocks_) {
+        if (in_flight_bytes_ + block->used - offset > kMaxWriteBytes) break;
         buffers_.push_back(uv_buf_init(block->data.get() + offset,
                                        static_cast<unsigned int>(block->used - offset)));
         in_flight_bytes_ += block->used - offset;

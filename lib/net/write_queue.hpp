@@ -1,6 +1,7 @@
 // Bytes waiting to be written to one socket. Stanzas are copied into fixed-size blocks that
-// are recycled, and everything queued while a write is in flight goes out in the next single
-// vectored write: no allocation per stanza in steady state, one syscall per batch.
+// are recycled, and what is queued while a write is in flight goes out in the next vectored
+// write, at most kMaxWriteBytes at a time: no allocation per stanza in steady state, one
+// syscall per batch, and a peer that reads slowly is handed bounded writes.
 #pragma once
 
 #include <uv.h>
@@ -25,17 +26,22 @@ class WriteQueue {
     WriteQueue& operator=(const WriteQueue&) = delete;
 
     void append(std::string_view bytes);
-    // Starts a write of everything queued unless one is in flight or the queue is held.
+    // Starts a write of what is queued (up to kMaxWriteBytes) unless one is in flight or the
+    // queue is held; the owner flushes again after each completed write.
     void flush();
     // While held (e.g. before the socket is connected), bytes accumulate and nothing is written.
     void hold(bool held);
 
     std::size_t bytes() const { return queued_bytes_; }  // queued plus in flight
     bool idle() const { return queued_bytes_ == 0 && !in_flight_; }
+    std::size_t in_flight_bytes() const { return in_flight_ ? in_flight_bytes_ : 0; }
+
+    static constexpr std::size_t kBlockBytes = 64 * 1024;
+    static constexpr std::size_t kMaxWriteBytes = 16 * kBlockBytes;
 
   private:
     struct Block {
-        static constexpr std::size_t kSize = 64 * 1024;
+        static constexpr std::size_t kSize = kBlockBytes;
         std::unique_ptr<char[]> data{new char[kSize]};
         std::size_t used = 0;
     };

@@ -98,7 +98,10 @@ struct Framer::Parser {
     int depth = 0;  // expat's: 0 outside the stream, 1 inside it, 2+ inside a stanza
     long long unit_start = 0;
     bool expat_owns = true;  // the bytes from `fed` on go to expat
-    bool scanning = false;   // the scanner holds a unit begun at `consumed`
+    // Expat stopped inside the bytes it was given, after a unit the sink paused on: it takes
+    // XML_ResumeParser before anything else.
+    bool expat_suspended = false;
+    bool scanning = false;  // the scanner holds a unit begun at `consumed`
     StanzaScanner scanner;
     std::string stream_default_ns;  // declared by the stream header, inherited by stanzas
     ElementView header;
@@ -152,6 +155,14 @@ struct Framer::Parser {
         }
     }
 
+    // A pause asked for by the sink takes effect right after the unit it was handed: expat is
+    // suspended there and resumed where it stood (XML_ResumeParser).
+    void suspend_if_paused() {
+        if (owner.paused_ && !owner.stopped_ && !expat_suspended) {
+            expat_suspended = XML_StopParser(expat, XML_TRUE) == XML_STATUS_OK;
+        }
+    }
+
     static void start_element(void* data, const char* name, const char** attrs) {
         auto* self = static_cast<Parser*>(data);
         if (self->owner.stopped_) return;
@@ -161,6 +172,7 @@ struct Framer::Parser {
                 self->owner.sink_.on_stream_open(self->header,
                                                  self->slice(self->held_base, self->event_end()));
                 self->consumed = self->event_end();
+                self->suspend_if_paused();
                 break;
             case 1:
                 self->unit_start = self->event_start();
@@ -182,6 +194,7 @@ struct Framer::Parser {
                 self->owner.sink_.on_stream_close(
                     self->slice(self->event_start(), self->event_end()));
                 self->consumed = self->event_end();
+                self->suspend_if_paused();
                 break;
             case 1: {
                 long long end = self->event_end();
@@ -196,6 +209,7 @@ struct Framer::Parser {
                 }
                 self->owner.sink_.on_stanza(self->top, self->slice(self->unit_start, end));
                 self->consumed = end;
+                self->suspend_if_paused();
                 break;
             }
             default:
@@ -214,6 +228,7 @@ struct Framer::Parser {
         }
         self->owner.sink_.on_whitespace(raw);
         self->consumed = self->event_end();
+        self->suspend_if_paused();
     }
 
     static void namespace_declaration(void* data, const char* prefix, const char* uri) {
@@ -250,12 +265,12 @@ struct Framer::Parser {
     }
 
     // Frames what was fed, by the scanner or by expat, until the bytes run out or an error or
-    // the sink stops it.
+    // the sink stops or pauses it.
     void run() {
-        while (!owner.stopped_) {
+        while (!owner.stopped_ && !owner.paused_) {
             const long long end = held_base + static_cast<long long>(held.size());
             if (expat_owns) {
-                if (fed == end) return;
+                if (fed == end && !expat_suspended) return;
                 if (!give_to_expat(end)) return;
             } else {
                 if (!frame_with_scanner(end)) return;
@@ -266,12 +281,19 @@ struct Framer::Parser {
     // Expat gets the bytes up to the next '>' at a time, so that the scanner can take over
     // right after the unit that ends there.
     bool give_to_expat(long long end) {
-        std::string_view rest = slice(fed, end);
-        std::size_t cut = path == FramingPath::expat_only ? std::string_view::npos : rest.find('>');
-        std::string_view piece = cut == std::string_view::npos ? rest : rest.substr(0, cut + 1);
-        fed += static_cast<long long>(piece.size());
-        XML_Status status =
-            XML_Parse(expat, piece.data(), static_cast<int>(piece.size()), XML_FALSE);
+        XML_Status status;
+        if (expat_suspended) {
+            expat_suspended = false;
+            status = XML_ResumeParser(expat);
+        } else {
+            std::string_view rest = slice(fed, end);
+            std::size_t cut =
+                path == FramingPath::expat_only ? std::string_view::npos : rest.find('>');
+            std::string_view piece = cut == std::string_view::npos ? rest : rest.substr(0, cut + 1);
+            fed += static_cast<long long>(piece.size());
+            status = XML_Parse(expat, piece.data(), static_cast<int>(piece.size()), XML_FALSE);
+        }
+        if (status == XML_STATUS_SUSPENDED) return false;
         if (status == XML_STATUS_ERROR && owner.error_.kind == FrameErrorKind::none &&
             !owner.stopped_) {
             XML_Error code = XML_GetErrorCode(expat);
@@ -391,14 +413,31 @@ std::size_t Framer::stanzas_scanned() const {
     return parser_->stanzas_scanned;
 }
 
+void Framer::pause() {
+    if (!stopped_) paused_ = true;
+}
+
 bool Framer::feed(std::string_view bytes) {
     if (stopped_) return error_.kind == FrameErrorKind::none;
+    parser_->held.append(bytes);
+    return frame_held();
+}
+
+bool Framer::resume() {
+    if (stopped_) return error_.kind == FrameErrorKind::none;
+    paused_ = false;
+    return frame_held();
+}
+
+bool Framer::frame_held() {
     Parser& p = *parser_;
-    p.held.append(bytes);
-    p.run();
+    if (!paused_) p.run();
     if (error_.kind != FrameErrorKind::none) return false;
     if (stopped_) return true;
     p.drop_consumed();
+    // Paused, the held bytes include units already complete: the size limit is for the one
+    // unit still incomplete, checked once framing has caught up.
+    if (paused_) return true;
     if (p.held.size() > limits_.max_unit_bytes) {
         fail(FrameErrorKind::policy_violation,
              std::string(p.inside_stanza() ? "stanza" : "unit") + " exceeds the limit of " +

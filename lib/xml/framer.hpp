@@ -59,9 +59,17 @@ class Framer {
     Framer& operator=(const Framer&) = delete;
 
     // Feeds the next bytes. Every unit completed by them reaches the sink before this
-    // returns, including those before an error in the same chunk. Returns false on error (see
-    // error()); the framer then accepts nothing more.
+    // returns (unless the sink pauses), including those before an error in the same chunk.
+    // Returns false on error (see error()); the framer then accepts nothing more.
     bool feed(std::string_view bytes);
+
+    // From inside a sink callback: no unit after the current one is reported until resume();
+    // the bytes not yet framed are kept, in order. Lets a relay stop handling a read whose
+    // output it cannot queue yet. Bytes fed while paused are kept behind them.
+    void pause();
+    // Frames the kept bytes, as feed() would have; same return value. May pause again.
+    bool resume();
+    bool paused() const { return paused_; }
 
     // Ends parsing from inside a sink callback: no more units are reported.
     void stop();
@@ -79,12 +87,14 @@ class Framer {
     friend struct Parser;
 
     void fail(FrameErrorKind kind, std::string text);
+    bool frame_held();
 
     FrameSink& sink_;
     FramerLimits limits_;
     std::unique_ptr<Parser> parser_;
     FrameError error_;
     bool stopped_ = false;
+    bool paused_ = false;
 };
 
 }  // namespace xml

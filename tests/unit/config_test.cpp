@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -156,7 +157,9 @@ TEST_CASE("config: the effective config spells out every default") {
   },
   "metrics": {
     "listen": null,
-    "allow_remote": false
+    "allow_remote": false,
+    "request_timeout_ms": 10000,
+    "max_connections": 64
   },
   "capture": null
 }
@@ -238,6 +241,46 @@ TEST_CASE("config: endpoints") {
     CHECK(error_of(R"({"links": [{"domain": "x", "listen": {"port": 1, "tls": true},
                                   "upstream": {"port": 2}}]})") ==
           "links[0].listen.tls: unknown key");
+}
+
+TEST_CASE("config: hosts are IP literals or RFC 1123 host names") {
+    const auto with_upstream_host = [](const std::string& host) {
+        return R"({"links": [{"domain": "x", "listen": {"port": 1},
+                              "upstream": {"host": ")" +
+               host + R"(", "port": 2}}]})";
+    };
+    const std::string expected =
+        "expected an IP address or a host name (labels of letters, digits and hyphens, at most "
+        "63 bytes each, 253 in all), got ";
+    for (const std::string& host : std::vector<std::string>{
+             "localhost", "127.0.0.1", "::1", "fe80::1%eth0", "xmpp.example.org",
+             "xmpp.example.org.", "a-b.c1", "1.2.3", std::string(63, 'a') + ".org",
+             std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c') + "." +
+                 std::string(61, 'd')}) {
+        INFO(host);
+        CHECK(error_of(with_upstream_host(host)) == "<valid>");
+    }
+    // 300 bytes passed before, and crashed the first session that tried to resolve it.
+    const std::string too_long(300, 'a');
+    CHECK(error_of(with_upstream_host(too_long)) ==
+          "links[0].upstream.host: " + expected + "\"" + std::string(39, 'a') + "...");
+    for (const std::string& host :
+         std::vector<std::string>{std::string(64, 'a') + ".org",
+                                  std::string(63, 'a') + "." + std::string(63, 'b') + "." +
+                                      std::string(63, 'c') + "." + std::string(62, 'd'),
+                                  "-xmpp.example.org", "xmpp-.example.org", "xmpp..example.org",
+                                  ".example.org", "xmpp_1.example.org", "xmpp.example.org:5347",
+                                  "[::1]", "fe80::1%", "exa mple", "caf\u00e9.example"}) {
+        INFO(host);
+        CHECK(error_of(with_upstream_host(host)).rfind("links[0].upstream.host: " + expected, 0) ==
+              0);
+    }
+    CHECK(error_of(R"({"links": [{"domain": "x", "listen": {"host": "127.0.0.1:5348", "port": 1},
+                                  "upstream": {"port": 2}}]})") ==
+          "links[0].listen.host: " + expected + "\"127.0.0.1:5348\"");
+    CHECK(error_of(R"({"links": [{"domain": "x", "listen": {"port": 1}, "upstream": {"port": 2}}],
+                      "metrics": {"listen": {"host": "local_host", "port": 9}}})") ==
+          "metrics.listen.host: " + expected + "\"local_host\"");
 }
 
 TEST_CASE("config: what must be unique across links") {
@@ -440,6 +483,17 @@ TEST_CASE("config: metrics are off by default, on loopback when on") {
     CHECK(error_of("{" + link + R"(, "metrics": {"listen": {"port": 0}}})") ==
           "metrics.listen.port: expected an integer 1-65535, got 0");
     CHECK(error_of("{" + link + R"(, "metrics": {"path": "/m"}})") == "metrics.path: unknown key");
+    // The endpoint's own limits against slow and many clients.
+    CHECK(parsed(kMinimal).metrics.request_timeout_ms == 10000);
+    CHECK(parsed(kMinimal).metrics.max_connections == 64);
+    const auto limited =
+        parsed("{" + link + R"(, "metrics": {"request_timeout_ms": 2000, "max_connections": 8}})");
+    CHECK(limited.metrics.request_timeout_ms == 2000);
+    CHECK(limited.metrics.max_connections == 8);
+    CHECK(error_of("{" + link + R"(, "metrics": {"request_timeout_ms": 50}})") ==
+          "metrics.request_timeout_ms: expected an integer 100-600000, got 50");
+    CHECK(error_of("{" + link + R"(, "metrics": {"max_connections": 0}})") ==
+          "metrics.max_connections: expected an integer 1-65536, got 0");
     CHECK(error_of("{" + link + R"(, "log": {"stanzas": "yes"}})") ==
           R"(log.stanzas: expected true or false, got "yes")");
 }

@@ -308,6 +308,34 @@ TEST_CASE("relay: an unreachable server is reported to the MUC as remote-connect
     CHECK(proxy.counters().upstream_failures == 1);
 }
 
+TEST_CASE(
+    "relay: an upstream host the resolver refuses at once is remote-connection-failed, and the "
+    "session is freed only after its sockets have closed") {
+    // Past config validation (a config::Link built by hand): libuv refuses a 300-byte name
+    // synchronously (UV_EINVAL) instead of calling back.
+    config::Link link = test_link(5347);
+    link.upstream.host = std::string(300, 'a');
+    ProxyThread proxy(link);
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        Socket component = connect_to(proxy.port());
+        REQUIRE(component.valid());
+        component.send_all(component_header());
+        std::string answer;
+        CHECK(component.read_to_eof(answer, 5s));
+        CHECK(answer.find(
+                  "<remote-connection-failed xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>") !=
+              std::string::npos);
+    }
+    CHECK(proxy.counters().upstream_failures == 3);
+    // The loop still runs: each session was released once, after its close callbacks.
+    std::size_t sessions = 1;
+    for (int i = 0; i < 100 && sessions != 0; ++i) {
+        proxy.run_on_loop([&] { sessions = proxy.sessions(); });
+        if (sessions != 0) std::this_thread::sleep_for(10ms);
+    }
+    CHECK(sessions == 0);
+}
+
 TEST_CASE("relay: a MUC that does not finish the handshake in time is dropped") {
     ListeningSocket upstream;
     config::Link link = test_link(upstream.port());
@@ -445,4 +473,87 @@ TEST_CASE(
     CHECK(at_server == "<message id='before'/><iq type='result' id='r1'/><message id='after'/>");
     CHECK(session.component.read_exactly(at_component, 21, 2s));
     CHECK(at_component == "<presence id='down'/>");
+}
+
+namespace {
+
+// Like the offline feature: a groupchat message's copies (one per member) go out once the next
+// stanza shows its broadcast is over, or at the end of the read.
+struct CopiesToMembers : xmpp::StanzaFilter {
+    std::size_t members;
+    std::string pending_id;
+    explicit CopiesToMembers(std::size_t member_count) : members(member_count) {}
+
+    static std::string copy(std::string_view id, std::size_t member) {
+        return "<message type='groupchat' to='member" + std::to_string(member) +
+               "@localhost' id='" + std::string(id) + "'><body>hello</body></message>";
+    }
+    void on_stanza(xmpp::Direction direction, const xmpp::Stanza& stanza, xmpp::Moment,
+                   xmpp::Decisions& out) override {
+        if (direction == xmpp::Direction::to_server) {
+            send_copies(out);
+            if (stanza.top.name.local == "message")
+                pending_id = std::string(stanza.top.attribute("id"));
+        }
+        out.forward(direction);
+    }
+    void on_batch_end(xmpp::Direction direction, xmpp::Moment, xmpp::Decisions& out) override {
+        if (direction == xmpp::Direction::to_server) send_copies(out);
+    }
+    void send_copies(xmpp::Decisions& out) {
+        if (pending_id.empty()) return;
+        for (std::size_t m = 0; m < members; ++m)
+            out.inject(xmpp::Direction::to_server, copy(pending_id, m));
+        pending_id.clear();
+    }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "relay: a read's fan-out counts against the high watermark as it is queued; after the "
+    "stall every stanza and copy arrives once, in order") {
+    static constexpr std::size_t kMembers = 200;
+    constexpr int kMessages = 1500;
+    ListeningSocket upstream;
+    config::Link link = test_link(upstream.port());
+    link.limits.write_queue_high_bytes = 64 * 1024;
+    link.limits.write_queue_low_bytes = 16 * 1024;
+    ProxyThread proxy(link, [](const config::Link&) {
+        auto chain = std::make_unique<xmpp::FilterChain>();
+        chain->add(std::make_shared<CopiesToMembers>(kMembers));
+        return chain;
+    });
+    Session session = establish(proxy, upstream);
+
+    std::string from_muc, expected;
+    std::size_t largest_stanza = 0, largest_fanout = 0;
+    for (int i = 0; i < kMessages; ++i) {
+        const std::string id = "m" + std::to_string(i);
+        const std::string stanza =
+            "<message type='groupchat' id='" + id + "'><body>hello</body></message>";
+        from_muc += stanza;
+        expected += stanza;
+        std::size_t fanout = 0;
+        for (std::size_t m = 0; m < kMembers; ++m) {
+            const std::string copy = CopiesToMembers::copy(id, m);
+            expected += copy;
+            fanout += copy.size();
+        }
+        largest_stanza = std::max(largest_stanza, stanza.size());
+        largest_fanout = std::max(largest_fanout, fanout);
+    }
+    // The server reads nothing until the proxy has stopped reading the MUC.
+    session.component.send_all(from_muc);
+    for (int i = 0; i < 1000 && proxy.counters().read_pauses == 0; ++i)
+        std::this_thread::sleep_for(10ms);
+    REQUIRE(proxy.counters().read_pauses >= 1);
+
+    std::string at_server;
+    CHECK(session.server.read_exactly(at_server, expected.size(), 30s));
+    CHECK(at_server.size() == expected.size());
+    CHECK((at_server == expected));  // not printed: megabytes
+    const std::size_t bound = link.limits.write_queue_high_bytes + largest_stanza + largest_fanout;
+    INFO("queue peak " << proxy.counters().queue_peak_bytes.load() << ", bound " << bound);
+    CHECK(proxy.counters().queue_peak_bytes.load() <= bound);
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <tuple>
 
 namespace test_support {
 namespace {
@@ -35,15 +36,18 @@ std::string describe(const xml::ElementView& view) {
 struct RecordingSink : xml::FrameSink {
     FramingRecord& record;
     std::size_t elements = 0;
+    xml::Framer* pausing = nullptr;  // set: pauses the framer after every unit
     explicit RecordingSink(FramingRecord& r) : record(r) {}
 
     void on_stream_open(const xml::ElementView& header, std::string_view raw) override {
         ++elements;
         record.units.push_back("open " + describe(header) + " | " + std::string(raw));
+        pause();
     }
     void on_stanza(const xml::ElementView& top, std::string_view raw) override {
         ++elements;
         record.units.push_back("stanza " + describe(top) + " | " + std::string(raw));
+        pause();
     }
     void on_whitespace(std::string_view raw) override {
         if (!record.units.empty() && record.units.back().starts_with("space | ")) {
@@ -51,10 +55,15 @@ struct RecordingSink : xml::FrameSink {
         } else {
             record.units.push_back("space | " + std::string(raw));
         }
+        pause();
     }
     void on_stream_close(std::string_view raw) override {
         ++elements;
         record.units.push_back("close | " + std::string(raw));
+        pause();
+    }
+    void pause() {
+        if (pausing != nullptr) pausing->pause();
     }
 };
 
@@ -234,14 +243,17 @@ constexpr std::array<std::string_view, 56> kTokens = {"'",
 }  // namespace
 
 FramingRecord frame_stream(xml::FramingPath path, std::string_view stream,
-                           const std::vector<std::size_t>& cuts, xml::FramerLimits limits) {
+                           const std::vector<std::size_t>& cuts, xml::FramerLimits limits,
+                           bool pause_after_each_unit) {
     FramingRecord record;
     RecordingSink sink(record);
     xml::Framer framer(sink, limits, path);
+    if (pause_after_each_unit) sink.pausing = &framer;
     std::size_t at = 0;
     for (std::size_t i = 0; i <= cuts.size(); ++i) {
         const std::size_t to = i < cuts.size() ? cuts[i] : stream.size();
-        const bool ok = framer.feed(stream.substr(at, to - at));
+        bool ok = framer.feed(stream.substr(at, to - at));
+        while (ok && framer.paused()) ok = framer.resume();
         at = to;
         record.feed_results.push_back(ok);
         record.elements_after_feed.push_back(sink.elements);
@@ -291,6 +303,15 @@ std::string compare_paths(std::string_view stream, const std::vector<std::size_t
     FramingRecord expat = frame_stream(xml::FramingPath::expat_only, stream, cuts, limits);
     if (stanzas_scanned != nullptr) *stanzas_scanned = scanner.stanzas_scanned;
     std::string difference = framing_difference(scanner, expat);
+    // A framer paused after every unit and resumed must frame exactly as one never paused.
+    for (const auto& [path, unpaused, name] :
+         {std::tuple{xml::FramingPath::scanner_first, &scanner, "scanner path"},
+          std::tuple{xml::FramingPath::expat_only, &expat, "expat"}}) {
+        if (!difference.empty()) break;
+        difference = framing_difference(frame_stream(path, stream, cuts, limits, true), *unpaused);
+        if (!difference.empty())
+            difference = std::string(name) + " paused after each unit vs not: " + difference;
+    }
     if (difference.empty()) return {};
     std::string pieces;
     for (std::size_t cut : cuts) pieces += std::to_string(cut) + " ";

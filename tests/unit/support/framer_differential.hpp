@@ -22,14 +22,18 @@ struct FramingRecord {
     std::size_t stanzas_scanned = 0;
 };
 
+// With `pause_after_each_unit`, the sink pauses the framer after every unit and each chunk is
+// resumed until it is all framed.
 FramingRecord frame_stream(xml::FramingPath path, std::string_view stream,
-                           const std::vector<std::size_t>& cuts, xml::FramerLimits limits);
+                           const std::vector<std::size_t>& cuts, xml::FramerLimits limits,
+                           bool pause_after_each_unit = false);
 
 // Empty when both paths agree on every unit (raw bytes and view), on each feed's result and on
 // the error; otherwise what differs first.
 std::string framing_difference(const FramingRecord& scanner, const FramingRecord& expat);
 
-// Frames `stream` both ways; the difference, if any, with the input quoted for the report.
+// Frames `stream` both ways, each also paused after every unit; the difference, if any, with
+// the input quoted for the report.
 std::string compare_paths(std::string_view stream, const std::vector<std::size_t>& cuts,
                           xml::FramerLimits limits = {}, std::size_t* stanzas_scanned = nullptr);
 
