@@ -96,6 +96,10 @@ std::string MetricsPage::metrics() const {
         };
     per_feature("registrations", "gauge", "Room registrations held (opted in or out)",
                 [](const auto& d) { return d.registrations().size(); });
+    per_link("registrations_refused_unstored_total", "counter",
+             "Registrations answered with an error instead of the success because the store "
+             "could not write them",
+             [](const net::Listener& l) { return l.counters().answers_not_durable.load(); });
     per_feature("registrations_committed_total", "counter",
                 "Registrations the MUC (or, standalone, the proxy) accepted",
                 [](const auto& d) { return d.registration_counters().committed; });
@@ -131,6 +135,17 @@ std::string MetricsPage::metrics() const {
     out.family(name("store_commit_failures_total"), "counter",
                "Batches of state changes the store failed to write");
     out.sample({}, durable_.failed_batches());
+    out.family(name("store_writable"), "gauge",
+               "0 while the store cannot write (its last commit failed, or the file was deleted "
+               "or replaced), 1 otherwise");
+    out.sample({}, std::uint64_t{durable_.writable() ? 1u : 0u});
+    out.family(name("store_pending_changes"), "gauge",
+               "State changes recorded and not yet on disk (kept for a retry while the store "
+               "cannot write)");
+    out.sample({}, std::uint64_t{durable_.pending_changes()});
+    out.family(name("store_changes_dropped_total"), "counter",
+               "Unwritten state changes dropped to stay within store.max_retained_bytes");
+    out.sample({}, durable_.changes_dropped());
     out.family(name("config_reloads_total"), "counter",
                "SIGHUP reloads, by result (refused: the new file was invalid or could not apply)");
     out.sample({{"result", "applied"}}, reloads_.applied);
@@ -147,8 +162,16 @@ std::string MetricsPage::metrics() const {
 
 net::HealthReport MetricsPage::health() const {
     net::HealthReport report;
-    report.healthy = proxy_.accepting();
-    report.text = report.healthy ? "ok\n" : "not accepting component connections\n";
+    // A store that cannot write refuses registrations: restarting or freeing space helps.
+    const bool store_writes = durable_.writable();
+    report.healthy = proxy_.accepting() && store_writes;
+    report.text = report.healthy        ? "ok\n"
+                  : !proxy_.accepting() ? "not accepting component connections\n"
+                                        : "";
+    if (!store_writes) {
+        report.text +=
+            "store: cannot write " + durable_.path() + ": " + durable_.unwritable_reason() + "\n";
+    }
     for (const auto& listener : proxy_.listeners()) {
         report.text += "link " + listener->config().name + ": " +
                        (!listener->accepting()                          ? "not accepting"

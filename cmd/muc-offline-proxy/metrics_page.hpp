@@ -28,8 +28,9 @@ class MetricsPage {
           endpoint_(endpoint) {}
 
     std::string metrics() const;
-    // Healthy while every link's listener accepts; a link whose MUC is not connected is shown
-    // in the text but is not unhealthy: restarting the proxy would not bring the MUC back.
+    // Healthy while every link's listener accepts and the store writes (a store that cannot
+    // refuses registrations); a link whose MUC is not connected is shown in the text but is
+    // not unhealthy: restarting the proxy would not bring the MUC back.
     net::HealthReport health() const;
     net::MetricsPages pages() const;
 

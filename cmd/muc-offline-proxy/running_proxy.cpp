@@ -27,7 +27,7 @@ RunningProxy::RunningProxy(uv_loop_t* loop, std::string config_path, config::Con
     : loop_(loop),
       config_path_(std::move(config_path)),
       config_(std::move(config)),
-      durable_(loop, std::move(store)),
+      durable_(loop, std::move(store), config_.store.max_retained_bytes),
       features_(config_, &durable_),
       proxy_(loop, config_, features_.factory(), &durable_),
       page_(proxy_, features_, durable_, reloads_, metrics_endpoint_counters_) {}
@@ -104,15 +104,23 @@ void RunningProxy::reload() {
     reload_waiting_ = true;
     // A link that starts afresh loads its state from the store: everything recorded so far
     // must be there first.
-    durable_.after_durable([this, next = std::move(next)]() mutable {
+    durable_.after_durable([this, next = std::move(next)](bool durable) mutable {
         reload_waiting_ = false;
-        if (!shutting_down_) apply(std::move(next));
+        if (shutting_down_) return;
+        if (!durable) {
+            spdlog::warn(
+                "SIGHUP: the store cannot write ({}): a link that restarts on a new domain starts "
+                "from the file, without the {} change(s) still waiting",
+                durable_.unwritable_reason(), durable_.pending_changes());
+        }
+        apply(std::move(next));
     });
 }
 
 void RunningProxy::apply(config::Config next) {
     std::erase_if(stopped_metrics_, [](const auto& endpoint) { return endpoint->closed(); });
     spdlog::default_logger()->set_level(spdlog::level::from_str(next.log.level));
+    durable_.set_max_retained_bytes(next.store.max_retained_bytes);
     features_.reconfigure(next);
     net::Proxy::Reconfigured changes = proxy_.reconfigure(next);
     const bool metrics_changed = next.metrics != config_.metrics;

@@ -231,9 +231,11 @@ Config read_config(const ConfigValue& root) {
     }
 
     if (auto store = root.member("store")) {
-        store->expect_object_with_keys({"path"});
+        store->expect_object_with_keys({"path", "max_retained_bytes"});
         if (auto path = store->member("path"))
             config.store.path = path->non_empty_string("expected a file path");
+        if (auto bytes = store->member("max_retained_bytes"))
+            config.store.max_retained_bytes = bytes->integer(1024 * 1024, 16ull << 30);
     }
     if (auto log = root.member("log")) config.log = read_log(*log);
     if (auto metrics = root.member("metrics"))

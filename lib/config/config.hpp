@@ -65,6 +65,9 @@ struct Metrics {
 struct Store {
     // The SQLite file of the feature's state. ":memory:" keeps nothing (tests only).
     std::string path = "muc-offline-proxy.db";
+    // Changes a failing store could not write are kept (and retried) up to this many bytes;
+    // past it the oldest are dropped: the running proxy still has them, the file will not.
+    std::size_t max_retained_bytes = 64 * 1024 * 1024;
     bool operator==(const Store&) const = default;
 };
 

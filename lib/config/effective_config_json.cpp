@@ -52,7 +52,8 @@ std::string effective_config_json(const Config& config) {
     }
     Json document = Json::object();
     document["links"] = std::move(links);
-    document["store"] = Json{{"path", config.store.path}};
+    document["store"] =
+        Json{{"path", config.store.path}, {"max_retained_bytes", config.store.max_retained_bytes}};
     document["log"] = Json{{"level", config.log.level}, {"stanzas", config.log.stanzas}};
     document["metrics"] = Json{
         {"listen", config.metrics.listen ? endpoint_json(*config.metrics.listen) : Json(nullptr)},

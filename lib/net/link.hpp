@@ -90,8 +90,9 @@ class Link : private xmpp::StanzaOutput {
     void emit(xmpp::Direction direction, std::string_view bytes,
               xmpp::Decision::Kind how = xmpp::Decision::Kind::forward) override;
     void note(std::string_view line) override;
-    void persist() override;
+    void persist(xmpp::Direction fallback_direction, std::string_view fallback) override;
     void release_held();
+    bool barrier_failed(std::uint32_t barrier) const;
     void send(Side& to, std::string_view bytes);
     void send_stream_error(Side& to, std::string_view condition, std::string_view text);
     void fail_stream(Side& offender, std::string_view condition, std::string_view text);
@@ -121,9 +122,23 @@ class Link : private xmpp::StanzaOutput {
     bool paused_ = false;
     bool resuming_input_ = false;
     // While a persist barrier is outstanding, everything this link would write waits here, in
-    // order, so nothing that depends on the state goes out before the state is durable.
+    // order, so nothing that depends on the state goes out before the state is durable. A
+    // barrier with a fallback makes what the same stanza emits after it depend on its commit:
+    // if the commit fails, those entries are dropped and the fallback goes out in their place.
+    struct Held {
+        Side* side;
+        std::string bytes;
+        std::uint32_t barrier = 0;  // 1 + index in held_barriers_ it depends on; 0: none
+        bool fallback = false;      // that barrier's fallback: written only if it failed
+    };
+    struct HeldBarrier {
+        bool failed = false;
+        std::uint32_t after = 0;  // the stanza's earlier barrier with a fallback, if any
+    };
     int barriers_ = 0;
-    std::vector<std::pair<Side*, std::string>> held_;
+    std::vector<Held> held_;
+    std::vector<HeldBarrier> held_barriers_;  // barriers with a fallback, until released
+    std::uint32_t stanza_barrier_ = 0;  // while a stanza runs: its latest barrier with a fallback
     std::size_t held_bytes_ = 0;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

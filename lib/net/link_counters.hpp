@@ -24,6 +24,9 @@ struct LinkCounters {
     Counter queue_peak_bytes{0};  // largest write queue seen
     Counter upstream_failures{0};
     Counter components_connected{0};  // sessions open now whose handshake the server accepted
+    // Answers replaced by their fallback because the commit they waited for failed (a
+    // registration refused because the store could not keep it).
+    Counter answers_not_durable{0};
     // Stream errors the proxy sent, by (side it was sent to, condition). Loop thread only:
     // the metrics endpoint reads it there.
     std::map<std::pair<std::string, std::string>, std::uint64_t> stream_errors_by_condition;

@@ -26,6 +26,13 @@ std::string prepared_nick(const std::string& room, const std::string& nick) {
     return jid ? jid->resource : nick;
 }
 
+// What a member hears instead of "registered" when the store cannot keep the registration
+// (RFC 6120 §8.3.3.18: the condition is temporary, so `wait`).
+StanzaError registration_not_stored() {
+    return {"wait", "resource-constraint",
+            "The room's registration could not be stored; try again later"};
+}
+
 }  // namespace
 
 RegistrationFlow::RegistrationFlow(const Options& options, std::string muc_domain,
@@ -82,7 +89,18 @@ bool RegistrationFlow::from_component(const xml::ElementView& top, std::string_v
         const auto to = xmpp::parse_jid(top.attribute("to"));
         if (to) {
             auto iq = pending_.take(room, to->full(), top.attribute("id"), now);
-            if (iq) return settle(std::move(*iq), room, to->bare(), type, raw, out);
+            if (iq) {
+                const bool submit = iq->kind == PendingIq::Kind::submit;
+                const bool decided = settle(std::move(*iq), room, to->bare(), type, raw, out);
+                // The MUC's "registered" is only true for the member once it is on disk.
+                if (submit && type == "result") {
+                    out.if_not_durable(
+                        Direction::to_server,
+                        iq_error({top.attribute("from"), top.attribute("to"), top.attribute("id")},
+                                 registration_not_stored()));
+                }
+                return decided;
+            }
         }
     }
     return disco && augment_disco(room, raw, out);
@@ -213,6 +231,7 @@ void RegistrationFlow::answer_register(const RoomRequest& request, std::string_v
                                         : *occupancy_.nick_of(request.room, request.requester),
                                     offline});
     ++counters_.committed;
+    out.if_not_durable(Direction::to_server, iq_error(request.reply, registration_not_stored()));
     out.inject(Direction::to_server, empty_result(request.reply));
 }
 

@@ -3,11 +3,14 @@
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <set>
 
 namespace store {
 namespace {
@@ -30,6 +33,22 @@ const char* const kMigrations[] = {
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
 
+// The tables each migration adds: a file of ours at version N has those of 1..N, no fewer.
+const char* const kTablesAdded[][4] = {
+    {"registrations", "sessions", "members", nullptr},
+};
+static_assert(sizeof kTablesAdded / sizeof kTablesAdded[0] == kSchemaVersion,
+              "name the tables each migration adds");
+
+std::set<std::string> tables_of_version(int version) {
+    std::set<std::string> tables;
+    for (int index = 0; index < version && index < kSchemaVersion; ++index) {
+        for (const char* const* table = kTablesAdded[index]; *table != nullptr; ++table)
+            tables.insert(*table);
+    }
+    return tables;
+}
+
 std::string what_to_do_with_a_bad_file(const std::string& path) {
     return "move it aside and restore a backup, or start on a new store.path and "
            "`muc-offline-proxy state import` "
@@ -45,15 +64,108 @@ bool exec(sqlite3* db, const char* sql, std::string& error) {
     return false;
 }
 
-int user_version(sqlite3* db) {
+int pragma_integer(sqlite3* db, const char* pragma) {
     sqlite3_stmt* statement = nullptr;
-    int version = -1;
-    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &statement, nullptr) == SQLITE_OK &&
+    int value = -1;
+    if (sqlite3_prepare_v2(db, pragma, -1, &statement, nullptr) == SQLITE_OK &&
         sqlite3_step(statement) == SQLITE_ROW) {
-        version = sqlite3_column_int(statement, 0);
+        value = sqlite3_column_int(statement, 0);
     }
     sqlite3_finalize(statement);
-    return version;
+    return value;
+}
+
+int user_version(sqlite3* db) {
+    return pragma_integer(db, "PRAGMA user_version");
+}
+
+// What a file says it is: its application id, its schema version and its tables.
+struct FileIdentity {
+    int application_id = 0;
+    int version = 0;
+    std::set<std::string> tables;
+};
+
+FileIdentity identify(sqlite3* db) {
+    FileIdentity identity;
+    identity.application_id = pragma_integer(db, "PRAGMA application_id");
+    identity.version = user_version(db);
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT "
+                           "LIKE 'sqlite\\_%' ESCAPE '\\'",
+                           -1, &statement, nullptr) == SQLITE_OK) {
+        while (sqlite3_step(statement) == SQLITE_ROW) {
+            const unsigned char* name = sqlite3_column_text(statement, 0);
+            if (name != nullptr) identity.tables.insert(reinterpret_cast<const char*>(name));
+        }
+    }
+    sqlite3_finalize(statement);
+    return identity;
+}
+
+// A few of another program's table names, printable, for the message that refuses its file.
+std::string some_tables(const std::set<std::string>& tables) {
+    std::string out;
+    std::size_t shown = 0;
+    for (const std::string& table : tables) {
+        if (shown == 4) {
+            out += ", ... (" + std::to_string(tables.size()) + " tables)";
+            break;
+        }
+        std::string name = table.substr(0, 40);
+        for (char& c : name) {
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+        }
+        out += (shown++ == 0 ? "" : ", ") + name;
+    }
+    return out.empty() ? "none" : out;
+}
+
+std::string hex(int value) {
+    char text[16];
+    std::snprintf(text, sizeof text, "0x%08x", static_cast<unsigned>(value));
+    return text;
+}
+
+enum class Recognition { new_file, ours, ours_before_application_id, refused };
+
+// Only a file that says it is ours (the application id) and has the tables its version
+// needs is used; one from before the application id (id 0, version 1, exactly our tables) is
+// recognised by its tables and upgraded. Anything else is another program's data, or damaged.
+Recognition recognise(const FileIdentity& file, const std::string& path, std::string& error) {
+    if (file.application_id == 0 && file.version == 0 && file.tables.empty())
+        return Recognition::new_file;
+    const bool ours = file.application_id == kApplicationId;
+    const bool ours_before_id =
+        file.application_id == 0 && file.version == 1 && file.tables == tables_of_version(1);
+    if (!ours && !ours_before_id) {
+        error = "store " + path +
+                " is not a muc-offline-proxy store: an SQLite database of another program "
+                "(application_id " +
+                hex(file.application_id) + ", user_version " + std::to_string(file.version) +
+                ", tables: " + some_tables(file.tables) +
+                "); check store.path: point it at the proxy's own file, or at a new path to "
+                "start afresh. The proxy does not write into another program's database";
+        return Recognition::refused;
+    }
+    if (file.version > kSchemaVersion) {
+        error = "store " + path + " has schema version " + std::to_string(file.version) +
+                ", this muc-offline-proxy knows " + std::to_string(kSchemaVersion) +
+                " at most: run a newer muc-offline-proxy";
+        return Recognition::refused;
+    }
+    std::string missing;
+    for (const std::string& table : tables_of_version(file.version)) {
+        if (!file.tables.contains(table)) missing += (missing.empty() ? "" : ", ") + table;
+    }
+    if (!missing.empty()) {
+        error = "store " + path + " is a muc-offline-proxy store of schema version " +
+                std::to_string(file.version) + " without its table(s) " + missing +
+                ": it is damaged: " + what_to_do_with_a_bad_file(path);
+        return Recognition::refused;
+    }
+    return ours ? Recognition::ours : Recognition::ours_before_application_id;
 }
 
 // The other proxy's pid, as it wrote it into the lock file.
@@ -88,15 +200,16 @@ int take_lock(const std::string& path, std::string& error) {
 }
 
 bool migrate(sqlite3* db, const std::string& path, std::string& error) {
-    int version = user_version(db);
-    if (version > kSchemaVersion) {
-        error = "store " + path + " has schema version " + std::to_string(version) +
-                ", this muc-offline-proxy knows " + std::to_string(kSchemaVersion) +
-                " at most: run a newer muc-offline-proxy";
+    const int version = user_version(db);
+    const std::string claim = "PRAGMA application_id = " + std::to_string(kApplicationId) + ";";
+    if (version == kSchemaVersion &&
+        pragma_integer(db, "PRAGMA application_id") != kApplicationId &&
+        !exec(db, claim.c_str(), error)) {
+        error = "store " + path + ": setting its application_id failed: " + error;
         return false;
     }
     for (int next = version; next < kSchemaVersion; ++next) {
-        std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[next] +
+        std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[next] + claim +
                           "PRAGMA user_version = " + std::to_string(next + 1) + ";COMMIT;";
         if (!exec(db, sql.c_str(), error)) {
             exec(db, "ROLLBACK", error);
@@ -166,35 +279,50 @@ std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path, Mode mod
         return fail("store " + path + " is damaged or not a muc-offline-proxy store (" + verdict +
                     "): " + what_to_do_with_a_bad_file(path));
     }
+    // Recognised before anything is written: another program's file stays as it was.
+    std::string why;
+    if (recognise(identify(db), path, why) == Recognition::refused) return fail(why);
     if (mode == Mode::read_write) {
-        std::string why;
         // WAL: readers (`state list` while the proxy runs) never block the writer.
         // synchronous=FULL: a commit is on disk when apply() returns, even across a power cut.
         if (!exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", why)) {
             return fail("store " + path + ": cannot enable WAL: " + why);
         }
-        if (existed && user_version(db) == 0) {
-            sqlite3_stmt* tables = nullptr;
-            bool has_tables = false;
-            if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &tables,
-                                   nullptr) == SQLITE_OK &&
-                sqlite3_step(tables) == SQLITE_ROW) {
-                has_tables = sqlite3_column_int(tables, 0) > 0;
-            }
-            sqlite3_finalize(tables);
-            if (has_tables) {
-                return fail("store " + path +
-                            " is an SQLite file of something else (no schema version): " +
-                            what_to_do_with_a_bad_file(path));
-            }
-        }
         if (!migrate(db, path, why)) return fail(why);
-    } else if (user_version(db) > kSchemaVersion) {
-        return fail("store " + path + " has schema version " + std::to_string(user_version(db)) +
-                    ", this muc-offline-proxy knows " + std::to_string(kSchemaVersion) +
-                    " at most: run a newer muc-offline-proxy");
     }
-    return std::unique_ptr<SqliteStore>(new SqliteStore(path, db, lock_fd));
+    auto store = std::unique_ptr<SqliteStore>(new SqliteStore(path, db, lock_fd));
+    struct stat opened {};
+    if (!in_memory && ::stat(path.c_str(), &opened) == 0) {
+        store->on_disk_ = true;
+        store->device_ = opened.st_dev;
+        store->inode_ = opened.st_ino;
+    }
+    return store;
+}
+
+bool SqliteStore::still_the_opened_file(std::string& error) {
+    if (!on_disk_) return true;
+    if (lost_.empty()) {
+        struct stat now {};
+        if (::stat(path_.c_str(), &now) != 0) {
+            if (errno != ENOENT) {
+                error = "cannot check the state file: " + std::string(std::strerror(errno));
+                return false;
+            }
+            lost_ = "the state file was deleted while running";
+        } else if (now.st_dev != device_ || now.st_ino != inode_) {
+            lost_ = "the state file was replaced while running";
+        }
+        if (!lost_.empty()) {
+            lost_ +=
+                "; nothing more is written to the file the proxy opened (the running proxy keeps "
+                "its state in memory): put the file back and restart, or restart without it to "
+                "begin a new store without what the proxy holds now";
+        }
+    }
+    if (lost_.empty()) return true;
+    error = lost_;
+    return false;
 }
 
 namespace {
@@ -273,6 +401,7 @@ std::vector<std::string> SqliteStore::links() {
 bool SqliteStore::apply(const std::vector<std::pair<std::string, offline::StateChange>>& changes,
                         std::string& error) {
     if (changes.empty()) return true;
+    if (!still_the_opened_file(error)) return false;
     if (!exec(db_, "BEGIN IMMEDIATE", error)) return false;
     Statement put_registration(
         db_,
@@ -332,7 +461,14 @@ bool SqliteStore::apply(const std::vector<std::pair<std::string, offline::StateC
         exec(db_, "ROLLBACK", ignored);
         return false;
     }
-    return exec(db_, "COMMIT", error);
+    if (exec(db_, "COMMIT", error)) return true;
+    // A commit the disk refused may leave the transaction open (sqlite.org/lang_transaction:
+    // SQLITE_FULL, SQLITE_IOERR): close it so the retry starts clean.
+    if (sqlite3_get_autocommit(db_) == 0) {
+        std::string ignored;
+        exec(db_, "ROLLBACK", ignored);
+    }
+    return false;
 }
 
 }  // namespace store

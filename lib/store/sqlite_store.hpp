@@ -3,6 +3,9 @@
 // member states ride along in the same batches.
 #pragma once
 
+#include <sys/types.h>
+
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -16,6 +19,9 @@ namespace store {
 
 // The schema this binary writes (PRAGMA user_version); older files are migrated forward.
 int schema_version();
+// PRAGMA application_id of every store file: how a file is recognised as ours (sqlite.org,
+// "Database File Format" §1.3.12), with the tables its schema version must have.
+constexpr std::int32_t kApplicationId = 0x4d4f4650;  // "MOFP
 
 class SqliteStore {
   public:
@@ -35,6 +41,9 @@ class SqliteStore {
     std::vector<std::string> links();
 
     // Applies the changes, each tagged with its link, in one transaction; durable on return.
+    // Fails (false, `error` saying why) when the disk refuses the write, and for good once the
+    // file at `path` is no longer the one opened (deleted or replaced while running): writing
+    // on into an unlinked file would be acknowledging what the next start cannot see.
     bool apply(const std::vector<std::pair<std::string, offline::StateChange>>& changes,
                std::string& error);
 
@@ -42,10 +51,16 @@ class SqliteStore {
 
   private:
     SqliteStore(std::string path, sqlite3* db, int lock_fd);
+    bool still_the_opened_file(std::string& error);
 
     std::string path_;
     sqlite3* db_;
     int lock_fd_;
+    // The opened file's identity (not for ":memory:"), and why it is lost once it is.
+    bool on_disk_ = false;
+    dev_t device_ = 0;
+    ino_t inode_ = 0;
+    std::string lost_;
 };
 
 }  // namespace store

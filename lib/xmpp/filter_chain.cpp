@@ -60,7 +60,7 @@ void FilterChain::carry_out(std::size_t index, const Decisions& decisions, const
                 out.note(decision.bytes);
                 break;
             case Decision::Kind::persist:
-                out.persist();
+                out.persist(decision.direction, decision.bytes);
                 break;
         }
     }

@@ -18,6 +18,16 @@ void Decisions::add(Decision::Kind kind, Direction direction, std::string bytes)
     next_slot(kind, direction).bytes = std::move(bytes);
 }
 
+void Decisions::if_not_durable(Direction direction, std::string fallback) {
+    for (std::size_t index = count_; index-- > 0;) {
+        Decision& decision = items_[index];
+        if (decision.kind != Decision::Kind::persist) continue;
+        decision.direction = direction;
+        decision.bytes = std::move(fallback);
+        return;
+    }
+}
+
 std::string& Decisions::inject_in_place(Direction direction) {
     std::string& bytes = next_slot(Decision::Kind::inject, direction).bytes;
     bytes.clear();

@@ -35,7 +35,9 @@ struct Decision {
         inject,             // `bytes` as an extra stanza in `direction`
         note,               // `bytes` is a line for the log (filters do no I/O themselves)
         persist,            // what the filter recorded so far must be durable before anything
-                            // that follows is written
+                            // that follows is written; `bytes`, when not empty, is the fallback:
+                            // written in `direction` instead of what this stanza's decisions
+                            // emit after the persist, should the commit fail
     };
     Kind kind;
     Direction direction;
@@ -61,6 +63,10 @@ class Decisions {
         add(Decision::Kind::note, Direction::to_server, std::move(line));
     }
     void persist() { add(Decision::Kind::persist, Direction::to_server, {}); }
+    // Gives the last persist decision a fallback (see Decision::Kind::persist): the answer a
+    // requester gets when the state its answer depends on cannot be stored. Without an earlier
+    // persist nothing waits for a commit, and nothing needs replacing.
+    void if_not_durable(Direction direction, std::string fallback);
 
     const Decision* begin() const { return items_.data(); }
     const Decision* end() const { return items_.data() + count_; }

@@ -149,7 +149,8 @@ TEST_CASE("config: the effective config spells out every default") {
     }
   ],
   "store": {
-    "path": "muc-offline-proxy.db"
+    "path": "muc-offline-proxy.db",
+    "max_retained_bytes": 67108864
   },
   "log": {
     "level": "info",
@@ -453,6 +454,10 @@ TEST_CASE("config: the store's path") {
     CHECK(error_of(R"({"store": {"path": ""}, )" + links + "}") ==
           R"(store.path: expected a file path, got "")");
     CHECK(error_of(R"({"store": {"file": "x"}, )" + links + "}") == "store.file: unknown key");
+    CHECK(parsed(R"({"store": {"max_retained_bytes": 2097152}, )" + links + "}")
+              .store.max_retained_bytes == 2097152);
+    CHECK(error_of(R"({"store": {"max_retained_bytes": 1000}, )" + links + "}") ==
+          "store.max_retained_bytes: expected an integer 1048576-17179869184, got 1000");
 }
 
 TEST_CASE("config: metrics are off by default, on loopback when on") {

@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
+
+#include "support/failing_disk.hpp"
 
 namespace fs = std::filesystem;
 using offline::StateChange;
@@ -30,6 +33,12 @@ struct TempStore {
     }
 };
 
+// Runs the loop until `done` holds.
+template <typename Condition>
+void run_until(uv_loop_t& loop, Condition done) {
+    while (!done()) uv_run(&loop, UV_RUN_ONCE);
+}
+
 StateChange registration(const std::string& member) {
     StateChange change{StateChange::Kind::put_registration, "room@c", member, {}};
     change.registration = {"nick", true};
@@ -52,7 +61,8 @@ TEST_CASE("durable state: the barrier is released after the changes before it ar
         sink->record(registration("b@x"));
         std::size_t on_disk_when_released = 0;
         bool released = false;
-        durable.after_durable([&] {
+        durable.after_durable([&](bool durable_now) {
+            CHECK(durable_now);
             released = true;
             on_disk_when_released = temp.registrations_on_disk("link");
         });
@@ -68,6 +78,145 @@ TEST_CASE("durable state: the barrier is released after the changes before it ar
         durable.close([&] { closed = true; });
         while (!closed) uv_run(&loop, UV_RUN_ONCE);
         CHECK(temp.registrations_on_disk("link") == 4);
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(uv_loop_close(&loop) == 0);
+}
+
+TEST_CASE(
+    "durable state: a commit the disk refuses fails its waiters; its changes are kept and written "
+    "once the disk has space again") {
+    failing_disk::FailingDisk disk;  // outlives the store opened through it
+    TempStore temp;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    std::string error;
+    auto store = store::SqliteStore::open(temp.path, store::SqliteStore::Mode::read_write, error);
+    REQUIRE_MESSAGE(store, error);
+    {
+        DurableState durable(&loop, std::move(store));
+        offline::ChangeSink* sink = durable.sink_for("link");
+        sink->record(registration("a@x"));
+        std::optional<bool> first;
+        durable.after_durable([&](bool ok) { first = ok; });
+        run_until(loop, [&] { return first.has_value(); });
+        CHECK(*first);
+        CHECK(durable.writable());
+
+        disk.set_full(true);
+        sink->record(registration("b@x"));
+        std::optional<bool> second;
+        durable.after_durable([&](bool ok) { second = ok; });
+        run_until(loop, [&] { return second.has_value(); });
+        CHECK_FALSE(*second);
+        CHECK_FALSE(durable.writable());
+        CHECK(durable.unwritable_reason() == "database or disk is full");
+        CHECK(durable.failed_batches() == 1);
+        CHECK(durable.pending_changes() == 1);
+        CHECK(temp.registrations_on_disk("link") == 1);
+
+        // Still full: a new waiter fails too, and nothing is lost.
+        sink->record(registration("c@x"));
+        std::optional<bool> third;
+        durable.after_durable([&](bool ok) { third = ok; });
+        run_until(loop, [&] { return third.has_value(); });
+        CHECK_FALSE(*third);
+        CHECK(durable.pending_changes() == 2);
+
+        // Space comes back: the retry (no one waits) writes everything kept, in order.
+        sink->record(registration("d@x"));
+        disk.set_full(false);
+        run_until(loop, [&] { return durable.writable(); });
+        CHECK(durable.pending_changes() == 0);
+        CHECK(durable.unwritable_reason().empty());
+        CHECK(temp.registrations_on_disk("link") == 4);
+        CHECK(durable.changes_dropped() == 0);
+
+        bool closed = false;
+        durable.close([&] { closed = true; });
+        run_until(loop, [&] { return closed; });
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(uv_loop_close(&loop) == 0);
+}
+
+TEST_CASE("durable state: past max_retained_bytes the oldest unwritten changes are dropped") {
+    failing_disk::FailingDisk disk;
+    TempStore temp;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    std::string error;
+    auto store = store::SqliteStore::open(temp.path, store::SqliteStore::Mode::read_write, error);
+    REQUIRE_MESSAGE(store, error);
+    {
+        DurableState durable(&loop, std::move(store), 20000);
+        offline::ChangeSink* sink = durable.sink_for("link");
+        disk.set_full(true);
+        for (int i = 0; i < 1000; ++i) sink->record(registration("m" + std::to_string(i) + "@x"));
+        std::optional<bool> answer;
+        durable.after_durable([&](bool ok) { answer = ok; });
+        run_until(loop, [&] { return answer.has_value(); });
+        CHECK_FALSE(*answer);
+        CHECK(durable.changes_dropped() > 0);
+        CHECK(durable.pending_changes() + durable.changes_dropped() == 1000);
+        CHECK(durable.pending_changes() < 200);
+        disk.set_full(false);
+        run_until(loop, [&] { return durable.writable(); });
+        // What was kept is the newest: the last change recorded is on disk.
+        CHECK(temp.registrations_on_disk("link") == 1000 - durable.changes_dropped());
+        bool closed = false;
+        durable.close([&] { closed = true; });
+        run_until(loop, [&] { return closed; });
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(uv_loop_close(&loop) == 0);
+}
+
+TEST_CASE(
+    "durable state: a store file deleted while running fails every commit from then on, saying "
+    "why") {
+    TempStore temp;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    std::string error;
+    auto store = store::SqliteStore::open(temp.path, store::SqliteStore::Mode::read_write, error);
+    REQUIRE_MESSAGE(store, error);
+    {
+        DurableState durable(&loop, std::move(store));
+        offline::ChangeSink* sink = durable.sink_for("link");
+        sink->record(registration("a@x"));
+        std::optional<bool> first;
+        durable.after_durable([&](bool ok) { first = ok; });
+        run_until(loop, [&] { return first.has_value(); });
+        CHECK(*first);
+
+        for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(temp.path + suffix);
+        sink->record(registration("b@x"));
+        std::optional<bool> second;
+        durable.after_durable([&](bool ok) { second = ok; });
+        run_until(loop, [&] { return second.has_value(); });
+        CHECK_FALSE(*second);
+        CHECK_FALSE(durable.writable());
+        CHECK(durable.unwritable_reason().find("the state file was deleted while running") == 0);
+
+        // A new file at the path is not the one opened: still refused, and left alone.
+        {
+            auto other = store::SqliteStore::open(temp.path + ".new",
+                                                  store::SqliteStore::Mode::read_write, error);
+            REQUIRE(other);
+        }
+        fs::rename(temp.path + ".new", temp.path);
+        std::optional<bool> third;
+        durable.after_durable([&](bool ok) { third = ok; });
+        run_until(loop, [&] { return third.has_value(); });
+        CHECK_FALSE(*third);
+        CHECK(durable.unwritable_reason().find("the state file was deleted while running") == 0);
+        CHECK(temp.registrations_on_disk("link") == 0);
+
+        bool closed = false;
+        durable.close([&] { closed = true; });
+        run_until(loop, [&] { return closed; });
+        CHECK(temp.registrations_on_disk("link") == 0);
     }
     uv_run(&loop, UV_RUN_DEFAULT);
     CHECK(uv_loop_close(&loop) == 0);

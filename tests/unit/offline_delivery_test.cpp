@@ -81,7 +81,9 @@ class Harness : public xmpp::StanzaOutput {
         out.push_back({direction, how, std::string(bytes)});
     }
     void note(std::string_view line) override { notes.emplace_back(line); }
-    void persist() override { out.push_back({Direction::to_server, Decision::Kind::persist, ""}); }
+    void persist(Direction fallback_direction, std::string_view fallback) override {
+        out.push_back({fallback_direction, Decision::Kind::persist, std::string(fallback)});
+    }
 
     std::shared_ptr<offline::OfflineDelivery> delivery;
     xmpp::FilterChain chain;
@@ -377,6 +379,23 @@ TEST_CASE("offline: past max_tracked_copies the oldest copies' bounces reach the
 
 namespace {
 
+// The answer bob@localhost/phone gets for his submit `set1` when it could not be stored:
+// from the room, to him, same id, a temporary error (RFC 6120 §8.3.3.18).
+void check_not_stored_error(const std::string& bytes) {
+    xml::ElementView view;
+    REQUIRE(xml::parse_standalone(bytes, view));
+    CHECK(view.name.local == "iq");
+    CHECK(view.attribute("type") == "error");
+    CHECK(view.attribute("from") == "room@conference.localhost");
+    CHECK(view.attribute("to") == "bob@localhost/phone");
+    CHECK(view.attribute("id") == "set1");
+    CHECK(bytes.find("<error type=\"wait\"><resource-constraint "
+                     "xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/><text "
+                     "xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\" xml:lang=\"en\">The room's "
+                     "registration could not be stored; try again later</text></error></iq>") !=
+          std::string::npos);
+}
+
 struct RecordedChanges : offline::ChangeSink {
     std::vector<offline::StateChange> changes;
     void record(offline::StateChange change) override { changes.push_back(std::move(change)); }
@@ -404,6 +423,9 @@ TEST_CASE(
         1500);
     REQUIRE(out.size() == 2);
     CHECK(out[0].how == Decision::Kind::persist);
+    // Should the commit fail, the member hears this instead of the MUC's "registered".
+    CHECK(out[0].direction == Direction::to_server);
+    check_not_stored_error(out[0].bytes);
     CHECK(out[1].how == Decision::Kind::forward);
     REQUIRE(recorded.changes.size() == 1);
     CHECK(recorded.changes[0].kind == offline::StateChange::Kind::put_registration);
@@ -540,4 +562,51 @@ TEST_CASE("offline: standalone, an occupant known only from a broadcast may regi
     CHECK(h.injected()[0].find("type=\"result\"") != std::string::npos);
     REQUIRE(h.delivery->registrations().find(kRoom, "bob@localhost") != nullptr);
     CHECK(h.delivery->registrations().find(kRoom, "bob@localhost")->nick == "bob");
+}
+
+TEST_CASE(
+    "offline: standalone, the proxy's own result waits for the commit, with the error to send "
+    "instead") {
+    RecordedChanges recorded;
+    offline::Options options;
+    options.registration = offline::RegistrationMode::standalone;
+    Harness h(options, &recorded);
+    h.join("bob@localhost/phone", "bob");
+    auto out =
+        h.from_server({"<iq to='room@conference.localhost' id='set1' from='bob@localhost/phone' "
+                       "type='set'><query "
+                       "xmlns='jabber:iq:register'><x xmlns='jabber:x:data' type='submit'><field "
+                       "var='muc#register_roomnick'><value>bob</value></field><field "
+                       "var='{http://tigase.org/protocol/muc}offline'><value>1</value></field></"
+                       "x></query></iq>"});
+    REQUIRE(out.size() == 2);
+    CHECK(out[0].how == Decision::Kind::persist);
+    CHECK(out[0].direction == Direction::to_server);
+    check_not_stored_error(out[0].bytes);
+    CHECK(out[1].how == Decision::Kind::inject);
+    CHECK(out[1].bytes.find("type=\"result\"") != std::string::npos);
+
+    // A refused submit changes nothing, so nothing waits and there is nothing to replace.
+    out =
+        h.from_server({"<iq to='room@conference.localhost' id='set2' from='eve@localhost/x' "
+                       "type='set'><query xmlns='jabber:iq:register'><x xmlns='jabber:x:data' "
+                       "type='submit'><field var='muc#register_roomnick'><value>eve</value>"
+                       "</field></x></query></iq>"});
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].how == Decision::Kind::inject);
+}
+
+TEST_CASE("offline: the MUC refusing a submit persists nothing") {
+    RecordedChanges recorded;
+    Harness h({}, &recorded);
+    h.from_server(
+        {"<iq to='room@conference.localhost' id='set1' from='bob@localhost/phone' "
+         "type='set'><query xmlns='jabber:iq:register'><x xmlns='jabber:x:data' "
+         "type='submit'><field var='muc#register_roomnick'><value>bob</value></field>"
+         "</x></query></iq>"});
+    auto out =
+        h.from_muc({"<iq from='room@conference.localhost' id='set1' "
+                    "to='bob@localhost/phone' type='error'/>"});
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].how == Decision::Kind::forward);
 }

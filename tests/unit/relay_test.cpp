@@ -422,8 +422,21 @@ namespace {
 
 // Holds the durability callbacks until the test lets them run, on the proxy's loop.
 struct HeldDurability : net::Durability {
-    std::vector<std::function<void()>> waiting;
-    void after_durable(std::function<void()> done) override { waiting.push_back(std::move(done)); }
+    std::vector<std::function<void(bool)>> waiting;
+    void after_durable(std::function<void(bool)> done) override {
+        waiting.push_back(std::move(done));
+    }
+    // Answers every waiting barrier, on the proxy's loop; how many there were.
+    std::size_t answer(ProxyThread& proxy, bool durable) {
+        std::size_t count = 0;
+        proxy.run_on_loop([&] {
+            count = waiting.size();
+            auto callbacks = std::move(waiting);
+            waiting.clear();
+            for (auto& done : callbacks) done(durable);
+        });
+        return count;
+    }
 };
 
 // Persists before forwarding every iq result from the MUC, as the registration commit does.
@@ -462,13 +475,7 @@ TEST_CASE(
     std::string at_component;
     CHECK(session.component.read_some(300ms).empty());
 
-    std::size_t waiting = 0;
-    proxy.run_on_loop([&] {
-        waiting = durability.waiting.size();
-        auto callbacks = std::move(durability.waiting);
-        for (auto& done : callbacks) done();
-    });
-    CHECK(waiting == 1);
+    CHECK(durability.answer(proxy, true) == 1);
     CHECK(session.server.read_exactly(at_server, 22 + 27 + 21, 2s));
     CHECK(at_server == "<message id='before'/><iq type='result' id='r1'/><message id='after'/>");
     CHECK(session.component.read_exactly(at_component, 21, 2s));
@@ -505,6 +512,24 @@ struct CopiesToMembers : xmpp::StanzaFilter {
         for (std::size_t m = 0; m < members; ++m)
             out.inject(xmpp::Direction::to_server, copy(pending_id, m));
         pending_id.clear();
+    }
+};
+
+// As the registration flow does: an iq result from the MUC is persisted with the error to send
+// instead, and an extra stanza follows it; a presence is persisted without a fallback.
+struct PersistWithFallback : xmpp::StanzaFilter {
+    void on_stanza(xmpp::Direction direction, const xmpp::Stanza& stanza, xmpp::Moment,
+                   xmpp::Decisions& out) override {
+        const std::string id(stanza.top.attribute("id"));
+        if (stanza.top.name.local == "iq" && stanza.top.attribute("type") == "result") {
+            out.persist();
+            out.if_not_durable(direction, "<iq type='error' id='" + id + "'/>");
+            out.forward(direction);
+            out.inject(direction, "<message id='" + id + "-extra'/>");
+            return;
+        }
+        if (stanza.top.name.local == "presence") out.persist();
+        out.forward(direction);
     }
 };
 
@@ -556,4 +581,48 @@ TEST_CASE(
     const std::size_t bound = link.limits.write_queue_high_bytes + largest_stanza + largest_fanout;
     INFO("queue peak " << proxy.counters().queue_peak_bytes.load() << ", bound " << bound);
     CHECK(proxy.counters().queue_peak_bytes.load() <= bound);
+}
+
+TEST_CASE(
+    "relay: a failed commit replaces what depended on it by the fallback; the rest goes out in "
+    "order") {
+    ListeningSocket upstream;
+    HeldDurability durability;
+    ProxyThread proxy(
+        test_link(upstream.port()),
+        [](const config::Link&) {
+            auto chain = std::make_unique<xmpp::FilterChain>();
+            chain->add(std::make_shared<PersistWithFallback>());
+            return chain;
+        },
+        {}, &durability);
+    Session session = establish(proxy, upstream);
+    session.component.send_all(
+        "<iq type='result' id='r1'/><message id='next'/><presence id='p'/><iq type='result' "
+        "id='r2'/>");
+    CHECK(session.server.read_some(300ms).empty());
+
+    SUBCASE("failed") {
+        CHECK(durability.answer(proxy, false) == 3);
+        const std::string expected =
+            "<iq type='error' id='r1'/><message id='next'/><presence id='p'/>"
+            "<iq type='error' id='r2'/>";
+        std::string at_server;
+        CHECK(session.server.read_exactly(at_server, expected.size(), 2s));
+        CHECK(at_server == expected);
+        CHECK(session.server.read_some(200ms).empty());
+        CHECK(proxy.counters().answers_not_durable == 2);
+        // The count of stanzas written follows what went out, not what was decided.
+        CHECK(proxy.counters().stanzas_to_server == 4 + 1);  // and the handshake before
+    }
+    SUBCASE("durable") {
+        CHECK(durability.answer(proxy, true) == 3);
+        const std::string expected =
+            "<iq type='result' id='r1'/><message id='r1-extra'/><message id='next'/>"
+            "<presence id='p'/><iq type='result' id='r2'/><message id='r2-extra'/>";
+        std::string at_server;
+        CHECK(session.server.read_exactly(at_server, expected.size(), 2s));
+        CHECK(at_server == expected);
+        CHECK(proxy.counters().answers_not_durable == 0);
+    }
 }

@@ -107,7 +107,8 @@ TEST_CASE("store: a damaged file, another program's database or a newer schema s
     sqlite3_exec(db, "CREATE TABLE photos (id INTEGER)", nullptr, nullptr, nullptr);
     sqlite3_close(db);
     CHECK_FALSE(SqliteStore::open(foreign, SqliteStore::Mode::read_write, error));
-    CHECK(error.find("is an SQLite file of something else") != std::string::npos);
+    CHECK(error.find("is not a muc-offline-proxy store: an SQLite database of another program") !=
+          std::string::npos);
 
     const std::string newer = (dir.path / "newer.db").string();
     { REQUIRE(SqliteStore::open(newer, SqliteStore::Mode::read_write, error)); }
@@ -141,4 +142,123 @@ TEST_CASE("store: an empty file from an earlier version is migrated to the curre
     CHECK(sqlite3_column_int(statement, 0) == store::schema_version());
     sqlite3_finalize(statement);
     sqlite3_close(db);
+}
+
+namespace {
+
+int pragma(const std::string& path, const std::string& name) {
+    sqlite3* db = nullptr;
+    sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* statement = nullptr;
+    int value = -1;
+    if (sqlite3_prepare_v2(db, ("PRAGMA " + name).c_str(), -1, &statement, nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW) {
+        value = sqlite3_column_int(statement, 0);
+    }
+    sqlite3_finalize(statement);
+    sqlite3_close(db);
+    return value;
+}
+
+void make_database(const std::string& path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    char* message = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+    INFO((message != nullptr ? message : ""));
+    sqlite3_free(message);
+    sqlite3_close(db);
+    REQUIRE(rc == SQLITE_OK);
+}
+
+// The schema as the first release wrote it, before files carried an application id.
+const std::string kSchemaBeforeApplicationId =
+    "CREATE TABLE registrations ("
+    "  link TEXT NOT NULL, room TEXT NOT NULL, member TEXT NOT NULL, nick TEXT NOT NULL,"
+    "  offline INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (link, room, member)) WITHOUT ROWID;"
+    "CREATE TABLE sessions ("
+    "  link TEXT NOT NULL, room TEXT NOT NULL, full_jid TEXT NOT NULL, nick TEXT NOT NULL,"
+    "  PRIMARY KEY (link, room, full_jid)) WITHOUT ROWID;"
+    "CREATE TABLE members ("
+    "  link TEXT NOT NULL, member TEXT NOT NULL, paused INTEGER NOT NULL, bounce_streak INTEGER "
+    "NOT NULL,"
+    "  PRIMARY KEY (link, member)) WITHOUT ROWID;"
+    "PRAGMA user_version = 1;";
+
+}  // namespace
+
+TEST_CASE("store: another program's database with user_version 1 is refused, left as it was") {
+    TempDir dir;
+    const std::string places = (dir.path / "places.sqlite").string();
+    make_database(places,
+                  "CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url LONGVARCHAR);"
+                  "INSERT INTO moz_places (url) VALUES ('https://example.org/');"
+                  "PRAGMA user_version = 1;");
+    const auto size = fs::file_size(places);
+    for (auto mode : {SqliteStore::Mode::read_write, SqliteStore::Mode::read_only}) {
+        std::string error;
+        CHECK_FALSE(SqliteStore::open(places, mode, error));
+        CHECK(error == "store " + places +
+                           " is not a muc-offline-proxy store: an SQLite database of another "
+                           "program (application_id 0x00000000, user_version 1, tables: "
+                           "moz_places); check store.path: point it at the proxy's own file, or "
+                           "at a new path to start afresh. The proxy does not write into another "
+                           "program's database");
+    }
+    CHECK(fs::file_size(places) == size);
+    CHECK_FALSE(fs::exists(places + "-wal"));
+    // Not switched to WAL: the header's write and read versions (bytes 18 and 19) are still 1.
+    std::ifstream header(places, std::ios::binary);
+    char bytes[20] = {};
+    header.read(bytes, sizeof bytes);
+    CHECK(bytes[18] == 1);
+    CHECK(bytes[19] == 1);
+    CHECK(pragma(places, "application_id") == 0);
+
+    // Our tables under another program's application id are not ours either.
+    const std::string claimed = (dir.path / "claimed.db").string();
+    make_database(claimed, kSchemaBeforeApplicationId + "PRAGMA application_id = 42;");
+    std::string error;
+    CHECK_FALSE(SqliteStore::open(claimed, SqliteStore::Mode::read_write, error));
+    CHECK(error.find("application_id 0x0000002a") != std::string::npos);
+}
+
+TEST_CASE("store: a file of ours without a table it needs is refused as damaged") {
+    TempDir dir;
+    const std::string path = (dir.path / "state.db").string();
+    {
+        std::string error;
+        REQUIRE(SqliteStore::open(path, SqliteStore::Mode::read_write, error));
+    }
+    CHECK(pragma(path, "application_id") == store::kApplicationId);
+    make_database(path, "DROP TABLE sessions;");
+    std::string error;
+    CHECK_FALSE(SqliteStore::open(path, SqliteStore::Mode::read_write, error));
+    CHECK(error.find("is a muc-offline-proxy store of schema version 1 without its table(s) "
+                     "sessions: it is damaged") != std::string::npos);
+}
+
+TEST_CASE("store: a file of ours from before the application id is recognised and upgraded") {
+    TempDir dir;
+    const std::string path = (dir.path / "state.db").string();
+    make_database(path, kSchemaBeforeApplicationId +
+                            "INSERT INTO registrations VALUES ('conf', 'room@c', 'bob@x', 'bob', "
+                            "1, 5);");
+    REQUIRE(pragma(path, "application_id") == 0);
+    std::string error;
+    {
+        auto reader = SqliteStore::open(path, SqliteStore::Mode::read_only, error);
+        REQUIRE_MESSAGE(reader, error);
+        CHECK(reader->load("conf").registrations.size() == 1);
+    }
+    CHECK(pragma(path, "application_id") == 0);  // reading changes nothing
+    {
+        auto store = SqliteStore::open(path, SqliteStore::Mode::read_write, error);
+        REQUIRE_MESSAGE(store, error);
+        REQUIRE(store->load("conf").registrations.size() == 1);
+        CHECK(store->load("conf").registrations[0].member == "bob@x");
+    }
+    CHECK(pragma(path, "application_id") == store::kApplicationId);
+    CHECK(pragma(path, "user_version") == store::schema_version());
 }

@@ -1,5 +1,6 @@
 // `muc-offline-proxy state import|export|list` as an operator runs them (the built binary).
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -104,5 +105,35 @@ TEST_CASE("run: a store it cannot trust stops the start with a message naming th
     CHECK(refused.output.find("cannot start: store " + garbage +
                               " is damaged or not a muc-offline-proxy store") != std::string::npos);
     CHECK(fs::file_size(garbage) == 8192);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("run: another program's SQLite file with user_version 1 stops the start, untouched") {
+    REQUIRE(fs::exists("build/muc-offline-proxy"));
+    char pattern[] = "/tmp/run-store-XXXXXX";
+    const fs::path dir = mkdtemp(pattern);
+    const std::string places = (dir / "places.sqlite").string();
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(places.c_str(), &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db,
+                       "CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT);"
+                       "PRAGMA user_version = 1;",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    const auto size = fs::file_size(places);
+    const std::string config = (dir / "proxy.json").string();
+    std::ofstream(config) << R"({"store": {"path": ")" << places << R"("},
+        "links": [{"domain": "conference.localhost", "listen": {"port": 1}, "upstream": {"port": 2}}]})";
+    // A proxy that does start would run until the timeout (status 124).
+    Run refused =
+        test_support::run_shell("timeout 10 build/muc-offline-proxy run --config " + config);
+    INFO(refused.output);
+    CHECK(refused.status == 1);
+    CHECK(refused.output.find("cannot start: store " + places +
+                              " is not a muc-offline-proxy store: an SQLite database of another "
+                              "program (application_id 0x00000000, user_version 1, tables: "
+                              "moz_places)") != std::string::npos);
+    CHECK(fs::file_size(places) == size);
+    CHECK_FALSE(fs::exists(places + "-wal"));
     fs::remove_all(dir);
 }
