@@ -124,6 +124,34 @@ std::string MetricsPage::metrics() const {
     per_feature("copies_forgotten_total", "counter",
                 "Copies forgotten before bounce_ttl_ms to stay within max_tracked_copies",
                 [](const auto& d) { return d.copies_forgotten(); });
+    // The tables the server side feeds, bounded in bytes (label `table`: iqs, joins).
+    auto per_table = [&](std::string_view suffix, std::string_view type, std::string_view help,
+                         auto iqs, auto joins) {
+        out.family(name(suffix), type, help);
+        for (const auto& listener : listeners) {
+            if (auto delivery = features_.delivery(listener->config().name)) {
+                out.sample({{"link", listener->config().name}, {"table", "iqs"}}, iqs(*delivery));
+                out.sample({{"link", listener->config().name}, {"table", "joins"}},
+                           joins(*delivery));
+            }
+        }
+    };
+    per_table(
+        "pending_bytes", "gauge",
+        "Bytes held by requests waiting for the MUC's answer (iqs) and join attempts (joins)",
+        [](const auto& d) { return d.pending_iq_bytes(); },
+        [](const auto& d) { return d.pending_join_bytes(); });
+    per_table(
+        "pending_evictions_total", "counter",
+        "Register gets (iqs) and join attempts (joins) forgotten unanswered to stay in budget",
+        [](const auto& d) { return d.pending_iq_evictions(); },
+        [](const auto& d) { return d.pending_join_evictions(); });
+    per_feature("requests_refused_untracked_total", "counter",
+                "Submits, removals and revocations refused up front: no room to track them",
+                [](const auto& d) { return d.registration_counters().refused_untracked; });
+    per_feature("late_answers_total", "counter",
+                "MUC results to submits no longer tracked, turned into an error for the member",
+                [](const auto& d) { return d.registration_counters().late_answers; });
     per_feature("paused_members", "gauge", "Members whose copies are paused after bounces",
                 [](const auto& d) { return d.paused_members(); });
     per_feature("members_paused_total", "counter", "Times a member was paused after bounces",

@@ -65,7 +65,8 @@ offline::RegistrationMode read_registration(const ConfigValue& value) {
 
 OfflineSettings read_offline(const ConfigValue& value, OfflineSettings settings) {
     value.expect_object_with_keys({"enabled", "default", "strip_field", "pause_after_bounces",
-                                   "pending_ttl_ms", "bounce_ttl_ms", "max_tracked_copies"});
+                                   "pending_ttl_ms", "bounce_ttl_ms", "max_tracked_copies",
+                                   "max_pending_iq_bytes", "max_pending_join_bytes"});
     if (auto key = value.member("enabled")) settings.enabled = key->boolean();
     if (auto key = value.member("default")) settings.options.offline_default = key->boolean();
     if (auto key = value.member("strip_field")) settings.options.strip_field = key->boolean();
@@ -81,6 +82,14 @@ OfflineSettings read_offline(const ConfigValue& value, OfflineSettings settings)
     if (auto key = value.member("max_tracked_copies")) {
         settings.options.max_tracked_copies =
             static_cast<std::uint32_t>(key->integer(0, 100000000));
+    }
+    if (auto key = value.member("max_pending_iq_bytes")) {
+        settings.options.max_pending_iq_bytes =
+            static_cast<std::uint64_t>(key->integer(65536, 1073741824));
+    }
+    if (auto key = value.member("max_pending_join_bytes")) {
+        settings.options.max_pending_join_bytes =
+            static_cast<std::uint64_t>(key->integer(65536, 1073741824));
     }
     return settings;
 }

@@ -30,6 +30,8 @@ Json offline_json(const Link& link) {
         {"pending_ttl_ms", link.offline.pending_ttl.count()},
         {"bounce_ttl_ms", link.offline.bounce_ttl.count()},
         {"max_tracked_copies", link.offline.max_tracked_copies},
+        {"max_pending_iq_bytes", link.offline.max_pending_iq_bytes},
+        {"max_pending_join_bytes", link.offline.max_pending_join_bytes},
     };
 }
 

@@ -56,10 +56,28 @@ MucUserDetails read_muc_user(std::string_view raw) {
 
 void OccupantTracker::on_join_request(const std::string& room, const std::string& full_jid,
                                       std::string_view nick) {
-    // A join attempt is answered at once by the MUC; keep the table from growing on peers
-    // that never get an answer.
-    if (joins_.size() > 100000) joins_.clear();
-    joins_[join_key(room, full_jid)].assign(nick);
+    std::string key = join_key(room, full_jid);
+    if (auto again = joins_.find(key); again != joins_.end()) forget_join(again);
+    const std::size_t bytes = bytes_of(key, nick);
+    if (bytes > max_join_bytes_) {
+        ++join_evictions_;
+        return;
+    }
+    // A join attempt is answered at once by the MUC; peers that never get an answer must not
+    // grow the table: the oldest attempts go first.
+    while (join_bytes_ + bytes > max_join_bytes_ && !join_arrivals_.empty()) {
+        forget_join(joins_.find(*join_arrivals_.front()));
+        ++join_evictions_;
+    }
+    auto [join, inserted] = joins_.emplace(std::move(key), JoinAttempt{std::string(nick), {}});
+    join->second.arrival = join_arrivals_.insert(join_arrivals_.end(), &join->first);
+    join_bytes_ += bytes;
+}
+
+void OccupantTracker::forget_join(Joins::iterator join) {
+    join_bytes_ -= bytes_of(join->first, join->second.nick);
+    join_arrivals_.erase(join->second.arrival);
+    joins_.erase(join);
 }
 
 PresenceOutcome OccupantTracker::on_room_presence(const xml::ElementView& top, std::string_view raw,
@@ -78,20 +96,20 @@ PresenceOutcome OccupantTracker::on_room_presence(const xml::ElementView& top, s
     if (type.empty()) {
         if (known_nick && *known_nick == nick) return outcome;  // an update to a known session
         auto join = joins_.find(join_key(room, to_full_jid));
-        bool asked_for_it = join != joins_.end() && join->second == nick;
+        bool asked_for_it = join != joins_.end() && join->second.nick == nick;
         // Someone else's presence, sent to an occupant we already know under another nick.
         if (!asked_for_it && known_nick && !nick_unknown) return outcome;
         if (asked_for_it || read_muc_user(raw).self) {
             occupancy_.enter(room, to_full_jid, nick);
-            if (join != joins_.end()) joins_.erase(join);
+            if (join != joins_.end()) forget_join(join);
             outcome.session_started = !known_nick;
         }
         return outcome;
     }
     if (type == "error") {
         auto join = joins_.find(join_key(room, to_full_jid));
-        if (join != joins_.end() && join->second == nick) {
-            joins_.erase(join);
+        if (join != joins_.end() && join->second.nick == nick) {
+            forget_join(join);
             if (known_nick && *known_nick == nick) {
                 occupancy_.leave(room, to_full_jid);
                 outcome.session_ended = true;

@@ -4,6 +4,9 @@
 // and survives nick changes (303).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <list>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -24,7 +27,12 @@ struct PresenceOutcome {
 
 class OccupantTracker {
   public:
-    explicit OccupantTracker(Occupancy& occupancy) : occupancy_(occupancy) {}
+    // Join attempts waiting for the MUC's answer are kept within `max_join_bytes`, the oldest
+    // forgotten first: every byte of them comes from the server side.
+    OccupantTracker(Occupancy& occupancy, std::size_t max_join_bytes)
+        : occupancy_(occupancy), max_join_bytes_(max_join_bytes) {}
+    // A lower budget applies at the next join attempt.
+    void set_max_join_bytes(std::size_t max_join_bytes) { max_join_bytes_ = max_join_bytes; }
 
     // A presence from a user to room/nick (server -> MUC): remembered as a join attempt.
     void on_join_request(const std::string& room, const std::string& full_jid,
@@ -34,10 +42,34 @@ class OccupantTracker {
                                      const std::string& room, std::string_view nick,
                                      const std::string& to_full_jid);
 
+    std::size_t join_bytes() const { return join_bytes_; }
+    // Join attempts forgotten, unanswered, to stay within max_join_bytes. The MUC's status 110
+    // still starts such a session; only a MUC that omits it (XEP-0045 §7.2.3 asks for it)
+    // would be missed.
+    std::uint64_t join_evictions() const { return join_evictions_; }
+
+    // Accounted per join attempt on top of its strings: hash and list nodes, two string
+    // objects (about 120 bytes with libstdc++ on x86-64), rounded up.
+    static constexpr std::size_t kJoinOverhead = 160;
+
   private:
+    struct JoinAttempt {
+        std::string nick;
+        std::list<const std::string*>::iterator arrival;
+    };
+    using Joins = std::unordered_map<std::string, JoinAttempt>;
+    void forget_join(Joins::iterator join);
+    static std::size_t bytes_of(const std::string& key, std::string_view nick) {
+        return kJoinOverhead + key.size() + nick.size();
+    }
+
     Occupancy& occupancy_;
-    // (room + '/' + full JID) -> the nick asked for; answered by the MUC's self-presence
-    std::unordered_map<std::string, std::string> joins_;
+    // (room + '\n' + full JID) -> the nick asked for; answered by the MUC's self-presence
+    Joins joins_;
+    std::list<const std::string*> join_arrivals_;  // keys of joins_, oldest first
+    std::size_t max_join_bytes_;
+    std::size_t join_bytes_ = 0;
+    std::uint64_t join_evictions_ = 0;
 };
 
 }  // namespace offline

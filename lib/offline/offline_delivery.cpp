@@ -31,7 +31,7 @@ OfflineDelivery::OfflineDelivery(Options options, std::string muc_domain, Change
     : options_(options),
       domain_(std::move(muc_domain)),
       changes_(changes),
-      occupants_(occupancy_),
+      occupants_(occupancy_, options_.max_pending_join_bytes),
       flow_(options_, domain_, registrations_, occupancy_),
       bounces_(options_.bounce_ttl, options_.max_tracked_copies) {
     registrations_.observe(
@@ -58,7 +58,8 @@ void OfflineDelivery::on_registration_change(const std::string& room, const std:
         if (now != nullptr) {
             current_out_->note("registration of " + member + " in " + room +
                                " committed: offline " + (now->offline ? "on" : "off") +
-                               (resumed ? ", copies resumed" : ""));
+                               (resumed ? ", copies resumed" : "") +
+                               (why.empty() ? std::string() : " (" + std::string(why) + ")"));
         } else {
             current_out_->note("registration of " + member + " in " + room + " removed" +
                                (why.empty() ? std::string() : ": " + std::string(why)));
@@ -101,6 +102,7 @@ void OfflineDelivery::restore(const StoredState& state) {
 void OfflineDelivery::set_options(const Options& options) {
     options_ = options;
     flow_.set_options(options);
+    occupants_.set_max_join_bytes(options.max_pending_join_bytes);
     bounces_.set_ttl(options.bounce_ttl);
     bounces_.set_max_copies(options.max_tracked_copies);
 }

@@ -61,6 +61,12 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     // options.max_tracked_copies.
     std::size_t tracked_copies() const { return bounces_.tracked(); }
     std::uint64_t copies_forgotten() const { return bounces_.forgotten(); }
+    // The tables fed by the server side, bounded in bytes: requests waiting for the MUC's
+    // answer, and join attempts waiting for its presence.
+    std::size_t pending_iq_bytes() const { return flow_.pending_bytes(); }
+    std::uint64_t pending_iq_evictions() const { return flow_.pending_evictions(); }
+    std::size_t pending_join_bytes() const { return occupants_.join_bytes(); }
+    std::uint64_t pending_join_evictions() const { return occupants_.join_evictions(); }
 
   private:
     // A broadcast whose copies are still coming: the copies to absent members go out once it

@@ -23,6 +23,11 @@ struct Options {
     // Copies remembered for their bounces at once; past it the oldest are forgotten first
     // (a sustained fan-out must not grow the proxy for a whole bounce_ttl).
     std::uint32_t max_tracked_copies = 500000;
+    // Bytes (ids, JIDs, nicks and a per-entry estimate) of the requests waiting for the MUC's
+    // answer, and of the join attempts waiting for the MUC's presence: both grow from whatever
+    // the server side sends. A few MiB hold thousands of real ones.
+    std::uint64_t max_pending_iq_bytes = 8u << 20;
+    std::uint64_t max_pending_join_bytes = 8u << 20;
     bool operator==(const Options&) const = default;
 };
 

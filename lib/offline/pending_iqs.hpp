@@ -1,16 +1,25 @@
 // Requests the MUC has not answered yet, whose answer decides something: a register get
-// (its form gets the offline field), a submit or <remove/> (committed only on `result`), an
-// affiliation change or a room destruction (registrations removed only on `result`).
+// (its form gets the offline field), a submit (committed only on `result`), a <remove/> or an
+// affiliation change (registrations taken away at once, given back if the MUC refuses), a room
+// destruction (registrations removed on `result`).
 // An iq's answer comes from the addressee to the requester with the same id (RFC 6120 §8.2.3),
 // so the key is (room, requester full JID, id), all prepared.
+//
+// Every byte of it comes from strangers (ids, JIDs, nicks), so the table is bounded in bytes,
+// not entries. Form requests are best effort and the oldest goes first when room is needed; a
+// request whose answer decides something the member or an admin is told is never evicted for
+// another: one that does not fit beside those already waiting is not kept, and the caller
+// refuses it up front.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "offline/registrations.hpp"
@@ -23,24 +32,38 @@ struct PendingIq {
         form_request,  // iq get jabber:iq:register
         submit,        // iq set with a submitted form: `choice` commits on result
         remove,        // iq set with <remove/>
-        revoke,        // muc#admin affiliation none/outcast: `members` lose their registration
+        revoke,        // muc#admin affiliation none/outcast
         destroy,       // muc#owner <destroy/>: the room's registrations go
     };
     Kind kind = Kind::form_request;
     Registration choice;
-    std::vector<std::string> members;  // prepared bare JIDs
+    bool tagged = false;               // submit: its id reached the MUC marked (tagged_id.hpp)
+    std::vector<std::string> members;  // remove, revoke: prepared bare JIDs losing theirs
+    // remove, revoke: what was taken away when the request was seen, given back on an error.
+    std::vector<std::pair<std::string, Registration>> taken;
     xmpp::Moment expires{};
+
+    bool decides() const { return kind != Kind::form_request; }
 };
 
 class PendingIqs {
   public:
-    // At most `capacity` requests wait at once; beyond it the one closest to expiry is
-    // dropped, so a flood of requests the MUC never answers cannot grow memory.
-    explicit PendingIqs(std::size_t capacity = 4096) : capacity_(capacity) {}
+    // Accounted per request on top of its strings: two tree nodes, the key, the entry
+    // (about 330 bytes with libstdc++ on x86-64), rounded up.
+    static constexpr std::size_t kEntryOverhead = 384;
 
-    // Remembers a request; a second one with the same key replaces the first.
-    void add(const std::string& room, const std::string& requester, const std::string& id,
+    explicit PendingIqs(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+    // A lower budget applies at the next add.
+    void set_max_bytes(std::size_t max_bytes) { max_bytes_ = max_bytes; }
+
+    // Remembers a request; a second one with the same key replaces the first. False when it
+    // is not kept: beside the deciding requests already waiting it would exceed max_bytes
+    // (form requests are evicted, oldest first, to make room for any request).
+    bool add(const std::string& room, const std::string& requester, const std::string& id,
              PendingIq iq);
+    // The request this answer belongs to, if it is still waiting (not expired): no copy.
+    const PendingIq* find(std::string_view room, std::string_view requester, std::string_view id,
+                          xmpp::Moment now) const;
     // Removes and returns the request this answer belongs to, if it is still waiting.
     std::optional<PendingIq> take(std::string_view room, std::string_view requester,
                                   std::string_view id, xmpp::Moment now);
@@ -49,6 +72,12 @@ class PendingIqs {
 
     bool empty() const { return entries_.empty(); }
     std::size_t size() const { return entries_.size(); }
+    std::size_t bytes() const { return bytes_; }
+    // Form requests evicted, or not kept, for lack of room.
+    std::uint64_t evictions() const { return evictions_; }
+
+    static std::size_t bytes_of(std::string_view room, std::string_view requester,
+                                std::string_view id, const PendingIq& iq);
 
   private:
     struct Key {
@@ -75,19 +104,28 @@ class PendingIqs {
     using KeyViews = std::tuple<std::string_view, std::string_view, std::string_view>;
     struct Entry;
     using Entries = std::map<Key, Entry, KeyOrder>;
-    // Expiry order, so that evicting and purging never scan: a flood of requests the MUC
-    // never answers costs O(log n) per request, not O(capacity).
+    // Expiry order, so that purging never scans: a flood of requests the MUC never answers
+    // costs O(log n) per request.
     using ExpiryOrder = std::multimap<xmpp::Moment, const Key*>;
+    // Form requests by arrival, oldest first: the ones evicted for room.
+    using ArrivalOrder = std::map<std::uint64_t, const Key*>;
     struct Entry {
         PendingIq iq;
+        std::size_t bytes;
         ExpiryOrder::iterator expiry;
+        std::optional<ArrivalOrder::iterator> arrival;  // form requests only
     };
 
     void erase(Entries::iterator entry);
 
     Entries entries_;
     ExpiryOrder expiry_;
-    std::size_t capacity_;
+    ArrivalOrder evictable_;
+    std::uint64_t arrivals_ = 0;
+    std::size_t max_bytes_;
+    std::size_t bytes_ = 0;           // every entry
+    std::size_t deciding_bytes_ = 0;  // entries that are not form requests
+    std::uint64_t evictions_ = 0;
 };
 
 }  // namespace offline

@@ -6,6 +6,7 @@
 
 #include "offline/disco_features.hpp"
 #include "offline/register_form.hpp"
+#include "offline/tagged_id.hpp"
 #include "offline/tree_edit.hpp"
 #include "xmpp/jid.hpp"
 #include "xmpp/stanza_tree.hpp"
@@ -16,6 +17,7 @@ namespace {
 
 constexpr char kMucAdminNs[] = "http://jabber.org/protocol/muc#admin";
 constexpr char kMucOwnerNs[] = "http://jabber.org/protocol/muc#owner";
+constexpr std::string_view kRevokedWhy = "affiliation changed to none or outcast";
 
 using xmpp::Direction;
 
@@ -40,7 +42,8 @@ RegistrationFlow::RegistrationFlow(const Options& options, std::string muc_domai
     : options_(options),
       muc_domain_(xmpp::prepare_domain(muc_domain).value_or(muc_domain)),
       registrations_(registrations),
-      occupancy_(occupancy) {}
+      occupancy_(occupancy),
+      pending_(options.max_pending_iq_bytes) {}
 
 bool RegistrationFlow::is_native(std::string_view room) const {
     return native_rooms_.find(room) != native_rooms_.end();
@@ -67,9 +70,8 @@ bool RegistrationFlow::from_server(const xml::ElementView& top, std::string_view
         return track_register(*request, type, raw, now, out);
     }
     // Revocation works the same in both modes: the MUC owns affiliations and rooms.
-    if (admin_query) track_revocation(*request, raw, now);
-    if (owner_query) track_destroy(*request, raw, now);
-    return false;
+    if (admin_query) return track_revocation(*request, raw, now, out);
+    return track_destroy(*request, raw, now, out);
 }
 
 bool RegistrationFlow::from_component(const xml::ElementView& top, std::string_view raw,
@@ -78,29 +80,42 @@ bool RegistrationFlow::from_component(const xml::ElementView& top, std::string_v
     const std::string_view type = top.attribute("type");
     if (type != "result" && type != "error") return false;
     const bool disco = type == "result" && top.has_child("query", kDiscoInfoNs);
+    const std::string_view id = top.attribute("id");
     pending_.purge(now);
-    if (pending_.empty() && !disco) return false;
+    if (pending_.empty() && !disco && !is_tagged(id)) return false;
 
     // Answers from the service itself (no localpart) or from a room; never from an occupant.
     const auto from = xmpp::parse_jid(top.attribute("from"));
     if (!from || from->domain != muc_domain_ || !from->resource.empty()) return false;
     const std::string room = from->local.empty() ? std::string() : from->bare();
-    if (!room.empty() && !pending_.empty()) {
+    if (!room.empty() && (!pending_.empty() || is_tagged(id))) {
         const auto to = xmpp::parse_jid(top.attribute("to"));
         if (to) {
-            auto iq = pending_.take(room, to->full(), top.attribute("id"), now);
+            const std::string requester = to->full();
+            std::optional<PendingIq> iq;
+            // A marked id answers a marked submit; otherwise it is a member's own id that looks
+            // marked (or a capture recorded before ids were marked), matched as it is.
+            const PendingIq* marked =
+                is_tagged(id) ? pending_.find(room, requester, untagged(id), now) : nullptr;
+            const bool tagged_answer = marked != nullptr && marked->tagged;
+            if (tagged_answer) {
+                iq = pending_.take(room, requester, untagged(id), now);
+            } else {
+                iq = pending_.take(room, requester, id, now);
+            }
             if (iq) {
                 const bool submit = iq->kind == PendingIq::Kind::submit;
-                const bool decided = settle(std::move(*iq), room, to->bare(), type, raw, out);
+                const bool decided = settle(std::move(*iq), room, to->bare(), top, raw, out);
                 // The MUC's "registered" is only true for the member once it is on disk.
                 if (submit && type == "result") {
-                    out.if_not_durable(
-                        Direction::to_server,
-                        iq_error({top.attribute("from"), top.attribute("to"), top.attribute("id")},
-                                 registration_not_stored()));
+                    out.if_not_durable(Direction::to_server,
+                                       iq_error({top.attribute("from"), top.attribute("to"),
+                                                 tagged_answer ? untagged(id) : id},
+                                                registration_not_stored()));
                 }
                 return decided;
             }
+            if (is_tagged(id)) return answer_forgotten_submit(top, raw, out);
         }
     }
     return disco && augment_disco(room, raw, out);
@@ -142,6 +157,7 @@ bool RegistrationFlow::track_register(const RoomRequest& request, std::string_vi
     if (is_native(request.room)) return false;
     const std::string id(request.reply.id);
     if (type == "get") {
+        // Best effort: a form request the table cannot keep is answered without the field.
         pending_.add(request.room, request.requester, id,
                      pending(PendingIq::Kind::form_request, now));
         return false;
@@ -149,10 +165,7 @@ bool RegistrationFlow::track_register(const RoomRequest& request, std::string_vi
     auto tree = xmpp::StanzaTree::parse(raw);
     if (!tree) return false;
     xmpp_stanza_t* query = xmpp::child(tree->root(), "query", kRegisterNs);
-    if (xmpp::child(query, "remove", nullptr) != nullptr) {
-        pending_.add(request.room, request.requester, id, pending(PendingIq::Kind::remove, now));
-        return false;
-    }
+    if (xmpp::child(query, "remove", nullptr) != nullptr) return track_removal(request, now, out);
     xmpp_stanza_t* form = find_register_form(query, true);
     if (form == nullptr || xmpp::attribute(form, "type") != "submit") return false;
 
@@ -163,9 +176,17 @@ bool RegistrationFlow::track_register(const RoomRequest& request, std::string_vi
     // An absent (or unreadable) field keeps the member's choice: XEP-0004 submits may omit
     // fields the user did not touch.
     iq.choice.offline = submit.offline.value_or(current_choice(request.room, request.member));
-    pending_.add(request.room, request.requester, id, std::move(iq));
+    // A submit without the field goes on byte for byte, unmarked: if its answer comes after
+    // it expired, the MUC's success reaches the member and the proxy records nothing (best
+    // effort: the member chose nothing the proxy alone keeps).
+    iq.tagged = submit.has_offline_field;
+    if (!keep_or_refuse(request, std::move(iq), out)) return true;
 
-    if (!options_.strip_field || !submit.has_offline_field) return false;
+    if (!submit.has_offline_field) return false;
+    if (!options_.strip_field) {
+        out.forward_rewritten(Direction::to_component, with_id(raw, tagged(id)));
+        return true;
+    }
     std::vector<xmpp_stanza_t*> offline_fields;
     for (xmpp_stanza_t* c = xmpp_stanza_get_children(form); c != nullptr;
          c = xmpp_stanza_get_next(c)) {
@@ -177,8 +198,47 @@ bool RegistrationFlow::track_register(const RoomRequest& request, std::string_vi
         return std::find(offline_fields.begin(), offline_fields.end(), element) !=
                offline_fields.end();
     });
-    out.forward_rewritten(Direction::to_component, serialize_stanza(stripped));
+    out.forward_rewritten(Direction::to_component, with_id(serialize_stanza(stripped), tagged(id)));
     return true;
+}
+
+// A request whose answer decides something is kept until the MUC answers, or refused before
+// the MUC sees it (RFC 6120 §8.3.3.15): never forwarded untracked, never forgotten silently.
+bool RegistrationFlow::keep_or_refuse(const RoomRequest& request, PendingIq iq,
+                                      xmpp::Decisions& out) {
+    if (pending_.add(request.room, request.requester, std::string(request.reply.id),
+                     std::move(iq))) {
+        return true;
+    }
+    ++counters_.refused_untracked;
+    out.inject(Direction::to_server,
+               iq_error(request.reply, {"wait", "resource-constraint",
+                                        "Too many requests to this room service are waiting for "
+                                        "an answer; send it again in a moment"}));
+    return false;
+}
+
+// Removals happen when the request is seen, so that no forgotten request can leave a
+// registration in place; the pending entry keeps what was taken, given back on an error.
+void RegistrationFlow::take_away(const std::string& room, const PendingIq& iq,
+                                 std::string_view why) {
+    for (const auto& [member, registration] : iq.taken) {
+        if (registrations_.remove(room, member, why)) ++counters_.removed;
+    }
+}
+
+// XEP-0077 §3.2 <remove/>, augment mode.
+bool RegistrationFlow::track_removal(const RoomRequest& request, xmpp::Moment now,
+                                     xmpp::Decisions& out) {
+    PendingIq iq = pending(PendingIq::Kind::remove, now);
+    iq.members.push_back(request.member);
+    if (const Registration* current = registrations_.find(request.room, request.member)) {
+        iq.taken.emplace_back(request.member, *current);
+    }
+    PendingIq removal = iq;
+    if (!keep_or_refuse(request, std::move(iq), out)) return true;
+    take_away(request.room, removal, "<remove/>");
+    return false;
 }
 
 // Standalone, server -> MUC: the proxy is the room's registration service; the MUC never sees
@@ -262,12 +322,12 @@ std::optional<StanzaError> RegistrationFlow::refuse_submit(const RoomRequest& re
     return std::nullopt;
 }
 
-// XEP-0045 §9.2 (outcast) and §9.4/§9.6/§9.8 (back to none): the member's registration ends
-// once the MUC accepts the change.
-void RegistrationFlow::track_revocation(const RoomRequest& request, std::string_view raw,
-                                        xmpp::Moment now) {
+// XEP-0045 §9.2 (outcast) and §9.4/§9.6/§9.8 (back to none): the members' registrations end
+// when the admin's request is seen, and come back only if the MUC refuses it.
+bool RegistrationFlow::track_revocation(const RoomRequest& request, std::string_view raw,
+                                        xmpp::Moment now, xmpp::Decisions& out) {
     auto tree = xmpp::StanzaTree::parse(raw);
-    if (!tree) return;
+    if (!tree) return false;
     xmpp_stanza_t* query = xmpp::child(tree->root(), "query", kMucAdminNs);
     PendingIq iq = pending(PendingIq::Kind::revoke, now);
     for (xmpp_stanza_t* c = xmpp_stanza_get_children(query); c != nullptr;
@@ -281,25 +341,37 @@ void RegistrationFlow::track_revocation(const RoomRequest& request, std::string_
             iq.members.push_back(member->bare());
         }
     }
-    if (iq.members.empty()) return;
-    pending_.add(request.room, request.requester, std::string(request.reply.id), std::move(iq));
+    if (iq.members.empty()) return false;
+    std::sort(iq.members.begin(), iq.members.end());
+    iq.members.erase(std::unique(iq.members.begin(), iq.members.end()), iq.members.end());
+    for (const std::string& member : iq.members) {
+        if (const Registration* current = registrations_.find(request.room, member)) {
+            iq.taken.emplace_back(member, *current);
+        }
+    }
+    PendingIq revocation = iq;
+    if (!keep_or_refuse(request, std::move(iq), out)) return true;
+    take_away(request.room, revocation, kRevokedWhy);
+    return false;
 }
 
-// XEP-0045 §10.9: a destroyed room takes its registrations with it.
-void RegistrationFlow::track_destroy(const RoomRequest& request, std::string_view raw,
-                                     xmpp::Moment now) {
+// XEP-0045 §10.9: a destroyed room takes its registrations with it, once the MUC says it is
+// destroyed. Not applied earlier: anyone may ask, and giving a whole room back would mean
+// keeping all of it in the table. If the answer never comes in pending_ttl, they stay.
+bool RegistrationFlow::track_destroy(const RoomRequest& request, std::string_view raw,
+                                     xmpp::Moment now, xmpp::Decisions& out) {
     auto tree = xmpp::StanzaTree::parse(raw);
-    if (!tree) return;
+    if (!tree) return false;
     xmpp_stanza_t* query = xmpp::child(tree->root(), "query", kMucOwnerNs);
-    if (xmpp::child(query, "destroy", nullptr) == nullptr) return;
-    pending_.add(request.room, request.requester, std::string(request.reply.id),
-                 pending(PendingIq::Kind::destroy, now));
+    if (xmpp::child(query, "destroy", nullptr) == nullptr) return false;
+    return !keep_or_refuse(request, pending(PendingIq::Kind::destroy, now), out);
 }
 
 // MUC -> server: the MUC answered a request the proxy was waiting on.
 bool RegistrationFlow::settle(PendingIq iq, const std::string& room, const std::string& member,
-                              std::string_view type, std::string_view raw, xmpp::Decisions& out) {
-    const bool accepted = type == "result";
+                              const xml::ElementView& answer, std::string_view raw,
+                              xmpp::Decisions& out) {
+    const bool accepted = answer.attribute("type") == "result";
     switch (iq.kind) {
         case PendingIq::Kind::form_request:
             return accepted && augment_register_result(room, member, raw, out);
@@ -310,24 +382,54 @@ bool RegistrationFlow::settle(PendingIq iq, const std::string& room, const std::
             } else {
                 ++counters_.refused;
             }
-            return false;
+            if (!iq.tagged || !is_tagged(answer.attribute("id"))) return false;
+            out.forward_rewritten(Direction::to_server,
+                                  with_id(raw, untagged(answer.attribute("id"))));
+            return true;
         case PendingIq::Kind::remove:
-            if (accepted && registrations_.remove(room, member, "<remove/>")) ++counters_.removed;
-            return false;
-        case PendingIq::Kind::revoke:
-            if (!accepted) return false;
-            for (const std::string& revoked : iq.members) {
-                if (registrations_.remove(room, revoked,
-                                          "affiliation changed to none or outcast")) {
-                    ++counters_.removed;
+        case PendingIq::Kind::revoke: {
+            const std::string_view why =
+                iq.kind == PendingIq::Kind::remove ? "<remove/>" : kRevokedWhy;
+            if (accepted) {
+                // Already removed at the request; again, in case a refused request for the same
+                // member answered before this one gave it back (a MUC answers in order).
+                for (const std::string& revoked : iq.members) {
+                    if (registrations_.remove(room, revoked, why)) ++counters_.removed;
                 }
+                return false;
+            }
+            for (auto& [revoked, registration] : iq.taken) {
+                if (registrations_.find(room, revoked) != nullptr) continue;  // chosen anew since
+                registrations_.set(room, revoked, std::move(registration),
+                                   "given back: the MUC refused the removal");
+                ++counters_.restored;
             }
             return false;
+        }
         case PendingIq::Kind::destroy:
             if (accepted) counters_.removed += registrations_.remove_room(room, "room destroyed");
             return false;
     }
     return false;
+}
+
+// The MUC's answer to a marked submit the proxy no longer waits for (it expired): a success
+// would tell the member "registered" with a choice nobody kept, so the member hears to submit
+// again instead. An error passes, with the member's own id.
+bool RegistrationFlow::answer_forgotten_submit(const xml::ElementView& answer, std::string_view raw,
+                                               xmpp::Decisions& out) {
+    const std::string_view id = untagged(answer.attribute("id"));
+    if (answer.attribute("type") != "result") {
+        out.forward_rewritten(Direction::to_server, with_id(raw, id));
+        return true;
+    }
+    ++counters_.late_answers;
+    out.inject(Direction::to_server,
+               iq_error(IqAddress{answer.attribute("from"), answer.attribute("to"), id},
+                        {"wait", "resource-constraint",
+                         "The room's answer came too late for the offline-delivery choice "
+                         "to be kept; submit the registration form again"}));
+    return true;
 }
 
 // The MUC's answer to a register get: give the member the offline field, in the MUC's form,

@@ -31,6 +31,12 @@ struct RegistrationCounters {
     std::uint64_t refused = 0;          // submits answered with an error (by the MUC or the proxy)
     std::uint64_t forms_augmented = 0;  // register forms the proxy added its field to or wrote
     std::uint64_t native_rooms = 0;     // rooms found to offer the field themselves
+    // Submits, removals, revocations and destructions refused up front (wait,
+    // resource-constraint): the pending table had no room to keep them.
+    std::uint64_t refused_untracked = 0;
+    // MUC results to marked submits no longer waiting (expired): the member got an error.
+    std::uint64_t late_answers = 0;
+    std::uint64_t restored = 0;  // registrations given back when the MUC refused a removal
 };
 
 class RegistrationFlow {
@@ -51,8 +57,13 @@ class RegistrationFlow {
     // revocation or destroy removed are gone from `registrations`.
     bool is_native(std::string_view room) const;
     // A reload: submits already waiting keep the deadline they were given.
-    void set_options(const Options& options) { options_ = options; }
+    void set_options(const Options& options) {
+        options_ = options;
+        pending_.set_max_bytes(options.max_pending_iq_bytes);
+    }
     const RegistrationCounters& counters() const { return counters_; }
+    std::size_t pending_bytes() const { return pending_.bytes(); }
+    std::uint64_t pending_evictions() const { return pending_.evictions(); }
 
   private:
     // An iq from a user to one of this MUC's rooms, JIDs prepared.
@@ -71,11 +82,18 @@ class RegistrationFlow {
                          xmpp::Decisions& out);
     std::optional<StanzaError> refuse_submit(const RoomRequest& request, const std::string& nick,
                                              bool offline) const;
-    void track_revocation(const RoomRequest& request, std::string_view raw, xmpp::Moment now);
-    void track_destroy(const RoomRequest& request, std::string_view raw, xmpp::Moment now);
+    bool track_removal(const RoomRequest& request, xmpp::Moment now, xmpp::Decisions& out);
+    bool track_revocation(const RoomRequest& request, std::string_view raw, xmpp::Moment now,
+                          xmpp::Decisions& out);
+    bool track_destroy(const RoomRequest& request, std::string_view raw, xmpp::Moment now,
+                       xmpp::Decisions& out);
+    bool keep_or_refuse(const RoomRequest& request, PendingIq iq, xmpp::Decisions& out);
+    void take_away(const std::string& room, const PendingIq& iq, std::string_view why);
 
     bool settle(PendingIq iq, const std::string& room, const std::string& member,
-                std::string_view type, std::string_view raw, xmpp::Decisions& out);
+                const xml::ElementView& answer, std::string_view raw, xmpp::Decisions& out);
+    bool answer_forgotten_submit(const xml::ElementView& answer, std::string_view raw,
+                                 xmpp::Decisions& out);
     bool augment_register_result(const std::string& room, const std::string& member,
                                  std::string_view raw, xmpp::Decisions& out);
     bool augment_disco(const std::string& room, std::string_view raw, xmpp::Decisions& out) const;

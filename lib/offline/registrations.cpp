@@ -10,7 +10,7 @@ const Registration* Registrations::find(std::string_view room, std::string_view 
 }
 
 void Registrations::set(const std::string& room, const std::string& member,
-                        Registration registration) {
+                        Registration registration, std::string_view why) {
     Room& r = rooms_[room];
     auto [it, inserted] = r.members.insert_or_assign(member, std::move(registration));
     if (inserted) ++count_;
@@ -19,7 +19,7 @@ void Registrations::set(const std::string& room, const std::string& member,
     } else {
         r.opted_in.erase(&it->first);
     }
-    if (observer_) observer_(room, member, &it->second, {});
+    if (observer_) observer_(room, member, &it->second, why);
 }
 
 bool Registrations::remove(std::string_view room, std::string_view member, std::string_view why) {

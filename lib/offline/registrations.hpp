@@ -20,14 +20,15 @@ struct Registration {
 
 class Registrations {
   public:
-    // Called after every change: `now` is the new registration, or null when it was removed
-    // (`why` then says what removed it, for the log).
+    // Called after every change: `now` is the new registration, or null when it was removed;
+    // `why` says what removed it, or why a registration was set other than by a commit.
     using ChangeObserver = std::function<void(const std::string& room, const std::string& member,
                                               const Registration* now, std::string_view why)>;
     void observe(ChangeObserver observer) { observer_ = std::move(observer); }
 
     const Registration* find(std::string_view room, std::string_view member) const;
-    void set(const std::string& room, const std::string& member, Registration registration);
+    void set(const std::string& room, const std::string& member, Registration registration,
+             std::string_view why = {});
     bool remove(std::string_view room, std::string_view member, std::string_view why);
     std::size_t remove_room(std::string_view room, std::string_view why);
 

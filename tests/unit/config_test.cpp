@@ -144,7 +144,9 @@ TEST_CASE("config: the effective config spells out every default") {
         "pause_after_bounces": 0,
         "pending_ttl_ms": 60000,
         "bounce_ttl_ms": 60000,
-        "max_tracked_copies": 500000
+        "max_tracked_copies": 500000,
+        "max_pending_iq_bytes": 8388608,
+        "max_pending_join_bytes": 8388608
       }
     }
   ],
@@ -415,7 +417,9 @@ TEST_CASE("config: the offline feature's settings, top level and per link") {
             {"domain": "a.example", "listen": {"port": 1}, "upstream": {"port": 2}},
             {"domain": "b.example", "listen": {"port": 3}, "upstream": {"port": 2},
              "registration": "augment", "offline": {"enabled": false, "bounce_ttl_ms": 5000,
-                                                     "max_tracked_copies": 0}}]})");
+                                                     "max_tracked_copies": 0,
+                                                     "max_pending_iq_bytes": 65536,
+                                                     "max_pending_join_bytes": 131072}}]})");
     CHECK(config.links[0].offline.registration == offline::RegistrationMode::standalone);
     CHECK(config.links[0].offline.offline_default);
     CHECK(config.links[0].offline.pause_after_bounces == 3);
@@ -425,6 +429,10 @@ TEST_CASE("config: the offline feature's settings, top level and per link") {
     CHECK(config.links[1].offline.bounce_ttl == std::chrono::milliseconds(5000));
     CHECK(config.links[0].offline.max_tracked_copies == 500000);
     CHECK(config.links[1].offline.max_tracked_copies == 0);
+    CHECK(config.links[0].offline.max_pending_iq_bytes == 8u << 20);
+    CHECK(config.links[0].offline.max_pending_join_bytes == 8u << 20);
+    CHECK(config.links[1].offline.max_pending_iq_bytes == 65536);
+    CHECK(config.links[1].offline.max_pending_join_bytes == 131072);
     CHECK_FALSE(config.links[1].offline_enabled);
     CHECK(parsed(config::effective_config_json(config)) == config);
 }
@@ -438,6 +446,13 @@ TEST_CASE("config: the offline feature's settings are checked") {
           "offline.pending_ttl_ms: expected an integer 100-3600000, got 5");
     CHECK(error_of(R"({"offline": {"max_tracked_copies": 100000001}, "links": []})") ==
           "offline.max_tracked_copies: expected an integer 0-100000000, got 100000001");
+    CHECK(error_of(R"({"offline": {"max_pending_iq_bytes": 0}, "links": []})") ==
+          "offline.max_pending_iq_bytes: expected an integer 65536-1073741824, got 0");
+    CHECK(
+        error_of(R"({"links": [{"domain": "a.example", "listen": {"port": 1},
+                                  "upstream": {"port": 2},
+                                  "offline": {"max_pending_join_bytes": "big"}}]})") ==
+        R"(links[0].offline.max_pending_join_bytes: expected an integer 65536-1073741824, got "big")");
     CHECK(error_of(R"({"offline": {"colour": 1}, "links": []})") == "offline.colour: unknown key");
     CHECK(error_of(
               R"({"links": [{"domain": "a.example", "listen": {"port": 1}, "upstream": {"port": 2},

@@ -473,7 +473,9 @@ TEST_CASE("registration augment: a submit is kept pending, stripped, and committ
     REQUIRE(rig.from_server(kP1RegSet, 1s));
     const auto& d = rig.single(Decision::Kind::forward_rewritten, Direction::to_component);
     const auto iq = parse(d.bytes);
-    check_iq(iq, "set", "bob@localhost/phone", "p1-disco@conference.localhost", "p1-reg-set-6");
+    // Its id is marked, so that an answer after the proxy forgot it is still recognised.
+    check_iq(iq, "set", "bob@localhost/phone", "p1-disco@conference.localhost",
+             "muc-offline-proxy~p1-reg-set-6");
     CHECK(xml_lang(d.bytes) == "en");
     CHECK(xmpp::attribute(xmpp::child(xmpp::child(iq.root(), "query", nullptr), "x", nullptr),
                           "type") == "submit");
@@ -481,21 +483,29 @@ TEST_CASE("registration augment: a submit is kept pending, stripped, and committ
     CHECK(field_of(iq, "muc#register_roomnick").values == std::vector<std::string>{"bob"});
     CHECK(d.bytes.find("tigase") == std::string::npos);
 
-    // Nothing is committed before the MUC says yes.
+    // Nothing is committed before the MUC says yes; the member gets its own id back.
     CHECK(rig.registrations.size() == 0);
-    CHECK_FALSE(rig.from_component(kP1RegSetResult, 2s));
-    CHECK(rig.out.size() == 0);
+    REQUIRE(rig.from_component(
+        R"xml(<iq to='bob@localhost/phone' id='muc-offline-proxy~p1-reg-set-6' type='result' from='p1-disco@conference.localhost'/>)xml",
+        2s));
+    CHECK(rig.single(Decision::Kind::forward_rewritten, Direction::to_server).bytes ==
+          kP1RegSetResult);
     const Registration* committed = rig.find("p1-disco@conference.localhost");
     REQUIRE(committed != nullptr);
     CHECK(*committed == Registration{"bob", true});
     CHECK(rig.flow.counters().committed == 1);
 
-    SUBCASE("with strip_field off the submit goes to the MUC as it came, and still commits") {
+    SUBCASE(
+        "with strip_field off the submit goes to the MUC as it came but for its marked id, "
+        "and still commits") {
         offline::Options options;
         options.strip_field = false;
         Rig keep(options);
-        CHECK_FALSE(keep.from_server(kS1RegSet));
-        CHECK(keep.out.size() == 0);
+        REQUIRE(keep.from_server(kS1RegSet));
+        std::string marked(kS1RegSet);
+        marked.replace(marked.find("s1-reg-set-3"), 0, "muc-offline-proxy~");
+        CHECK(keep.single(Decision::Kind::forward_rewritten, Direction::to_component).bytes ==
+              marked);
         CHECK(keep.registrations.size() == 0);
         CHECK_FALSE(keep.from_component(kS1RegSetResult));
         REQUIRE(keep.find("s1-optin@conference.localhost") != nullptr);
@@ -581,7 +591,8 @@ TEST_CASE("registration augment: JIDs are compared prepared") {
     CHECK(rig.find("s1-optin@conference.localhost") != nullptr);
 }
 
-TEST_CASE("registration augment: <remove/> answered with result deletes the registration") {
+TEST_CASE(
+    "registration augment: <remove/> deletes the registration at once; an error gives it back") {
     Rig rig;
     const std::string room = "s4-remove@conference.localhost";
     REQUIRE(rig.from_server(kS4RegSet));
@@ -591,7 +602,7 @@ TEST_CASE("registration augment: <remove/> answered with result deletes the regi
     SUBCASE("accepted") {
         CHECK_FALSE(rig.from_server(kS4RegRemove));
         CHECK(rig.out.size() == 0);
-        CHECK(rig.find(room) != nullptr);  // not before the MUC's result
+        CHECK(rig.find(room) == nullptr);  // the member asked: no copy while the MUC answers
         CHECK_FALSE(rig.from_component(kS4RegRemoveResult));
         CHECK(rig.find(room) == nullptr);
         CHECK(rig.flow.counters().removed == 1);
@@ -606,8 +617,10 @@ TEST_CASE("registration augment: <remove/> answered with result deletes the regi
         // kS4RegRemoveResult as an error (not in a capture).
         CHECK_FALSE(rig.from_component(
             R"xml(<iq type='error' from='s4-remove@conference.localhost' to='bob@localhost/phone' id='s4-reg-remove-5'><error type='cancel'><not-allowed xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>)xml"));
-        CHECK(rig.find(room) != nullptr);
-        CHECK(rig.flow.counters().removed == 0);
+        REQUIRE(rig.find(room) != nullptr);
+        CHECK(*rig.find(room) == Registration{"bob", true});
+        CHECK(rig.flow.counters().removed == 1);
+        CHECK(rig.flow.counters().restored == 1);
     }
 }
 
@@ -760,14 +773,14 @@ Rig with_members() {
     return rig;
 }
 
-TEST_CASE("registration revocation: outcast or none, answered result, deletes the registration") {
+TEST_CASE("registration revocation: outcast or none deletes the registration at the request") {
     for (auto [request, result] :
          {std::pair{kBanBob, kBanBobResult}, std::pair{kUnaffiliateBob, kUnaffiliateBobResult}}) {
         CAPTURE(request);
         Rig rig = with_members();
         CHECK_FALSE(rig.from_server(request));
         CHECK(rig.out.size() == 0);
-        CHECK(rig.find("s1-optin@conference.localhost") != nullptr);  // not before the result
+        CHECK(rig.find("s1-optin@conference.localhost") == nullptr);
         CHECK_FALSE(rig.from_component(result));
         CHECK(rig.find("s1-optin@conference.localhost") == nullptr);
         CHECK(rig.find("s1-optin@conference.localhost", "carol@localhost") != nullptr);
@@ -782,13 +795,14 @@ TEST_CASE("registration revocation: refused, or to another affiliation, keeps th
     CHECK_FALSE(rig.from_component(
         R"xml(<iq from='s1-optin@conference.localhost' id='s1-ban-9' type='error' to='alice@localhost/desk'><error type='auth'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>)xml"));
     CHECK(rig.find("s1-optin@conference.localhost") != nullptr);
+    CHECK(rig.flow.counters().restored == 1);
 
     CHECK_FALSE(rig.from_server(
         R"xml(<iq to='s1-optin@conference.localhost' id='s1-admin-10' from='alice@localhost/desk' xml:lang='en' type='set'><query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='admin' jid='bob@localhost'/></query></iq>)xml"));
     CHECK_FALSE(rig.from_component(
         R"xml(<iq from='s1-optin@conference.localhost' id='s1-admin-10' type='result' to='alice@localhost/desk'/>)xml"));
     CHECK(rig.find("s1-optin@conference.localhost") != nullptr);
-    CHECK(rig.flow.counters().removed == 0);
+    CHECK(rig.flow.counters().removed == 1);  // at the ban, given back on its error
 }
 
 TEST_CASE("registration revocation: <destroy/> answered result deletes the room's registrations") {
@@ -812,7 +826,7 @@ TEST_CASE("registration revocation: <destroy/> answered result deletes the room'
 // --- the pending table ------------------------------------------------------------------------
 
 TEST_CASE("registration pending iqs: an answer after expiry finds nothing, even unpurged") {
-    offline::PendingIqs pending;
+    offline::PendingIqs pending(1 << 20);
     offline::PendingIq iq;
     iq.kind = offline::PendingIq::Kind::submit;
     iq.expires = 10s;
@@ -820,6 +834,7 @@ TEST_CASE("registration pending iqs: an answer after expiry finds nothing, even 
     CHECK_FALSE(
         pending.take("s1-optin@conference.localhost", "bob@localhost/phone", "s1-reg-set-3", 10s));
     CHECK(pending.empty());
+    CHECK(pending.bytes() == 0);
 
     pending.add("s1-optin@conference.localhost", "bob@localhost/phone", "s1-reg-set-3", iq);
     pending.add("s1-optin@conference.localhost", "bob@localhost/phone", "s1-reg-set-4", iq);
@@ -827,25 +842,62 @@ TEST_CASE("registration pending iqs: an answer after expiry finds nothing, even 
     CHECK(pending.size() == 2);
     pending.purge(10s);
     CHECK(pending.empty());
+    CHECK(pending.bytes() == 0);
 }
 
-TEST_CASE("registration pending iqs: a full table drops the request closest to expiry") {
-    offline::PendingIqs pending(2);
+// The bytes one request is accounted, for a table that holds exactly `n` of them.
+std::size_t budget_for(std::size_t n, std::string_view id, offline::PendingIq::Kind kind) {
+    offline::PendingIq iq;
+    iq.kind = kind;
+    return n * offline::PendingIqs::bytes_of("room@conference.localhost", "bob@localhost/phone", id,
+                                             iq);
+}
+
+TEST_CASE("registration pending iqs: a full table evicts the oldest form request") {
+    offline::PendingIqs pending(budget_for(2, "id-0", offline::PendingIq::Kind::form_request));
     offline::PendingIq iq;
     for (int i = 0; i < 3; ++i) {
         iq.expires = std::chrono::seconds(i == 0 ? 30 : 10 + i);
-        pending.add("room@conference.localhost", "bob@localhost/phone", "id-" + std::to_string(i),
-                    iq);
+        CHECK(pending.add("room@conference.localhost", "bob@localhost/phone",
+                          "id-" + std::to_string(i), iq));
     }
     CHECK(pending.size() == 2);
-    CHECK(pending.take("room@conference.localhost", "bob@localhost/phone", "id-0", 0s));
-    CHECK_FALSE(pending.take("room@conference.localhost", "bob@localhost/phone", "id-1", 0s));
+    CHECK(pending.evictions() == 1);
+    CHECK_FALSE(pending.take("room@conference.localhost", "bob@localhost/phone", "id-0", 0s));
+    CHECK(pending.take("room@conference.localhost", "bob@localhost/phone", "id-1", 0s));
     CHECK(pending.take("room@conference.localhost", "bob@localhost/phone", "id-2", 0s));
 }
 
 TEST_CASE(
+    "registration pending iqs: a deciding request is never evicted; one that does not fit "
+    "is not kept") {
+    using Kind = offline::PendingIq::Kind;
+    offline::PendingIqs pending(budget_for(2, "id-0", Kind::submit));
+    offline::PendingIq submit;
+    submit.kind = Kind::submit;
+    submit.expires = 60s;
+    offline::PendingIq form;
+    form.expires = 60s;
+    CHECK(pending.add("room@conference.localhost", "bob@localhost/phone", "id-0", submit));
+    CHECK(pending.add("room@conference.localhost", "bob@localhost/phone", "id-1", form));
+    // Room for a second submit is made by evicting the form request, never the first submit.
+    CHECK(pending.add("room@conference.localhost", "bob@localhost/phone", "id-2", submit));
+    CHECK(pending.evictions() == 1);
+    CHECK_FALSE(pending.add("room@conference.localhost", "bob@localhost/phone", "id-3", submit));
+    CHECK_FALSE(pending.add("room@conference.localhost", "bob@localhost/phone", "id-4", form));
+    CHECK(pending.size() == 2);
+    CHECK(pending.find("room@conference.localhost", "bob@localhost/phone", "id-0", 0s));
+    CHECK(pending.find("room@conference.localhost", "bob@localhost/phone", "id-2", 0s));
+    // One request larger than the whole budget is not kept either.
+    offline::PendingIqs small(1024);
+    CHECK_FALSE(small.add("room@conference.localhost", "bob@localhost/phone",
+                          std::string(2000, 'x'), submit));
+    CHECK(small.empty());
+}
+
+TEST_CASE(
     "registration pending iqs: a re-sent request takes the new expiry; a flood stays bounded") {
-    offline::PendingIqs pending(3);
+    offline::PendingIqs pending(budget_for(3, "flood-100", offline::PendingIq::Kind::form_request));
     offline::PendingIq iq;
     iq.expires = 10s;
     pending.add("room@conference.localhost", "bob@localhost/phone", "same", iq);
@@ -854,18 +906,18 @@ TEST_CASE(
     pending.purge(20s);
     CHECK(pending.size() == 1);  // expires at 50 s now, not 10 s
 
-    // Requests nobody answers, each expiring later than the one before: the table keeps the
-    // newest `capacity`.
+    // Requests nobody answers: the table keeps the newest that fit.
     for (int i = 0; i < 1000; ++i) {
         iq.expires = std::chrono::seconds(100 + i);
-        pending.add("room@conference.localhost", "eve@localhost/x", "flood-" + std::to_string(i),
-                    iq);
+        pending.add("room@conference.localhost", "bob@localhost/phone",
+                    "flood-" + std::to_string(i), iq);
     }
     CHECK(pending.size() == 3);
-    CHECK(pending.take("room@conference.localhost", "eve@localhost/x", "flood-999", 0s));
-    CHECK(pending.take("room@conference.localhost", "eve@localhost/x", "flood-997", 0s));
-    CHECK_FALSE(pending.take("room@conference.localhost", "eve@localhost/x", "flood-996", 0s));
+    CHECK(pending.take("room@conference.localhost", "bob@localhost/phone", "flood-999", 0s));
+    CHECK(pending.take("room@conference.localhost", "bob@localhost/phone", "flood-997", 0s));
+    CHECK_FALSE(pending.take("room@conference.localhost", "bob@localhost/phone", "flood-996", 0s));
     CHECK_FALSE(pending.take("room@conference.localhost", "bob@localhost/phone", "same", 0s));
     pending.purge(2000s);
     CHECK(pending.empty());
+    CHECK(pending.bytes() == 0);
 }

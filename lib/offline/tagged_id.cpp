@@ -1,0 +1,35 @@
+#include "offline/tagged_id.hpp"
+
+#include "xml/start_tag.hpp"
+
+namespace offline {
+
+std::string with_id(std::string_view raw, std::string_view id) {
+    const auto span = xml::find_attribute(raw, "id");
+    if (!span) return std::string(raw);
+    std::string out;
+    out.reserve(raw.size() + id.size() + 16);
+    out.append(raw.substr(0, span->offset));
+    for (char c : id) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '\'':
+                out += "&apos;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += c;
+        }
+    }
+    out.append(raw.substr(span->offset + span->length));
+    return out;
+}
+
+}  // namespace offline
