@@ -4,12 +4,14 @@
 // and survives nick changes (303).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "offline/occupancy.hpp"
 #include "xml/element_view.hpp"
+#include "xmpp/tree_shape.hpp"
 
 namespace offline {
 
@@ -20,11 +22,16 @@ struct PresenceOutcome {
     bool banned_or_removed = false;  // 301 (banned) or 321 (affiliation change): registration goes
     std::string member;              // prepared bare JID of the occupant concerned
     std::string room;
+    // The presence had to be read but is over the tree limits: it was not, and changed nothing
+    // it alone could tell (status codes, the new nick).
+    std::optional<xmpp::TreeLimit> over_tree_limit;
 };
 
 class OccupantTracker {
   public:
-    explicit OccupantTracker(Occupancy& occupancy) : occupancy_(occupancy) {}
+    // `limits` is read at each presence: a reload may change it.
+    OccupantTracker(Occupancy& occupancy, const xmpp::TreeLimits& limits)
+        : occupancy_(occupancy), limits_(limits) {}
 
     // A presence from a user to room/nick (server -> MUC): remembered as a join attempt.
     void on_join_request(const std::string& room, const std::string& full_jid,
@@ -36,6 +43,7 @@ class OccupantTracker {
 
   private:
     Occupancy& occupancy_;
+    const xmpp::TreeLimits& limits_;
     // (room + '/' + full JID) -> the nick asked for; answered by the MUC's self-presence
     std::unordered_map<std::string, std::string> joins_;
 };

@@ -61,6 +61,8 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     // options.max_tracked_copies.
     std::size_t tracked_copies() const { return bounces_.tracked(); }
     std::uint64_t copies_forgotten() const { return bounces_.forgotten(); }
+    // Stanzas the feature left unread for being over options.tree_limits, by limit.
+    TreeLimitCounters tree_limit_refusals() const;
 
   private:
     // A broadcast whose copies are still coming: the copies to absent members go out once it
@@ -112,6 +114,7 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     std::optional<std::string> open_broadcast_room_;  // the broadcast whose copies may still come
     SentFanout last_fanout_;
     DeliveryCounters counters_;
+    TreeLimitCounters presence_tree_limit_refusals_;  // the registration flow counts its own
 };
 
 // The feature's counters in one line, for the log at shutdown and the replay report.

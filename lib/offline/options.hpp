@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdint>
 
+#include "xmpp/tree_shape.hpp"
+
 namespace offline {
 
 enum class RegistrationMode {
@@ -23,6 +25,9 @@ struct Options {
     // Copies remembered for their bounces at once; past it the oldest are forgotten first
     // (a sustained fan-out must not grow the proxy for a whole bounce_ttl).
     std::uint32_t max_tracked_copies = 500000;
+    // Stanzas the feature reads as a tree come from strangers: over these, it builds none (the
+    // link's `limits.max_depth`, `max_attributes` and `max_children`).
+    xmpp::TreeLimits tree_limits;
     bool operator==(const Options&) const = default;
 };
 
