@@ -156,6 +156,20 @@ std::string MetricsPage::metrics() const {
                 [](const auto& d) { return d.paused_members(); });
     per_feature("members_paused_total", "counter", "Times a member was paused after bounces",
                 [](const auto& d) { return d.counters().members_paused; });
+    out.family(name("tree_limit_refusals_total"), "counter",
+               "Stanzas the feature did not read for being over limits.max_depth, max_attributes "
+               "or max_children: requests answered policy-violation, the MUC's forwarded as they "
+               "are");
+    for (const auto& listener : listeners) {
+        auto delivery = features_.delivery(listener->config().name);
+        if (!delivery) continue;
+        const offline::TreeLimitCounters refusals = delivery->tree_limit_refusals();
+        for (auto limit :
+             {xmpp::TreeLimit::depth, xmpp::TreeLimit::attributes, xmpp::TreeLimit::children}) {
+            out.sample({{"link", listener->config().name}, {"limit", xmpp::limit_key(limit)}},
+                       refusals.of(limit));
+        }
+    }
 
     out.family(name("store_commit_seconds"), "histogram",
                "Time to commit one batch of state changes to the store (on the thread pool)");

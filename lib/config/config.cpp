@@ -23,7 +23,8 @@ constexpr std::uint64_t kMaxTimeoutMs = 60 * 60 * 1000;
 Limits read_limits(const ConfigValue& value, Limits limits) {
     value.expect_object_with_keys({"max_stanza_bytes", "write_queue_high_bytes",
                                    "write_queue_low_bytes", "handshake_timeout_ms",
-                                   "upstream_connect_timeout_ms"});
+                                   "upstream_connect_timeout_ms", "max_depth", "max_attributes",
+                                   "max_children"});
     if (auto key = value.member("max_stanza_bytes")) {
         limits.max_stanza_bytes = key->integer(1024, 64 * 1024 * 1024);
     }
@@ -38,6 +39,17 @@ Limits read_limits(const ConfigValue& value, Limits limits) {
     }
     if (auto key = value.member("upstream_connect_timeout_ms")) {
         limits.upstream_connect_timeout_ms = key->integer(100, kMaxTimeoutMs);
+    }
+    // The upper bounds keep libstrophe's recursion on depth shallow and its per-element costs
+    // (square of the attributes, square of the children) small.
+    if (auto key = value.member("max_depth")) {
+        limits.tree.max_depth = static_cast<std::uint32_t>(key->integer(8, 1024));
+    }
+    if (auto key = value.member("max_attributes")) {
+        limits.tree.max_attributes = static_cast<std::uint32_t>(key->integer(8, 1024));
+    }
+    if (auto key = value.member("max_children")) {
+        limits.tree.max_children = static_cast<std::uint32_t>(key->integer(16, 4096));
     }
     // The pause/resume pair needs a gap: with low >= high a paused direction would resume at
     // once and flap around a single queue size.
@@ -139,6 +151,7 @@ Link read_link(const ConfigValue& value, const Limits& top_level,
     if (auto key = value.member("offline")) offline = read_offline(*key, offline);
     link.offline_enabled = offline.enabled;
     link.offline = offline.options;
+    link.offline.tree_limits = link.limits.tree;
     return link;
 }
 

@@ -27,6 +27,9 @@ struct Limits {
     // A component that connects and does not finish the XEP-0114 handshake in time is dropped.
     std::uint32_t handshake_timeout_ms = 30000;
     std::uint32_t upstream_connect_timeout_ms = 10000;
+    // The shape of a stanza the feature reads as a tree (forms, admin iqs, disco, presences'
+    // status codes); the hot path never checks them (xmpp/tree_shape.hpp).
+    xmpp::TreeLimits tree;
     bool operator==(const Limits&) const = default;
 };
 
@@ -37,7 +40,8 @@ struct Link {
     Endpoint upstream;   // the XMPP server's component port
     Limits limits;       // top-level `limits` with this link's `limits` overrides applied
     // The offline-delivery feature on this link: top-level `registration` and `offline`
-    // with this link's overrides applied. Off, the link is a plain transparent relay.
+    // with this link's overrides applied, and `limits.tree` as its tree_limits. Off, the link
+    // is a plain transparent relay.
     bool offline_enabled = true;
     offline::Options offline;
     bool operator==(const Link&) const = default;

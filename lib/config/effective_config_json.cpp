@@ -18,6 +18,9 @@ Json limits_json(const Limits& limits) {
         {"write_queue_low_bytes", limits.write_queue_low_bytes},
         {"handshake_timeout_ms", limits.handshake_timeout_ms},
         {"upstream_connect_timeout_ms", limits.upstream_connect_timeout_ms},
+        {"max_depth", limits.tree.max_depth},
+        {"max_attributes", limits.tree.max_attributes},
+        {"max_children", limits.tree.max_children},
     };
 }
 

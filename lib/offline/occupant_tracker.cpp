@@ -27,11 +27,14 @@ struct MucUserDetails {
     bool banned = false;       // 301
     bool removed = false;      // 321
     std::string new_nick;
+    std::optional<xmpp::TreeLimit> over_tree_limit;  // then nothing was read
 };
 
-MucUserDetails read_muc_user(std::string_view raw) {
+MucUserDetails read_muc_user(std::string_view raw, const xmpp::TreeLimits& limits) {
     MucUserDetails details;
-    auto tree = xmpp::StanzaTree::parse(raw);
+    details.over_tree_limit = xmpp::exceeded_tree_limit(raw, limits);
+    if (details.over_tree_limit) return details;
+    auto tree = xmpp::StanzaTree::parse(raw, limits);
     if (!tree) return details;
     xmpp_stanza_t* x = xmpp::child(tree->root(), "x", kMucUser);
     if (x == nullptr) return details;
@@ -92,6 +95,11 @@ PresenceOutcome OccupantTracker::on_room_presence(const xml::ElementView& top, s
     // A session known only from a broadcast copy has no nick yet: only the status 110 of the
     // MUC's own presence tells which presences are this occupant's.
     const bool nick_unknown = known_nick && known_nick->empty();
+    const auto muc_user = [&] {
+        MucUserDetails details = read_muc_user(raw, limits_);
+        outcome.over_tree_limit = details.over_tree_limit;
+        return details;
+    };
 
     if (type.empty()) {
         if (known_nick && *known_nick == nick) return outcome;  // an update to a known session
@@ -99,7 +107,7 @@ PresenceOutcome OccupantTracker::on_room_presence(const xml::ElementView& top, s
         bool asked_for_it = join != joins_.end() && join->second.nick == nick;
         // Someone else's presence, sent to an occupant we already know under another nick.
         if (!asked_for_it && known_nick && !nick_unknown) return outcome;
-        if (asked_for_it || read_muc_user(raw).self) {
+        if (asked_for_it || muc_user().self) {
             occupancy_.enter(room, to_full_jid, nick);
             if (join != joins_.end()) forget_join(join);
             outcome.session_started = !known_nick;
@@ -120,13 +128,13 @@ PresenceOutcome OccupantTracker::on_room_presence(const xml::ElementView& top, s
     if (type != "unavailable") return outcome;
     if (!known_nick) {
         // Not a session we know; still, a ban or removal addressed to the member counts.
-        MucUserDetails details = read_muc_user(raw);
+        MucUserDetails details = muc_user();
         outcome.banned_or_removed = details.self && (details.banned || details.removed);
         return outcome;
     }
     if (!nick_unknown && *known_nick != nick)
         return outcome;  // someone else left; this occupant stays
-    MucUserDetails details = read_muc_user(raw);
+    MucUserDetails details = muc_user();
     if (nick_unknown && !details.self) return outcome;
     if (details.nick_change && !details.new_nick.empty()) {
         occupancy_.rename(room, to_full_jid, details.new_nick);

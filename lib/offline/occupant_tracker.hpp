@@ -7,12 +7,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "offline/occupancy.hpp"
 #include "xml/element_view.hpp"
+#include "xmpp/tree_shape.hpp"
 
 namespace offline {
 
@@ -23,14 +25,19 @@ struct PresenceOutcome {
     bool banned_or_removed = false;  // 301 (banned) or 321 (affiliation change): registration goes
     std::string member;              // prepared bare JID of the occupant concerned
     std::string room;
+    // The presence had to be read but is over the tree limits: it was not, and changed nothing
+    // it alone could tell (status codes, the new nick).
+    std::optional<xmpp::TreeLimit> over_tree_limit;
 };
 
 class OccupantTracker {
   public:
     // Join attempts waiting for the MUC's answer are kept within `max_join_bytes`, the oldest
-    // forgotten first: every byte of them comes from the server side.
-    OccupantTracker(Occupancy& occupancy, std::size_t max_join_bytes)
-        : occupancy_(occupancy), max_join_bytes_(max_join_bytes) {}
+    // forgotten first: every byte of them comes from the server side. `limits` is read at each
+    // presence: a reload may change it.
+    OccupantTracker(Occupancy& occupancy, std::size_t max_join_bytes,
+                    const xmpp::TreeLimits& limits)
+        : occupancy_(occupancy), limits_(limits), max_join_bytes_(max_join_bytes) {}
     // A lower budget applies at the next join attempt.
     void set_max_join_bytes(std::size_t max_join_bytes) { max_join_bytes_ = max_join_bytes; }
 
@@ -64,6 +71,7 @@ class OccupantTracker {
     }
 
     Occupancy& occupancy_;
+    const xmpp::TreeLimits& limits_;
     // (room + '\n' + full JID) -> the nick asked for; answered by the MUC's self-presence
     Joins joins_;
     std::list<const std::string*> join_arrivals_;  // keys of joins_, oldest first

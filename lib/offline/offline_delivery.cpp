@@ -31,7 +31,7 @@ OfflineDelivery::OfflineDelivery(Options options, std::string muc_domain, Change
     : options_(options),
       domain_(std::move(muc_domain)),
       changes_(changes),
-      occupants_(occupancy_, options_.max_pending_join_bytes),
+      occupants_(occupancy_, options_.max_pending_join_bytes, options_.tree_limits),
       flow_(options_, domain_, registrations_, occupancy_),
       bounces_(options_.bounce_ttl, options_.max_tracked_copies) {
     registrations_.observe(
@@ -168,6 +168,13 @@ void OfflineDelivery::from_component(const xmpp::Stanza& stanza, xmpp::Moment no
     if (name == "presence" && from && !from->nick.empty() && to && !to->resource.empty()) {
         PresenceOutcome outcome =
             occupants_.on_room_presence(top, stanza.raw, from->room, from->nick, to->full());
+        if (outcome.over_tree_limit) {
+            presence_tree_limit_refusals_.count(*outcome.over_tree_limit);
+            out.note(over_tree_limit_note(
+                "presence from " + from->room + "/" + from->nick + " to " + to->full(),
+                options_.tree_limits, *outcome.over_tree_limit,
+                "forwarded as it is, its status codes unread"));
+        }
         if (outcome.banned_or_removed &&
             registrations_.remove(outcome.room, outcome.member, "banned or no longer a member")) {
             ++counters_.registrations_revoked;
@@ -196,6 +203,12 @@ void OfflineDelivery::from_server(const xmpp::Stanza& stanza, xmpp::Moment now,
     }
     if (name == "iq" && flow_.from_server(top, stanza.raw, now, out)) return;
     out.forward(Direction::to_component);
+}
+
+TreeLimitCounters OfflineDelivery::tree_limit_refusals() const {
+    TreeLimitCounters all = flow_.tree_limit_refusals();
+    all += presence_tree_limit_refusals_;
+    return all;
 }
 
 void OfflineDelivery::on_room_message(const xmpp::Stanza& stanza, const std::string& room) {

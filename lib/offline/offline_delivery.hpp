@@ -67,6 +67,8 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     std::uint64_t pending_iq_evictions() const { return flow_.pending_evictions(); }
     std::size_t pending_join_bytes() const { return occupants_.join_bytes(); }
     std::uint64_t pending_join_evictions() const { return occupants_.join_evictions(); }
+    // Stanzas the feature left unread for being over options.tree_limits, by limit.
+    TreeLimitCounters tree_limit_refusals() const;
 
   private:
     // A broadcast whose copies are still coming: the copies to absent members go out once it
@@ -118,6 +120,7 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     std::optional<std::string> open_broadcast_room_;  // the broadcast whose copies may still come
     SentFanout last_fanout_;
     DeliveryCounters counters_;
+    TreeLimitCounters presence_tree_limit_refusals_;  // the registration flow counts its own
 };
 
 // The feature's counters in one line, for the log at shutdown and the replay report.

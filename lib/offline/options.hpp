@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdint>
 
+#include "xmpp/tree_shape.hpp"
+
 namespace offline {
 
 enum class RegistrationMode {
@@ -28,6 +30,9 @@ struct Options {
     // the server side sends. A few MiB hold thousands of real ones.
     std::uint64_t max_pending_iq_bytes = 8u << 20;
     std::uint64_t max_pending_join_bytes = 8u << 20;
+    // Stanzas the feature reads as a tree come from strangers: over these, it builds none (the
+    // link's `limits.max_depth`, `max_attributes` and `max_children`).
+    xmpp::TreeLimits tree_limits;
     bool operator==(const Options&) const = default;
 };
 

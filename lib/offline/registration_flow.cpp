@@ -62,6 +62,11 @@ bool RegistrationFlow::from_server(const xml::ElementView& top, std::string_view
     pending_.purge(now);
     const auto request = room_request(top);
     if (!request) return false;
+    // Each of these is read as a tree, so each is checked before it is read.
+    if (const auto over = xmpp::exceeded_tree_limit(raw, options_.tree_limits)) {
+        refuse_over_tree_limit(*request, type, *over, out);
+        return true;
+    }
     if (register_query) {
         if (options_.registration == RegistrationMode::standalone) {
             answer_register(*request, type, raw, out);
@@ -162,7 +167,7 @@ bool RegistrationFlow::track_register(const RoomRequest& request, std::string_vi
                      pending(PendingIq::Kind::form_request, now));
         return false;
     }
-    auto tree = xmpp::StanzaTree::parse(raw);
+    auto tree = xmpp::StanzaTree::parse(raw, options_.tree_limits);
     if (!tree) return false;
     xmpp_stanza_t* query = xmpp::child(tree->root(), "query", kRegisterNs);
     if (xmpp::child(query, "remove", nullptr) != nullptr) return track_removal(request, now, out);
@@ -255,7 +260,7 @@ void RegistrationFlow::answer_register(const RoomRequest& request, std::string_v
                                               current_choice(request.room, request.member))));
         return;
     }
-    auto tree = xmpp::StanzaTree::parse(raw);
+    auto tree = xmpp::StanzaTree::parse(raw, options_.tree_limits);
     xmpp_stanza_t* query = tree ? xmpp::child(tree->root(), "query", kRegisterNs) : nullptr;
     if (xmpp::child(query, "remove", nullptr) != nullptr) {
         if (registrations_.remove(request.room, request.member, "<remove/>")) ++counters_.removed;
@@ -326,7 +331,7 @@ std::optional<StanzaError> RegistrationFlow::refuse_submit(const RoomRequest& re
 // when the admin's request is seen, and come back only if the MUC refuses it.
 bool RegistrationFlow::track_revocation(const RoomRequest& request, std::string_view raw,
                                         xmpp::Moment now, xmpp::Decisions& out) {
-    auto tree = xmpp::StanzaTree::parse(raw);
+    auto tree = xmpp::StanzaTree::parse(raw, options_.tree_limits);
     if (!tree) return false;
     xmpp_stanza_t* query = xmpp::child(tree->root(), "query", kMucAdminNs);
     PendingIq iq = pending(PendingIq::Kind::revoke, now);
@@ -360,7 +365,7 @@ bool RegistrationFlow::track_revocation(const RoomRequest& request, std::string_
 // keeping all of it in the table. If the answer never comes in pending_ttl, they stay.
 bool RegistrationFlow::track_destroy(const RoomRequest& request, std::string_view raw,
                                      xmpp::Moment now, xmpp::Decisions& out) {
-    auto tree = xmpp::StanzaTree::parse(raw);
+    auto tree = xmpp::StanzaTree::parse(raw, options_.tree_limits);
     if (!tree) return false;
     xmpp_stanza_t* query = xmpp::child(tree->root(), "query", kMucOwnerNs);
     if (xmpp::child(query, "destroy", nullptr) == nullptr) return false;
@@ -437,7 +442,10 @@ bool RegistrationFlow::answer_forgotten_submit(const xml::ElementView& answer, s
 bool RegistrationFlow::augment_register_result(const std::string& room, const std::string& member,
                                                std::string_view raw, xmpp::Decisions& out) {
     if (is_native(room)) return false;
-    auto tree = xmpp::StanzaTree::parse(raw);
+    if (over_tree_limit(raw, "the MUC's register form for " + member + " in " + room, out)) {
+        return false;
+    }
+    auto tree = xmpp::StanzaTree::parse(raw, options_.tree_limits);
     if (!tree) return false;
     xmpp_stanza_t* query = xmpp::child(tree->root(), "query", kRegisterNs);
     if (query == nullptr) return false;
@@ -468,9 +476,13 @@ bool RegistrationFlow::augment_register_result(const std::string& room, const st
 // disco#info of the service (`room` empty) or of a room, node-less only: a node such as
 // x-roomuser-item (XEP-0045 §7.12) asks another question.
 bool RegistrationFlow::augment_disco(const std::string& room, std::string_view raw,
-                                     xmpp::Decisions& out) const {
+                                     xmpp::Decisions& out) {
     if (!room.empty() && is_native(room)) return false;
-    auto tree = xmpp::StanzaTree::parse(raw);
+    if (over_tree_limit(
+            raw, "the MUC's disco#info result for " + (room.empty() ? muc_domain_ : room), out)) {
+        return false;
+    }
+    auto tree = xmpp::StanzaTree::parse(raw, options_.tree_limits);
     if (!tree) return false;
     xmpp_stanza_t* query = xmpp::child(tree->root(), "query", kDiscoInfoNs);
     if (query == nullptr || xmpp_stanza_get_attribute(query, "node") != nullptr) return false;
@@ -479,6 +491,26 @@ bool RegistrationFlow::augment_disco(const std::string& room, std::string_view r
                            : add_features(query, {kOfflineFeature});
     if (!added) return false;
     out.forward_rewritten(Direction::to_server, serialize_stanza(*tree));
+    return true;
+}
+
+void RegistrationFlow::refuse_over_tree_limit(const RoomRequest& request, std::string_view type,
+                                              xmpp::TreeLimit limit, xmpp::Decisions& out) {
+    tree_limit_refusals_.count(limit);
+    out.inject(Direction::to_server,
+               iq_error(request.reply, over_tree_limit_error(options_.tree_limits, limit)));
+    out.note(over_tree_limit_note(
+        "iq " + std::string(type) + " from " + request.requester + " to " + request.room,
+        options_.tree_limits, limit, "answered policy-violation, not forwarded to the MUC"));
+}
+
+bool RegistrationFlow::over_tree_limit(std::string_view raw, std::string_view stanza,
+                                       xmpp::Decisions& out) {
+    const auto over = xmpp::exceeded_tree_limit(raw, options_.tree_limits);
+    if (!over) return false;
+    tree_limit_refusals_.count(*over);
+    out.note(over_tree_limit_note(stanza, options_.tree_limits, *over,
+                                  "forwarded as it is, without the proxy's changes"));
     return true;
 }
 

@@ -20,6 +20,7 @@
 #include "offline/options.hpp"
 #include "offline/pending_iqs.hpp"
 #include "offline/registrations.hpp"
+#include "offline/tree_limit_refusals.hpp"
 #include "xml/element_view.hpp"
 #include "xmpp/stanza_filter.hpp"
 
@@ -64,6 +65,7 @@ class RegistrationFlow {
     const RegistrationCounters& counters() const { return counters_; }
     std::size_t pending_bytes() const { return pending_.bytes(); }
     std::uint64_t pending_evictions() const { return pending_.evictions(); }
+    const TreeLimitCounters& tree_limit_refusals() const { return tree_limit_refusals_; }
 
   private:
     // An iq from a user to one of this MUC's rooms, JIDs prepared.
@@ -96,7 +98,11 @@ class RegistrationFlow {
                                  xmpp::Decisions& out);
     bool augment_register_result(const std::string& room, const std::string& member,
                                  std::string_view raw, xmpp::Decisions& out);
-    bool augment_disco(const std::string& room, std::string_view raw, xmpp::Decisions& out) const;
+    bool augment_disco(const std::string& room, std::string_view raw, xmpp::Decisions& out);
+    // Over the tree limits: a request is refused, a stanza from the MUC left as it is.
+    void refuse_over_tree_limit(const RoomRequest& request, std::string_view type,
+                                xmpp::TreeLimit limit, xmpp::Decisions& out);
+    bool over_tree_limit(std::string_view raw, std::string_view stanza, xmpp::Decisions& out);
     void mark_native(const std::string& room, xmpp::Decisions& out);
 
     PendingIq pending(PendingIq::Kind kind, xmpp::Moment now) const;
@@ -109,6 +115,7 @@ class RegistrationFlow {
     PendingIqs pending_;
     std::set<std::string, std::less<>> native_rooms_;
     RegistrationCounters counters_;
+    TreeLimitCounters tree_limit_refusals_;
 };
 
 }  // namespace offline

@@ -1,5 +1,6 @@
 #include "offline/tree_edit.hpp"
 
+#include <utility>
 #include <vector>
 
 namespace offline {
@@ -29,28 +30,46 @@ xmpp_stanza_t* shallow_copy(xmpp_stanza_t* element) {
     return copy;
 }
 
-xmpp_stanza_t* copy_filtered(xmpp_stanza_t* element,
-                             const std::function<bool(xmpp_stanza_t*)>& drop) {
-    if (xmpp_stanza_is_text(element)) return xmpp_stanza_copy(element);
-    xmpp_stanza_t* copy = shallow_copy(element);
-    for (xmpp_stanza_t* c = xmpp_stanza_get_children(element); c != nullptr;
-         c = xmpp_stanza_get_next(c)) {
-        if (xmpp_stanza_is_tag(c) && drop(c)) continue;
-        xmpp_stanza_add_child_ex(copy, copy_filtered(c, drop), 0);
+// Iterative: a stanza's depth is the sender's choice (the tree limits bound it, but nothing that
+// walks a tree recurses on it).
+xmpp_stanza_t* copy_filtered(xmpp_stanza_t* root, const std::function<bool(xmpp_stanza_t*)>& drop) {
+    if (xmpp_stanza_is_text(root)) return xmpp_stanza_copy(root);
+    xmpp_stanza_t* root_copy = shallow_copy(root);
+    // Elements whose children are still to be copied, with their copies.
+    std::vector<std::pair<xmpp_stanza_t*, xmpp_stanza_t*>> to_fill{{root, root_copy}};
+    while (!to_fill.empty()) {
+        const auto [element, copy] = to_fill.back();
+        to_fill.pop_back();
+        for (xmpp_stanza_t* c = xmpp_stanza_get_children(element); c != nullptr;
+             c = xmpp_stanza_get_next(c)) {
+            if (xmpp_stanza_is_text(c)) {
+                xmpp_stanza_add_child_ex(copy, xmpp_stanza_copy(c), 0);
+                continue;
+            }
+            if (!xmpp_stanza_is_tag(c) || drop(c)) continue;
+            xmpp_stanza_t* child_copy = shallow_copy(c);
+            xmpp_stanza_add_child_ex(copy, child_copy, 0);
+            to_fill.emplace_back(c, child_copy);
+        }
     }
-    return copy;
+    return root_copy;
 }
 
-void restore_xml_lang(xmpp_stanza_t* element) {
-    if (!xmpp_stanza_is_tag(element)) return;
-    if (const char* lang = xmpp_stanza_get_attribute(element, "lang"); lang != nullptr) {
-        const std::string value(lang);
-        xmpp_stanza_del_attribute(element, "lang");
-        xmpp_stanza_set_attribute(element, "xml:lang", value.c_str());
-    }
-    for (xmpp_stanza_t* c = xmpp_stanza_get_children(element); c != nullptr;
-         c = xmpp_stanza_get_next(c)) {
-        restore_xml_lang(c);
+void restore_xml_lang(xmpp_stanza_t* root) {
+    std::vector<xmpp_stanza_t*> to_visit{root};
+    while (!to_visit.empty()) {
+        xmpp_stanza_t* element = to_visit.back();
+        to_visit.pop_back();
+        if (!xmpp_stanza_is_tag(element)) continue;
+        if (const char* lang = xmpp_stanza_get_attribute(element, "lang"); lang != nullptr) {
+            const std::string value(lang);
+            xmpp_stanza_del_attribute(element, "lang");
+            xmpp_stanza_set_attribute(element, "xml:lang", value.c_str());
+        }
+        for (xmpp_stanza_t* c = xmpp_stanza_get_children(element); c != nullptr;
+             c = xmpp_stanza_get_next(c)) {
+            to_visit.push_back(c);
+        }
     }
 }
 

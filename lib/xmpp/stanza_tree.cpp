@@ -9,7 +9,8 @@ xmpp_ctx_t* tree_context() {
     return context;
 }
 
-std::optional<StanzaTree> StanzaTree::parse(std::string_view raw) {
+std::optional<StanzaTree> StanzaTree::parse(std::string_view raw, const TreeLimits& limits) {
+    if (exceeded_tree_limit(raw, limits)) return std::nullopt;
     std::string text(raw);
     xmpp_stanza_t* root = xmpp_stanza_new_from_string(tree_context(), text.c_str());
     if (root == nullptr) return std::nullopt;

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "xmpp/tree_shape.hpp"
+
 namespace xmpp {
 
 // libstrophe needs a context for allocation only; one per process is enough.
@@ -15,8 +17,9 @@ xmpp_ctx_t* tree_context();
 
 class StanzaTree {
   public:
-    // Parses one stanza; nullopt when it is not one well-formed element.
-    static std::optional<StanzaTree> parse(std::string_view raw);
+    // Parses one stanza; nullopt when it is not one well-formed element, or when its tree
+    // would exceed `limits` (then no tree is built: see tree_shape.hpp).
+    static std::optional<StanzaTree> parse(std::string_view raw, const TreeLimits& limits = {});
     explicit StanzaTree(xmpp_stanza_t* adopted) : root_(adopted) {}
     StanzaTree(StanzaTree&& other) noexcept : root_(other.root_) { other.root_ = nullptr; }
     StanzaTree& operator=(StanzaTree&& other) noexcept;

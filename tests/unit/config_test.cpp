@@ -134,7 +134,10 @@ TEST_CASE("config: the effective config spells out every default") {
         "write_queue_high_bytes": 4194304,
         "write_queue_low_bytes": 1048576,
         "handshake_timeout_ms": 30000,
-        "upstream_connect_timeout_ms": 10000
+        "upstream_connect_timeout_ms": 10000,
+        "max_depth": 64,
+        "max_attributes": 64,
+        "max_children": 256
       },
       "registration": "augment",
       "offline": {
@@ -458,6 +461,33 @@ TEST_CASE("config: the offline feature's settings are checked") {
               R"({"links": [{"domain": "a.example", "listen": {"port": 1}, "upstream": {"port": 2},
                                    "offline": {"enabled": 1}}]})") ==
           "links[0].offline.enabled: expected true or false, got 1");
+}
+
+TEST_CASE("config: the tree limits, top level and per link, reach the feature's options") {
+    const auto config = parsed(R"({
+        "limits": {"max_depth": 32, "max_children": 100},
+        "links": [
+            {"domain": "a.example", "listen": {"port": 1}, "upstream": {"port": 2}},
+            {"domain": "b.example", "listen": {"port": 3}, "upstream": {"port": 2},
+             "limits": {"max_attributes": 16}}]})");
+    const xmpp::TreeLimits a{.max_depth = 32, .max_attributes = 64, .max_children = 100};
+    const xmpp::TreeLimits b{.max_depth = 32, .max_attributes = 16, .max_children = 100};
+    CHECK(config.links[0].limits.tree == a);
+    CHECK(config.links[0].offline.tree_limits == a);
+    CHECK(config.links[1].limits.tree == b);
+    CHECK(config.links[1].offline.tree_limits == b);
+    CHECK(parsed(kMinimal).links[0].offline.tree_limits == xmpp::TreeLimits{});
+    CHECK(parsed(config::effective_config_json(config)) == config);
+
+    CHECK(error_of(R"({"limits": {"max_depth": 7}, "links": []})") ==
+          "limits.max_depth: expected an integer 8-1024, got 7");
+    CHECK(error_of(R"({"limits": {"max_attributes": 1025}, "links": []})") ==
+          "limits.max_attributes: expected an integer 8-1024, got 1025");
+    CHECK(error_of(R"({"limits": {"max_children": "many"}, "links": []})") ==
+          R"(limits.max_children: expected an integer 16-4096, got "many")");
+    CHECK(error_of(R"({"links": [{"domain": "a.example", "listen": {"port": 1},
+                                  "upstream": {"port": 2}, "limits": {"max_depth": 0}}]})") ==
+          "links[0].limits.max_depth: expected an integer 8-1024, got 0");
 }
 
 TEST_CASE("config: the store's path") {

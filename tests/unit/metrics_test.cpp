@@ -250,3 +250,33 @@ TEST_CASE("metrics: a stream error from a peer is relayed, logged and counted by
             R"(muc_offline_proxy_peer_stream_errors_total{link="conf",from="server",condition="conflict"})") ==
         1);
 }
+
+TEST_CASE("metrics: a submit 100,000 elements deep is refused on the wire, logged and counted") {
+    MetricsRig rig;
+    Session session = establish_on(rig.link_port, rig.upstream);
+    std::string nesting;
+    for (int i = 0; i < 100000; ++i) nesting += "<a>";
+    for (int i = 0; i < 100000; ++i) nesting += "</a>";
+    std::string deep = kRegisterBob;
+    deep.insert(deep.find("<value>1</value>"), nesting);  // about 700 KB, under 1 MiB
+    session.server.send_all(deep + "<iq type='get' id='after' to='" + kRoom + "'/>");
+    std::string at_server;
+    REQUIRE(session.server.read_until(at_server, "</iq>", 10s));
+    CHECK(at_server.find("policy-violation") != std::string::npos);
+    CHECK(at_server.find("limits.max_depth") != std::string::npos);
+    std::string at_component;
+    REQUIRE(session.component.read_until(at_component, "id='after'", 10s));
+    CHECK(at_component.find("reg1") == std::string::npos);  // the submit never reached the MUC
+    CHECK(rig.proxy->wait_for_log("limits.max_depth", 5s));
+    const std::string page = rig.scrape();
+    CHECK(rig.value(
+              page,
+              R"(muc_offline_proxy_tree_limit_refusals_total{link="conf",limit="max_depth"})") ==
+          1);
+    CHECK(
+        rig.value(
+            page,
+            R"(muc_offline_proxy_tree_limit_refusals_total{link="conf",limit="max_attributes"})") ==
+        0);
+    CHECK(rig.value(page, R"(muc_offline_proxy_link_connected{link="conf"})") == 1);
+}
