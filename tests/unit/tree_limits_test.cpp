@@ -82,7 +82,7 @@ class Harness : public xmpp::StanzaOutput {
         out.push_back({direction, how, std::string(bytes)});
     }
     void note(std::string_view line) override { notes.emplace_back(line); }
-    void persist() override {}
+    void persist(Direction, std::string_view) override {}
 
     std::shared_ptr<offline::OfflineDelivery> delivery;
     xmpp::FilterChain chain;
