@@ -1,6 +1,7 @@
 #include "offline/tagged_id.hpp"
 
 #include "xml/start_tag.hpp"
+#include "xmpp/stream_text.hpp"
 
 namespace offline {
 
@@ -10,24 +11,7 @@ std::string with_id(std::string_view raw, std::string_view id) {
     std::string out;
     out.reserve(raw.size() + id.size() + 16);
     out.append(raw.substr(0, span->offset));
-    for (char c : id) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '\'':
-                out += "&apos;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out += c;
-        }
-    }
+    out += xmpp::escape_xml(id);
     out.append(raw.substr(span->offset + span->length));
     return out;
 }
