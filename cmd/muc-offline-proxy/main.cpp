@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "bus_error.hpp"
 #include "config/config.hpp"
 #include "replay_command.hpp"
 #include "running_proxy.hpp"
@@ -56,6 +57,8 @@ int run(const std::string& path, const std::string& capture) {
     }
     if (config->store.path == ":memory:") {
         spdlog::warn("store.path is :memory:: registrations are lost when the proxy stops");
+    } else {
+        explain_bus_errors(config->store.path);
     }
     bool started = false;
     {

@@ -109,7 +109,7 @@ TEST_CASE("run: a store it cannot trust stops the start with a message naming th
 }
 
 TEST_CASE("run: another program's SQLite file with user_version 1 stops the start, untouched") {
-    REQUIRE(fs::exists("build/muc-offline-proxy"));
+    REQUIRE(fs::exists(test_support::built_proxy()));
     char pattern[] = "/tmp/run-store-XXXXXX";
     const fs::path dir = mkdtemp(pattern);
     const std::string places = (dir / "places.sqlite").string();
@@ -125,8 +125,8 @@ TEST_CASE("run: another program's SQLite file with user_version 1 stops the star
     std::ofstream(config) << R"({"store": {"path": ")" << places << R"("},
         "links": [{"domain": "conference.localhost", "listen": {"port": 1}, "upstream": {"port": 2}}]})";
     // A proxy that does start would run until the timeout (status 124).
-    Run refused =
-        test_support::run_shell("timeout 10 build/muc-offline-proxy run --config " + config);
+    Run refused = test_support::run_shell("timeout 10 " + test_support::built_proxy() +
+                                          " run --config " + config);
     INFO(refused.output);
     CHECK(refused.status == 1);
     CHECK(refused.output.find("cannot start: store " + places +

@@ -2,6 +2,7 @@
 // registration that is not on disk, /healthz says why while the store cannot write, and the
 // changes kept meanwhile reach the disk once it can again.
 #include <doctest/doctest.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <thread>
 
+#include "support/built_proxy.hpp"
 #include "support/loopback.hpp"
 #include "support/proxy_process.hpp"
 
@@ -206,7 +208,25 @@ TEST_CASE(
     CHECK(rig.proxy->stop() == 0);
     // The registration refused while the disk was full was kept and written once it could be
     // (README, "State and restarts": the member may end up registered after all).
-    CommandResult list = run_command("build/muc-offline-proxy state list --store " + store);
+    CommandResult list = run_command(test_support::built_proxy() + " state list --store " + store);
     CHECK(list.output.find("bob@localhost") != std::string::npos);
     CHECK(list.output.find("carol@localhost") != std::string::npos);
+}
+
+TEST_CASE(
+    "a SIGBUS (a mapped store file gone bad) is explained in the log before it ends the "
+    "process") {
+    TempDir dir;
+    const std::string store = dir.file("state.db");
+    Rig rig(dir, store, "augment");
+    // The fault itself needs a file system that fails under SQLite's mapping; the signal is
+    // what the kernel then delivers.
+    rig.proxy->send_signal(SIGBUS);
+    for (int i = 0; i < 500 && rig.proxy->running(); ++i) std::this_thread::sleep_for(10ms);
+    REQUIRE_FALSE(rig.proxy->running());
+    CHECK(rig.proxy->ended_by_signal() == SIGBUS);
+    const std::string log = rig.proxy->log();
+    INFO(log);
+    CHECK(log.find("fatal: SIGBUS: a memory-mapped file became inaccessible") != std::string::npos);
+    CHECK(log.find("(" + store + "-shm)") != std::string::npos);
 }

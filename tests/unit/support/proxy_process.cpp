@@ -73,6 +73,7 @@ bool ProxyProcess::running() {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
+        if (WIFSIGNALED(status)) ended_by_signal_ = WTERMSIG(status);
         return false;
     }
     return true;

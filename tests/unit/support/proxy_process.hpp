@@ -38,6 +38,8 @@ class ProxyProcess {
 
     void send_signal(int signum) const;
     bool running();
+    // Once running() has seen the process end: the signal that ended it, 0 if none did.
+    int ended_by_signal() const { return ended_by_signal_; }
     // Waits until the log holds `needle` `count` times (or the process ends, or the deadline).
     bool wait_for_log(std::string_view needle, Duration timeout, std::size_t count = 1);
     std::string log() const;
@@ -46,6 +48,7 @@ class ProxyProcess {
 
   private:
     pid_t pid_ = -1;
+    int ended_by_signal_ = 0;
     std::string log_path_;
 };
 
