@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "support/delivery_harness.hpp"
 #include "xml/standalone.hpp"
 #include "xmpp/filter_chain.hpp"
 
@@ -17,46 +18,12 @@ using xmpp::Direction;
 
 constexpr const char* kRoom = "room@conference.localhost";
 
-struct Out {
-    Direction direction;
-    Decision::Kind how;
-    std::string bytes;
-};
+using test_support::Out;
 
-class Harness : public xmpp::StanzaOutput {
+// The harness, with the room's members joining, leaving and opting in.
+class Harness : public test_support::DeliveryHarness {
   public:
-    explicit Harness(offline::Options options = {}, offline::ChangeSink* changes = nullptr)
-        : delivery(std::make_shared<offline::OfflineDelivery>(options, "conference.localhost",
-                                                              changes)) {
-        chain.add(delivery);
-    }
-
-    // Feeds one read's worth of stanzas from one side, then the end of that batch.
-    std::vector<Out> feed(Direction direction, const std::vector<std::string>& stanzas,
-                          long long at_ms = 0) {
-        out.clear();
-        for (const std::string& raw : stanzas) {
-            xml::ElementView view;
-            REQUIRE(xml::parse_standalone(raw, view));
-            chain.run(direction, xmpp::Stanza{view, raw}, xmpp::Moment(at_ms * 1000), *this);
-        }
-        chain.end_batch(direction, xmpp::Moment(at_ms * 1000), *this);
-        return out;
-    }
-    std::vector<Out> from_muc(const std::vector<std::string>& stanzas, long long at_ms = 0) {
-        return feed(Direction::to_server, stanzas, at_ms);
-    }
-    std::vector<Out> from_server(const std::vector<std::string>& stanzas, long long at_ms = 0) {
-        return feed(Direction::to_component, stanzas, at_ms);
-    }
-
-    std::vector<std::string> injected() const {
-        std::vector<std::string> copies;
-        for (const Out& o : out) {
-            if (o.how == Decision::Kind::inject) copies.push_back(o.bytes);
-        }
-        return copies;
-    }
+    using DeliveryHarness::DeliveryHarness;
 
     void opt_in(const std::string& member, const std::string& nick) {
         delivery->registrations().set(kRoom, member, offline::Registration{nick, true});
@@ -76,19 +43,6 @@ class Harness : public xmpp::StanzaOutput {
                   "role='none'/>" +
                   extra_status + "<status code='110'/></x></presence>"});
     }
-
-    void emit(Direction direction, std::string_view bytes, Decision::Kind how) override {
-        out.push_back({direction, how, std::string(bytes)});
-    }
-    void note(std::string_view line) override { notes.emplace_back(line); }
-    void persist(Direction fallback_direction, std::string_view fallback) override {
-        out.push_back({fallback_direction, Decision::Kind::persist, std::string(fallback)});
-    }
-
-    std::shared_ptr<offline::OfflineDelivery> delivery;
-    xmpp::FilterChain chain;
-    std::vector<Out> out;
-    std::vector<std::string> notes;
 };
 
 std::string groupchat(const std::string& to, const std::string& id, const std::string& body,

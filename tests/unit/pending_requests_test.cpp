@@ -12,6 +12,7 @@
 #include "offline/offline_delivery.hpp"
 #include "offline/pending_iqs.hpp"
 #include "offline/registration_flow.hpp"
+#include "support/flow_rig.hpp"
 #include "xml/standalone.hpp"
 #include "xmpp/stanza_tree.hpp"
 
@@ -24,29 +25,7 @@ using xmpp::Direction;
 
 constexpr const char* kRoom = "s1-optin@conference.localhost";
 
-struct Rig {
-    offline::Options options;
-    offline::Registrations registrations;
-    offline::Occupancy occupancy;
-    offline::RegistrationFlow flow;
-    xmpp::Decisions out;
-
-    explicit Rig(offline::Options chosen = {})
-        : options(chosen), flow(options, "conference.localhost", registrations, occupancy) {}
-
-    bool from_server(std::string_view raw, xmpp::Moment now) {
-        xml::ElementView top;
-        REQUIRE(xml::parse_standalone(raw, top));
-        out.clear();
-        return flow.from_server(top, raw, now, out);
-    }
-    bool from_component(std::string_view raw, xmpp::Moment now) {
-        xml::ElementView top;
-        REQUIRE(xml::parse_standalone(raw, top));
-        out.clear();
-        return flow.from_component(top, raw, now, out);
-    }
-};
+using Rig = test_support::FlowRig;
 
 std::string member(int i) {
     return "m" + std::to_string(i) + "@localhost";

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "offline/pending_iqs.hpp"
+#include "support/flow_rig.hpp"
 #include "xml/standalone.hpp"
 #include "xmpp/stanza_tree.hpp"
 
@@ -119,28 +120,9 @@ constexpr char kOfflineLabel[] = "Receive messages while not connected to the ro
 constexpr char kXmlNs[] = "http://www.w3.org/XML/1998/namespace";
 
 // One flow with its state, fed whole stanzas as the relay would.
-struct Rig {
-    offline::Options options;
-    offline::Registrations registrations;
-    offline::Occupancy occupancy;
-    offline::RegistrationFlow flow;
-    xmpp::Decisions out;
+struct Rig : test_support::FlowRig {
+    using FlowRig::FlowRig;
 
-    explicit Rig(offline::Options chosen = {})
-        : options(chosen), flow(options, "conference.localhost", registrations, occupancy) {}
-
-    bool from_server(std::string_view raw, xmpp::Moment now = {}) {
-        xml::ElementView top;
-        REQUIRE(xml::parse_standalone(raw, top));
-        out.clear();
-        return flow.from_server(top, raw, now, out);
-    }
-    bool from_component(std::string_view raw, xmpp::Moment now = {}) {
-        xml::ElementView top;
-        REQUIRE(xml::parse_standalone(raw, top));
-        out.clear();
-        return flow.from_component(top, raw, now, out);
-    }
     // The only decision, which must be of `kind` toward `direction`.
     const Decision& single(Decision::Kind kind, Direction direction) const {
         REQUIRE(out.size() == 1);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "offline/offline_delivery.hpp"
+#include "support/delivery_harness.hpp"
 #include "xml/standalone.hpp"
 #include "xmpp/filter_chain.hpp"
 #include "xmpp/stanza_tree.hpp"
@@ -49,45 +50,16 @@ std::string submit(const std::string& field_extra = "", const std::string& value
            field_extra + "><value>1</value>" + value_extra + "</field></x></query></iq>";
 }
 
-struct Out {
-    Direction direction;
-    Decision::Kind how;
-    std::string bytes;
-};
-
-class Harness : public xmpp::StanzaOutput {
-  public:
-    explicit Harness(offline::Options options = {})
-        : delivery(std::make_shared<offline::OfflineDelivery>(options, "conference.localhost")) {
-        chain.add(delivery);
+using test_support::Out;
+// One stanza at a time.
+struct Harness : test_support::DeliveryHarness {
+    using DeliveryHarness::DeliveryHarness;
+    std::vector<Out> from_server(const std::string& raw) {
+        return DeliveryHarness::from_server(std::vector<std::string>{raw});
     }
-
-    const std::vector<Out>& feed(Direction direction, const std::string& raw) {
-        out.clear();
-        notes.clear();
-        xml::ElementView view;
-        REQUIRE(xml::parse_standalone(raw, view));
-        chain.run(direction, xmpp::Stanza{view, raw}, xmpp::Moment(0), *this);
-        chain.end_batch(direction, xmpp::Moment(0), *this);
-        return out;
+    std::vector<Out> from_muc(const std::string& raw) {
+        return DeliveryHarness::from_muc(std::vector<std::string>{raw});
     }
-    const std::vector<Out>& from_server(const std::string& raw) {
-        return feed(Direction::to_component, raw);
-    }
-    const std::vector<Out>& from_muc(const std::string& raw) {
-        return feed(Direction::to_server, raw);
-    }
-
-    void emit(Direction direction, std::string_view bytes, Decision::Kind how) override {
-        out.push_back({direction, how, std::string(bytes)});
-    }
-    void note(std::string_view line) override { notes.emplace_back(line); }
-    void persist(Direction, std::string_view) override {}
-
-    std::shared_ptr<offline::OfflineDelivery> delivery;
-    xmpp::FilterChain chain;
-    std::vector<Out> out;
-    std::vector<std::string> notes;
 };
 
 offline::Options standalone() {

@@ -1,0 +1,76 @@
+// The offline-delivery filter in a filter chain, as a link runs it, with everything it decides
+// recorded: stanzas in (one read's worth at a time), decisions and log lines out.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "offline/offline_delivery.hpp"
+#include "xml/standalone.hpp"
+#include "xmpp/filter_chain.hpp"
+
+namespace test_support {
+
+struct Out {
+    xmpp::Direction direction;
+    xmpp::Decision::Kind how;
+    std::string bytes;  // for persist: the fallback, if any
+};
+
+class DeliveryHarness : public xmpp::StanzaOutput {
+  public:
+    explicit DeliveryHarness(offline::Options options = {}, offline::ChangeSink* changes = nullptr)
+        : delivery(std::make_shared<offline::OfflineDelivery>(options, "conference.localhost",
+                                                              changes)) {
+        chain.add(delivery);
+    }
+
+    // Feeds one read's worth of stanzas from one side, then the end of that batch; `out` and
+    // `notes` then hold what they decided.
+    std::vector<Out> feed(xmpp::Direction direction, const std::vector<std::string>& stanzas,
+                          long long at_ms = 0) {
+        out.clear();
+        notes.clear();
+        for (const std::string& raw : stanzas) {
+            xml::ElementView view;
+            REQUIRE(xml::parse_standalone(raw, view));
+            chain.run(direction, xmpp::Stanza{view, raw}, xmpp::Moment(at_ms * 1000), *this);
+        }
+        chain.end_batch(direction, xmpp::Moment(at_ms * 1000), *this);
+        return out;
+    }
+    std::vector<Out> from_muc(const std::vector<std::string>& stanzas, long long at_ms = 0) {
+        return feed(xmpp::Direction::to_server, stanzas, at_ms);
+    }
+    std::vector<Out> from_server(const std::vector<std::string>& stanzas, long long at_ms = 0) {
+        return feed(xmpp::Direction::to_component, stanzas, at_ms);
+    }
+
+    std::vector<std::string> injected() const {
+        std::vector<std::string> copies;
+        for (const Out& o : out) {
+            if (o.how == xmpp::Decision::Kind::inject) copies.push_back(o.bytes);
+        }
+        return copies;
+    }
+
+    void emit(xmpp::Direction direction, std::string_view bytes,
+              xmpp::Decision::Kind how) override {
+        out.push_back({direction, how, std::string(bytes)});
+    }
+    void note(std::string_view line) override { notes.emplace_back(line); }
+    void persist(xmpp::Direction fallback_direction, std::string_view fallback) override {
+        out.push_back({fallback_direction, xmpp::Decision::Kind::persist, std::string(fallback)});
+    }
+
+    std::shared_ptr<offline::OfflineDelivery> delivery;
+    xmpp::FilterChain chain;
+    std::vector<Out> out;
+    std::vector<std::string> notes;
+};
+
+}  // namespace test_support
