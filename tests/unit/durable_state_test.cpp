@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 
 #include "support/failing_disk.hpp"
@@ -39,6 +40,37 @@ void run_until(uv_loop_t& loop, Condition done) {
     while (!done()) uv_run(&loop, UV_RUN_ONCE);
 }
 
+// A loop for one test; at the end every handle must have been closed.
+struct TestLoop {
+    uv_loop_t loop;
+    TestLoop() { uv_loop_init(&loop); }
+    ~TestLoop() {
+        uv_run(&loop, UV_RUN_DEFAULT);
+        CHECK(uv_loop_close(&loop) == 0);
+    }
+};
+
+std::unique_ptr<store::SqliteStore> open_store(const std::string& path) {
+    std::string error;
+    auto store = store::SqliteStore::open(path, store::SqliteStore::Mode::read_write, error);
+    REQUIRE_MESSAGE(store, error);
+    return store;
+}
+
+// Waits for everything recorded so far; true when it is on disk.
+bool wait_durable(uv_loop_t& loop, DurableState& durable) {
+    std::optional<bool> answer;
+    durable.after_durable([&](bool ok) { answer = ok; });
+    run_until(loop, [&] { return answer.has_value(); });
+    return *answer;
+}
+
+void close_and_wait(uv_loop_t& loop, DurableState& durable) {
+    bool closed = false;
+    durable.close([&] { closed = true; });
+    run_until(loop, [&] { return closed; });
+}
+
 StateChange registration(const std::string& member) {
     StateChange change{StateChange::Kind::put_registration, "room@c", member, {}};
     change.registration = {"nick", true};
@@ -49,13 +81,10 @@ StateChange registration(const std::string& member) {
 
 TEST_CASE("durable state: the barrier is released after the changes before it are on disk") {
     TempStore temp;
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    std::string error;
-    auto store = store::SqliteStore::open(temp.path, store::SqliteStore::Mode::read_write, error);
-    REQUIRE_MESSAGE(store, error);
+    TestLoop test_loop;
+    uv_loop_t& loop = test_loop.loop;
     {
-        DurableState durable(&loop, std::move(store));
+        DurableState durable(&loop, open_store(temp.path));
         offline::ChangeSink* sink = durable.sink_for("link");
         sink->record(registration("a@x"));
         sink->record(registration("b@x"));
@@ -68,19 +97,15 @@ TEST_CASE("durable state: the barrier is released after the changes before it ar
         });
         sink->record(registration("c@x"));  // same iteration: same transaction
         CHECK_FALSE(released);
-        while (!released) uv_run(&loop, UV_RUN_ONCE);
+        run_until(loop, [&] { return released; });
         CHECK(on_disk_when_released == 3);
         CHECK(durable.batches() == 1);
 
         // Written behind: a change no one waits for still reaches the file, at the latest on close.
         sink->record(registration("d@x"));
-        bool closed = false;
-        durable.close([&] { closed = true; });
-        while (!closed) uv_run(&loop, UV_RUN_ONCE);
+        close_and_wait(loop, durable);
         CHECK(temp.registrations_on_disk("link") == 4);
     }
-    uv_run(&loop, UV_RUN_DEFAULT);
-    CHECK(uv_loop_close(&loop) == 0);
 }
 
 TEST_CASE(
@@ -88,27 +113,20 @@ TEST_CASE(
     "once the disk has space again") {
     failing_disk::FailingDisk disk;  // outlives the store opened through it
     TempStore temp;
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    std::string error;
-    auto store = store::SqliteStore::open(temp.path, store::SqliteStore::Mode::read_write, error);
-    REQUIRE_MESSAGE(store, error);
+    TestLoop test_loop;
+    uv_loop_t& loop = test_loop.loop;
     {
-        DurableState durable(&loop, std::move(store));
+        DurableState durable(&loop, open_store(temp.path));
         offline::ChangeSink* sink = durable.sink_for("link");
         sink->record(registration("a@x"));
-        std::optional<bool> first;
-        durable.after_durable([&](bool ok) { first = ok; });
-        run_until(loop, [&] { return first.has_value(); });
-        CHECK(*first);
+        const bool first = wait_durable(loop, durable);
+        CHECK(first);
         CHECK(durable.writable());
 
         disk.set_full(true);
         sink->record(registration("b@x"));
-        std::optional<bool> second;
-        durable.after_durable([&](bool ok) { second = ok; });
-        run_until(loop, [&] { return second.has_value(); });
-        CHECK_FALSE(*second);
+        const bool second = wait_durable(loop, durable);
+        CHECK_FALSE(second);
         CHECK_FALSE(durable.writable());
         CHECK(durable.unwritable_reason() == "database or disk is full");
         CHECK(durable.failed_batches() == 1);
@@ -117,10 +135,8 @@ TEST_CASE(
 
         // Still full: a new waiter fails too, and nothing is lost.
         sink->record(registration("c@x"));
-        std::optional<bool> third;
-        durable.after_durable([&](bool ok) { third = ok; });
-        run_until(loop, [&] { return third.has_value(); });
-        CHECK_FALSE(*third);
+        const bool third = wait_durable(loop, durable);
+        CHECK_FALSE(third);
         CHECK(durable.pending_changes() == 2);
 
         // Space comes back: the retry (no one waits) writes everything kept, in order.
@@ -132,31 +148,22 @@ TEST_CASE(
         CHECK(temp.registrations_on_disk("link") == 4);
         CHECK(durable.changes_dropped() == 0);
 
-        bool closed = false;
-        durable.close([&] { closed = true; });
-        run_until(loop, [&] { return closed; });
+        close_and_wait(loop, durable);
     }
-    uv_run(&loop, UV_RUN_DEFAULT);
-    CHECK(uv_loop_close(&loop) == 0);
 }
 
 TEST_CASE("durable state: past max_retained_bytes the oldest unwritten changes are dropped") {
     failing_disk::FailingDisk disk;
     TempStore temp;
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    std::string error;
-    auto store = store::SqliteStore::open(temp.path, store::SqliteStore::Mode::read_write, error);
-    REQUIRE_MESSAGE(store, error);
+    TestLoop test_loop;
+    uv_loop_t& loop = test_loop.loop;
     {
-        DurableState durable(&loop, std::move(store), 20000);
+        DurableState durable(&loop, open_store(temp.path), 20000);
         offline::ChangeSink* sink = durable.sink_for("link");
         disk.set_full(true);
         for (int i = 0; i < 1000; ++i) sink->record(registration("m" + std::to_string(i) + "@x"));
-        std::optional<bool> answer;
-        durable.after_durable([&](bool ok) { answer = ok; });
-        run_until(loop, [&] { return answer.has_value(); });
-        CHECK_FALSE(*answer);
+        const bool answer = wait_durable(loop, durable);
+        CHECK_FALSE(answer);
         CHECK(durable.changes_dropped() > 0);
         CHECK(durable.pending_changes() + durable.changes_dropped() == 1000);
         CHECK(durable.pending_changes() < 200);
@@ -164,60 +171,39 @@ TEST_CASE("durable state: past max_retained_bytes the oldest unwritten changes a
         run_until(loop, [&] { return durable.writable(); });
         // What was kept is the newest: the last change recorded is on disk.
         CHECK(temp.registrations_on_disk("link") == 1000 - durable.changes_dropped());
-        bool closed = false;
-        durable.close([&] { closed = true; });
-        run_until(loop, [&] { return closed; });
+        close_and_wait(loop, durable);
     }
-    uv_run(&loop, UV_RUN_DEFAULT);
-    CHECK(uv_loop_close(&loop) == 0);
 }
 
 TEST_CASE(
     "durable state: a store file deleted while running fails every commit from then on, saying "
     "why") {
     TempStore temp;
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    std::string error;
-    auto store = store::SqliteStore::open(temp.path, store::SqliteStore::Mode::read_write, error);
-    REQUIRE_MESSAGE(store, error);
+    TestLoop test_loop;
+    uv_loop_t& loop = test_loop.loop;
     {
-        DurableState durable(&loop, std::move(store));
+        DurableState durable(&loop, open_store(temp.path));
         offline::ChangeSink* sink = durable.sink_for("link");
         sink->record(registration("a@x"));
-        std::optional<bool> first;
-        durable.after_durable([&](bool ok) { first = ok; });
-        run_until(loop, [&] { return first.has_value(); });
-        CHECK(*first);
+        const bool first = wait_durable(loop, durable);
+        CHECK(first);
 
         for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(temp.path + suffix);
         sink->record(registration("b@x"));
-        std::optional<bool> second;
-        durable.after_durable([&](bool ok) { second = ok; });
-        run_until(loop, [&] { return second.has_value(); });
-        CHECK_FALSE(*second);
+        const bool second = wait_durable(loop, durable);
+        CHECK_FALSE(second);
         CHECK_FALSE(durable.writable());
         CHECK(durable.unwritable_reason().find("the state file was deleted while running") == 0);
 
         // A new file at the path is not the one opened: still refused, and left alone.
-        {
-            auto other = store::SqliteStore::open(temp.path + ".new",
-                                                  store::SqliteStore::Mode::read_write, error);
-            REQUIRE(other);
-        }
+        open_store(temp.path + ".new");
         fs::rename(temp.path + ".new", temp.path);
-        std::optional<bool> third;
-        durable.after_durable([&](bool ok) { third = ok; });
-        run_until(loop, [&] { return third.has_value(); });
-        CHECK_FALSE(*third);
+        const bool third = wait_durable(loop, durable);
+        CHECK_FALSE(third);
         CHECK(durable.unwritable_reason().find("the state file was deleted while running") == 0);
         CHECK(temp.registrations_on_disk("link") == 0);
 
-        bool closed = false;
-        durable.close([&] { closed = true; });
-        run_until(loop, [&] { return closed; });
+        close_and_wait(loop, durable);
         CHECK(temp.registrations_on_disk("link") == 0);
     }
-    uv_run(&loop, UV_RUN_DEFAULT);
-    CHECK(uv_loop_close(&loop) == 0);
 }
