@@ -4,78 +4,11 @@
 
 #include <algorithm>
 
+#include "net/link_side.hpp"
 #include "xmpp/jid.hpp"
 #include "xmpp/stream_text.hpp"
 
 namespace net {
-namespace {
-constexpr std::size_t kReadBufferBytes = 64 * 1024;
-
-std::string upstream_name(const config::Link& link) {
-    return link.upstream.host + ":" + std::to_string(link.upstream.port);
-}
-}  // namespace
-
-struct Link::Side : xml::FrameSink {
-    Link& link;
-    SideKind kind;
-    uv_tcp_t tcp{};
-    WriteQueue out;
-    xml::Framer framer;
-    std::unique_ptr<char[]> read_buffer{new char[kReadBufferBytes]};
-    Utf8Carry capture_carry;
-    bool handle_open = false;
-    bool connected = false;
-    bool reading = false;
-    bool closing = false;
-    bool shutdown_started = false;
-    bool broken = false;  // a read or write failed: nothing more can be written
-    // The stream header this side was sent (by the other side, or by the proxy itself): its
-    // prefix is needed to write a matching closing tag.
-    bool header_sent = false;
-    std::string header_prefix;
-
-    Side(Link& owner, SideKind side_kind, std::size_t max_stanza_bytes)
-        : link(owner),
-          kind(side_kind),
-          out(reinterpret_cast<uv_stream_t*>(&tcp),
-              [this](int status) { link.on_written(*this, status); }),
-          framer(*this, xml::FramerLimits{.max_unit_bytes = max_stanza_bytes}) {
-        tcp.data = this;
-    }
-
-    uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp); }
-
-    void on_stream_open(const xml::ElementView& header, std::string_view raw) override {
-        link.on_stream_open(*this, header, raw);
-    }
-    void on_stanza(const xml::ElementView& top, std::string_view raw) override {
-        link.on_stanza(*this, top, raw);
-        link.keep_rest_if_over_watermark(*this);
-    }
-    void on_whitespace(std::string_view raw) override { link.on_whitespace(*this, raw); }
-    void on_stream_close(std::string_view raw) override { link.on_stream_close(*this, raw); }
-
-    void start_reading() {
-        if (reading || closing || !connected) return;
-        reading = true;
-        uv_read_start(
-            stream(),
-            [](uv_handle_t* handle, size_t, uv_buf_t* buf) {
-                auto* side = static_cast<Side*>(handle->data);
-                *buf = uv_buf_init(side->read_buffer.get(), kReadBufferBytes);
-            },
-            [](uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
-                auto* side = static_cast<Side*>(stream->data);
-                side->link.on_read(*side, nread);
-            });
-    }
-    void stop_reading() {
-        if (!reading) return;
-        reading = false;
-        uv_read_stop(stream());
-    }
-};
 
 Link::Link(uv_loop_t* loop, LinkEnvironment environment, std::unique_ptr<xmpp::FilterChain> chain,
            unsigned session)
@@ -301,83 +234,6 @@ void Link::note(std::string_view line) {
     spdlog::info("link {}: {}", env_.config->name, line);
 }
 
-void Link::send(Side& to, std::string_view bytes) {
-    if (barriers_ > 0) {
-        held_.push_back(Held{&to, std::string(bytes), stanza_barrier_, false});
-        held_bytes_ += bytes.size();
-        return;
-    }
-    if (to.closing) return;
-    to.out.append(bytes);
-}
-
-void Link::persist(xmpp::Direction fallback_direction, std::string_view fallback) {
-    if (env_.durability == nullptr) return;
-    ++barriers_;
-    std::uint32_t barrier = 0;
-    if (!fallback.empty()) {
-        held_barriers_.push_back(HeldBarrier{false, stanza_barrier_});
-        barrier = static_cast<std::uint32_t>(held_barriers_.size());
-        Side& to = fallback_direction == xmpp::Direction::to_server ? *server_ : *component_;
-        held_.push_back(Held{&to, std::string(fallback), barrier, true});
-        held_bytes_ += fallback.size();
-        stanza_barrier_ = barrier;
-    }
-    std::weak_ptr<bool> alive = alive_;
-    env_.durability->after_durable([this, alive, barrier](bool durable) {
-        if (alive.expired()) return;
-        if (!durable && barrier != 0) held_barriers_[barrier - 1].failed = true;
-        if (--barriers_ == 0) release_held();
-    });
-}
-
-bool Link::barrier_failed(std::uint32_t barrier) const {
-    for (; barrier != 0; barrier = held_barriers_[barrier - 1].after) {
-        if (held_barriers_[barrier - 1].failed) return true;
-    }
-    return false;
-}
-
-void Link::release_held() {
-    for (Held& held : held_) {
-        const bool written = held.fallback
-                                 ? held_barriers_[held.barrier - 1].failed &&
-                                       !barrier_failed(held_barriers_[held.barrier - 1].after)
-                                 : !barrier_failed(held.barrier);
-        Side& side = *held.side;
-        auto& stanzas = side.kind == SideKind::server ? env_.counters->stanzas_to_server
-                                                      : env_.counters->stanzas_to_component;
-        auto& bytes = side.kind == SideKind::server ? env_.counters->bytes_to_server
-                                                    : env_.counters->bytes_to_component;
-        // emit() counted what the filter decided; the count follows what is really written.
-        if (held.fallback && written) {
-            stanzas.fetch_add(1, std::memory_order_relaxed);
-            bytes.fetch_add(held.bytes.size(), std::memory_order_relaxed);
-            env_.counters->answers_not_durable.fetch_add(1, std::memory_order_relaxed);
-            spdlog::debug(
-                "link {}: session {}: the state an answer depended on was not stored: "
-                "sent the filter's error to the {} instead",
-                env_.config->name, session_, name_of(side));
-        } else if (!held.fallback && !written) {
-            stanzas.fetch_sub(1, std::memory_order_relaxed);
-            bytes.fetch_sub(held.bytes.size(), std::memory_order_relaxed);
-        }
-        if (!written) continue;
-        // A side closed by its peer is not written to; a side closing for another reason still
-        // gets what was decided before, as with any flush.
-        if (!side.broken && side.handle_open) side.out.append(held.bytes);
-    }
-    held_.clear();
-    held_barriers_.clear();
-    held_bytes_ = 0;
-    component_->out.flush();
-    server_->out.flush();
-    for (Side* side : {component_.get(), server_.get()}) {
-        if (side->closing) close_side(*side);
-    }
-    update_backpressure();
-}
-
 void Link::send_stream_error(Side& to, std::string_view condition, std::string_view text) {
     if (to.closing) return;
     if (!to.header_sent) {
@@ -403,86 +259,6 @@ void Link::fail_stream(Side& offender, std::string_view condition, std::string_v
     finish("stream error <" + std::string(condition) + "/> to the " + name_of(offender) + ": " +
                std::string(text),
            spdlog::level::warn);
-}
-
-void Link::connect_upstream() {
-    if (upstream_started_) return;
-    upstream_started_ = true;
-    uv_tcp_init(loop_, &server_->tcp);
-    server_->handle_open = true;
-    ++outstanding_;
-    resolve_request_.data = this;
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    ++outstanding_;
-    int rc = uv_getaddrinfo(
-        loop_, &resolve_request_,
-        [](uv_getaddrinfo_t* request, int status, addrinfo* result) {
-            static_cast<Link*>(request->data)->on_resolved(status, result);
-        },
-        env_.config->upstream.host.c_str(), std::to_string(env_.config->upstream.port).c_str(),
-        &hints);
-    if (rc != 0) {
-        // No callback will come: on_resolved settles the request's count, once.
-        on_resolved(rc, nullptr);
-        return;
-    }
-    uv_timer_start(
-        &connect_timer_,
-        [](uv_timer_t* timer) { static_cast<Link*>(timer->data)->on_timeout("upstream connect"); },
-        env_.config->limits.upstream_connect_timeout_ms, 0);
-}
-
-void Link::on_resolved(int status, addrinfo* result) {
-    --outstanding_;
-    if (finishing_) {
-        if (result != nullptr) uv_freeaddrinfo(result);
-        release();
-        return;
-    }
-    if (status != 0 || result == nullptr) {
-        on_connected(status != 0 ? status : UV_EAI_NONAME);
-        return;
-    }
-    connect_request_.data = this;
-    ++outstanding_;
-    int rc = uv_tcp_connect(&connect_request_, &server_->tcp, result->ai_addr,
-                            [](uv_connect_t* request, int rc) {
-                                auto* link = static_cast<Link*>(request->data);
-                                --link->outstanding_;
-                                link->on_connected(rc);
-                            });
-    uv_freeaddrinfo(result);
-    if (rc != 0) {
-        --outstanding_;
-        on_connected(rc);
-    }
-}
-
-void Link::on_connected(int status) {
-    uv_timer_stop(&connect_timer_);
-    if (finishing_) {
-        release();
-        return;
-    }
-    if (status != 0) {
-        env_.counters->upstream_failures++;
-        send_stream_error(
-            *component_, "remote-connection-failed",
-            "the proxy cannot reach the XMPP server at " + upstream_name(*env_.config));
-        finish("cannot connect to the server at " + upstream_name(*env_.config) + ": " +
-                   uv_strerror(status) + " (the component got <remote-connection-failed/>)",
-               spdlog::level::err);
-        after_input();
-        return;
-    }
-    server_->connected = true;
-    uv_tcp_nodelay(&server_->tcp, 1);
-    server_->out.hold(false);
-    // Paused by what the MUC sent meanwhile: the server is read once the queues drain.
-    if (!paused_) server_->start_reading();
-    after_input();
 }
 
 void Link::on_timeout(const char* what) {

@@ -1,0 +1,97 @@
+// A session's connection to the XMPP server: resolved and opened once the MUC's stream header
+// names this link's domain; a failure tells the MUC <remote-connection-failed/>.
+#include <spdlog/spdlog.h>
+
+#include "net/link.hpp"
+#include "net/link_side.hpp"
+
+namespace net {
+namespace {
+
+std::string upstream_name(const config::Link& link) {
+    return link.upstream.host + ":" + std::to_string(link.upstream.port);
+}
+
+}  // namespace
+
+void Link::connect_upstream() {
+    if (upstream_started_) return;
+    upstream_started_ = true;
+    uv_tcp_init(loop_, &server_->tcp);
+    server_->handle_open = true;
+    ++outstanding_;
+    resolve_request_.data = this;
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    ++outstanding_;
+    int rc = uv_getaddrinfo(
+        loop_, &resolve_request_,
+        [](uv_getaddrinfo_t* request, int status, addrinfo* result) {
+            static_cast<Link*>(request->data)->on_resolved(status, result);
+        },
+        env_.config->upstream.host.c_str(), std::to_string(env_.config->upstream.port).c_str(),
+        &hints);
+    if (rc != 0) {
+        // No callback will come: on_resolved settles the request's count, once.
+        on_resolved(rc, nullptr);
+        return;
+    }
+    uv_timer_start(
+        &connect_timer_,
+        [](uv_timer_t* timer) { static_cast<Link*>(timer->data)->on_timeout("upstream connect"); },
+        env_.config->limits.upstream_connect_timeout_ms, 0);
+}
+
+void Link::on_resolved(int status, addrinfo* result) {
+    --outstanding_;
+    if (finishing_) {
+        if (result != nullptr) uv_freeaddrinfo(result);
+        release();
+        return;
+    }
+    if (status != 0 || result == nullptr) {
+        on_connected(status != 0 ? status : UV_EAI_NONAME);
+        return;
+    }
+    connect_request_.data = this;
+    ++outstanding_;
+    int rc = uv_tcp_connect(&connect_request_, &server_->tcp, result->ai_addr,
+                            [](uv_connect_t* request, int rc) {
+                                auto* link = static_cast<Link*>(request->data);
+                                --link->outstanding_;
+                                link->on_connected(rc);
+                            });
+    uv_freeaddrinfo(result);
+    if (rc != 0) {
+        --outstanding_;
+        on_connected(rc);
+    }
+}
+
+void Link::on_connected(int status) {
+    uv_timer_stop(&connect_timer_);
+    if (finishing_) {
+        release();
+        return;
+    }
+    if (status != 0) {
+        env_.counters->upstream_failures++;
+        send_stream_error(
+            *component_, "remote-connection-failed",
+            "the proxy cannot reach the XMPP server at " + upstream_name(*env_.config));
+        finish("cannot connect to the server at " + upstream_name(*env_.config) + ": " +
+                   uv_strerror(status) + " (the component got <remote-connection-failed/>)",
+               spdlog::level::err);
+        after_input();
+        return;
+    }
+    server_->connected = true;
+    uv_tcp_nodelay(&server_->tcp, 1);
+    server_->out.hold(false);
+    // Paused by what the MUC sent meanwhile: the server is read once the queues drain.
+    if (!paused_) server_->start_reading();
+    after_input();
+}
+
+}  // namespace net
