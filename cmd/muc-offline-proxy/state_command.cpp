@@ -3,7 +3,9 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "config/config.hpp"
@@ -24,6 +26,23 @@ std::optional<std::string> store_path(const StateCommandOptions& options) {
         return std::nullopt;
     }
     return parsed.config->store.path;
+}
+
+// Each link's delivery mode, when the config is known (without it a link counts as
+// "groupchat": only members switched by "auto" show notices).
+std::map<std::string, offline::Delivery> delivery_modes(const StateCommandOptions& options) {
+    std::map<std::string, offline::Delivery> modes;
+    if (options.config_path.empty()) return modes;
+    config::ParseResult parsed = config::load_config_file(options.config_path);
+    if (!parsed.config) return modes;
+    for (const config::Link& link : parsed.config->links) modes[link.name] = link.offline.delivery;
+    return modes;
+}
+
+std::string delivery_of(offline::Delivery mode, bool switched) {
+    if (mode == offline::Delivery::notice) return "notices";
+    if (switched) return "notices (auto: its server refused a copy)";
+    return "copies";
 }
 
 std::unique_ptr<store::SqliteStore> open_store(const StateCommandOptions& options,
@@ -48,8 +67,14 @@ int state_list(const StateCommandOptions& options) {
     if (!opened) return 1;
     const std::string room = options.room.empty() ? "" : prepared_or_given(options.room);
     const std::string jid = options.jid.empty() ? "" : prepared_or_given(options.jid);
+    const auto modes = delivery_modes(options);
     for (const std::string& link : opened->links()) {
         offline::StoredState state = opened->load(link);
+        const auto mode = modes.find(link);
+        std::set<std::string> switched;
+        for (const auto& m : state.members) {
+            if (m.notices) switched.insert(m.member);
+        }
         std::cout << "link " << link << "\n";
         for (const auto& r : state.registrations) {
             if ((!room.empty() && r.room != room) || (!jid.empty() && r.member != jid)) continue;
@@ -60,8 +85,14 @@ int state_list(const StateCommandOptions& options) {
             }
             std::cout << "  registration " << r.room << " " << r.member
                       << " nick=" << r.registration.nick
-                      << " offline=" << (r.registration.offline ? "yes" : "no")
-                      << (present ? " (in the room)" : " (absent)") << "\n";
+                      << " offline=" << (r.registration.offline ? "yes" : "no");
+            if (r.registration.offline) {
+                std::cout << " delivery="
+                          << delivery_of(
+                                 mode == modes.end() ? offline::Delivery::groupchat : mode->second,
+                                 switched.contains(r.member));
+            }
+            std::cout << (present ? " (in the room)" : " (absent)") << "\n";
         }
         for (const auto& s : state.sessions) {
             if ((!room.empty() && s.room != room) ||
@@ -95,10 +126,13 @@ int state_export(const StateCommandOptions& options) {
                                          {"offline", r.registration.offline}});
         }
         Json paused = Json::array();
+        Json notices = Json::array();
         for (const auto& m : state.members) {
             if (m.paused) paused.push_back(m.member);
+            if (m.notices) notices.push_back(m.member);
         }
-        links[link] = Json{{"registrations", registrations}, {"paused", paused}};
+        links[link] =
+            Json{{"registrations", registrations}, {"paused", paused}, {"notices", notices}};
     }
     Json document{{"muc-offline-proxy-state", kExportVersion}, {"links", links}};
     const std::string text = document.dump(2) + "\n";
@@ -163,15 +197,24 @@ int state_import(const StateCommandOptions& options) {
             change.registration.offline = r.value("offline", false);
             changes.emplace_back(link, std::move(change));
         }
-        if (content.contains("paused")) {
-            for (const auto& member : content["paused"]) {
+        // One row per member, whichever lists name them.
+        std::map<std::string, offline::StateChange> members;
+        for (const char* list : {"paused", "notices"}) {
+            if (!content.contains(list)) continue;
+            for (const auto& member : content[list]) {
                 if (!member.is_string()) continue;
-                offline::StateChange change{
-                    offline::StateChange::Kind::put_member, "", member.get<std::string>(), {}};
-                change.paused = true;
-                changes.emplace_back(link, std::move(change));
+                const std::string name = member.get<std::string>();
+                auto [it, added] = members.try_emplace(
+                    name,
+                    offline::StateChange{offline::StateChange::Kind::put_member, "", name, {}});
+                if (std::string_view(list) == "paused") {
+                    it->second.paused = true;
+                } else {
+                    it->second.notices = true;
+                }
             }
         }
+        for (auto& [name, change] : members) changes.emplace_back(link, std::move(change));
     }
     auto opened = open_store(options, store::SqliteStore::Mode::read_write);
     if (!opened) return 1;

@@ -11,7 +11,12 @@ for capture in tests/replay/captures/*/*.jsonl; do
   scenario=$(basename "$capture" .jsonl)
   expected="tests/replay/expected/$impl/$scenario.txt"
   config=()
-  [[ -f "tests/replay/configs/$impl.json" ]] && config=(--config "tests/replay/configs/$impl.json")
+  # A scenario's own config (tests/replay/configs/<impl>/<scenario>.json), else the folder's.
+  if [[ -f "tests/replay/configs/$impl/$scenario.json" ]]; then
+    config=(--config "tests/replay/configs/$impl/$scenario.json")
+  elif [[ -f "tests/replay/configs/$impl.json" ]]; then
+    config=(--config "tests/replay/configs/$impl.json")
+  fi
   mkdir -p "$(dirname "$expected")"
   header=""
   [[ -f "$expected" ]] && header=$(sed -n '/^[^#]/q;p' "$expected")

@@ -31,8 +31,10 @@ std::string read_text(const fs::path& path) {
     return text.str();
 }
 
-config::Link link_for(const std::string& impl) {
-    fs::path path = kRoot / "configs" / (impl + ".json");
+// configs/<impl>/<scenario>.json, else configs/<impl>.json, else the defaults.
+config::Link link_for(const std::string& impl, const std::string& scenario) {
+    fs::path path = kRoot / "configs" / impl / (scenario + ".json");
+    if (!fs::exists(path)) path = kRoot / "configs" / (impl + ".json");
     config::ParseResult parsed =
         fs::exists(path) ? config::load_config_file(path.string())
                          : config::parse_config(R"({"links": [{"domain": "conference.localhost",
@@ -50,7 +52,8 @@ Replayed run(const fs::path& capture) {
     std::string error;
     auto chunks = replay::load_capture(capture.string(), error);
     REQUIRE_MESSAGE(chunks, error);
-    config::Link link = link_for(capture.parent_path().filename().string());
+    config::Link link =
+        link_for(capture.parent_path().filename().string(), capture.stem().string());
     auto delivery = std::make_shared<offline::OfflineDelivery>(link.offline, link.domain);
     xmpp::FilterChain chain;
     chain.add(delivery);

@@ -32,17 +32,34 @@ TEST_CASE("state commands: import a sample, list and export it back, refuse bad 
         << R"({"muc-offline-proxy-state": 1, "links": {"conference": {"registrations": [
         {"room": "Lobby@Conference.Example.org", "jid": "Bob@Example.org", "nick": "bob", "offline": true},
         {"room": "lobby@conference.example.org", "jid": "carol@example.org", "nick": "carol", "offline": false}],
-        "paused": ["dave@example.org"]}}})";
+        "paused": ["dave@example.org"], "notices": ["dave@example.org", "erin@example.org"]}}})";
 
     Run imported = run("state import " + sample + " --store " + store);
     CHECK(imported.status == 0);
-    CHECK(imported.output == "imported 3 entries into " + store + "\n");
+    CHECK(imported.output == "imported 4 entries into " + store + "\n");
 
     Run listed = run("state list --store " + store + " --jid bob@example.org");
     CHECK(listed.status == 0);
     CHECK(listed.output ==
           "link conference\n  registration lobby@conference.example.org bob@example.org nick=bob "
-          "offline=yes (absent)\n");
+          "offline=yes delivery=copies (absent)\n");
+    // With the config, the link's delivery mode shows; members switched by "auto" say so.
+    const std::string config = (dir / "proxy.json").string();
+    std::ofstream(config)
+        << R"({"links": [{"name": "conference", "domain": "conference.example.org",
+        "listen": {"port": 5348}, "upstream": {"port": 5347}, "offline": {"delivery": "notice"}}],
+        "store": {"path": ")" +
+               store + R"("}})";
+    CHECK(run("state list --config " + config + " --jid bob@example.org").output ==
+          "link conference\n  registration lobby@conference.example.org bob@example.org nick=bob "
+          "offline=yes delivery=notices (absent)\n");
+    std::ofstream(sample)
+        << R"({"muc-offline-proxy-state": 1, "links": {"conference": {"registrations": [
+        {"room": "lobby@conference.example.org", "jid": "erin@example.org", "nick": "erin", "offline": true}]}}})";
+    REQUIRE(run("state import " + sample + " --store " + store).status == 0);
+    CHECK(run("state list --store " + store + " --jid erin@example.org").output ==
+          "link conference\n  registration lobby@conference.example.org erin@example.org "
+          "nick=erin offline=yes delivery=notices (auto: its server refused a copy) (absent)\n");
 
     const std::string exported = (dir / "export.json").string();
     CHECK(run("state export --store " + store + " -o " + exported).status == 0);
@@ -83,7 +100,7 @@ TEST_CASE(
     CHECK(run("state list --store " + store).output ==
           "link conference\n"
           "  registration lobby@conference.example.org bob@example.org nick=bob offline=yes "
-          "(absent)\n"
+          "delivery=copies (absent)\n"
           "  registration lobby@conference.example.org carol@example.org nick=Carol \"C\" "
           "offline=no (absent)\n"
           "  registration lobby@conference.example.org dave@example.org nick=dave offline=no "

@@ -32,10 +32,10 @@ StanzaRecord join_room(Stack& stack, Client& client, const std::string& room_jid
 }
 
 std::string say(Stack& stack, Client& client, const std::string& room_jid, const std::string& nick,
-                const std::string& body) {
+                const std::string& body, const std::string& extra_children) {
     std::string id = client.next_id("msg");
     std::size_t since = client.mark();
-    client.send(groupchat(room_jid, body, id));
+    client.send(groupchat(room_jid, body, id, extra_children));
     stack.expect(client,
                  StanzaPattern::message().type("groupchat").from(room_jid + "/" + nick).body(body),
                  since);

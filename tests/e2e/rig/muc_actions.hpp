@@ -19,9 +19,10 @@ StanzaRecord join_room(Stack& stack, Client& client, const std::string& room_jid
                        const std::string& nick);
 
 // Sends a groupchat message and waits for the room to reflect it to the sender (§7.4).
-// Returns the id it used.
+// Returns the id it used. `extra_children` (raw XML) goes after the body, e.g. a XEP-0372
+// reference or an OMEMO element.
 std::string say(Stack& stack, Client& client, const std::string& room_jid, const std::string& nick,
-                const std::string& body);
+                const std::string& body, const std::string& extra_children = "");
 
 // Exits the room (§7.14); returns once the MUC confirmed with an unavailable self-presence.
 void leave_room(Stack& stack, Client& client, const std::string& room_jid, const std::string& nick);

@@ -15,9 +15,11 @@ std::string accept_default_config(const std::string& room_jid, const std::string
            "'><x xmlns='jabber:x:data' type='submit'/></query></iq>";
 }
 
-std::string groupchat(const std::string& room_jid, const std::string& body, const std::string& id) {
+std::string groupchat(const std::string& room_jid, const std::string& body, const std::string& id,
+                      const std::string& extra_children) {
     return "<message type='groupchat' to='" + xmpp::escape_xml(room_jid) + "' id='" +
-           xmpp::escape_xml(id) + "'><body>" + xmpp::escape_xml(body) + "</body></message>";
+           xmpp::escape_xml(id) + "'><body>" + xmpp::escape_xml(body) + "</body>" + extra_children +
+           "</message>";
 }
 
 std::string leave(const std::string& occupant_jid, const std::string& id) {

@@ -20,7 +20,8 @@ std::string join(const std::string& occupant_jid, const std::string& id);
 std::string accept_default_config(const std::string& room_jid, const std::string& id);
 
 // §7.4 a message to all occupants.
-std::string groupchat(const std::string& room_jid, const std::string& body, const std::string& id);
+std::string groupchat(const std::string& room_jid, const std::string& body, const std::string& id,
+                      const std::string& extra_children = "");
 
 // §7.14 exiting a room.
 std::string leave(const std::string& occupant_jid, const std::string& id);
