@@ -44,7 +44,7 @@ void OfflineDelivery::complete_broadcast(xmpp::Moment now, xmpp::Decisions& out)
 bool OfflineDelivery::gets_notices(std::string_view member) const {
     if (options_.delivery == Delivery::notice) return true;
     return options_.delivery == Delivery::automatic && !on_notices_.empty() &&
-           on_notices_.contains(std::string(member));
+           on_notices_.contains(member);
 }
 
 const MessageGist& OfflineDelivery::gist_of(SentFanout& fanout) {

@@ -136,7 +136,7 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     BounceTracker bounces_;
     StringKeyMap<std::uint32_t> bounce_streaks_;
     std::unordered_set<std::string> paused_;
-    std::unordered_set<std::string> on_notices_;  // switched by delivery "auto"
+    StringKeySet on_notices_;  // switched by delivery "auto"
     NoticePacer notice_pacer_;
     std::uint64_t notices_made_ = 0;      // makes each notice's id unique
     std::vector<PendingFanout> pending_;  // at most one in practice; a vector keeps its capacity

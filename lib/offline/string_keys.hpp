@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace offline {
 
@@ -18,5 +19,6 @@ struct StringKeyHash {
 
 template <typename Value>
 using StringKeyMap = std::unordered_map<std::string, Value, StringKeyHash, std::equal_to<>>;
+using StringKeySet = std::unordered_set<std::string, StringKeyHash, std::equal_to<>>;
 
 }  // namespace offline
