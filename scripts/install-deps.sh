@@ -16,6 +16,9 @@ packages=(
   libuv1-dev libexpat1-dev libstrophe-dev nlohmann-json3-dev doctest-dev
   libsqlite3-dev libidn-dev libspdlog-dev libcli11-dev libhttp-parser-dev
   prosody jabber-muc socat lua5.4 curl prometheus systemd valgrind
+  # mod_cloud_notify (XEP-0357 push) for the e2e push tests; Debian puts it under
+  # /usr/lib/prosody/modules/mod_cloud_notify/, beside Prosody's own modules.
+  prosody-modules
 )
 # `make guides` checks the insertion guides against more servers (deploy/guides).
 if [[ "${1:-}" == guides ]]; then packages+=(ejabberd biboumi strace); fi

@@ -143,6 +143,7 @@ int Client::on_stanza(xmpp_conn_t*, xmpp_stanza_t* stanza, void* self_ptr) {
         self->state_ = State::online;
     }
     self->received_.push_back(std::move(record));
+    if (self->receive_hook_) self->receive_hook_(*self, stanza);
     return 1;  // keep the handler
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,12 @@ class Client {
     // A fresh stanza id, "e2e-<label>-<what>-<n>": ours, so transcripts can keep it.
     std::string next_id(std::string_view what);
 
+    // Called with each stanza this client receives, right after it is recorded, so that a
+    // client playing a service (rig/push_service.hpp) answers requests while the stack pumps.
+    // One hook; a later call replaces it.
+    using ReceiveHook = std::function<void(Client&, xmpp_stanza_t*)>;
+    void on_receive(ReceiveHook hook) { receive_hook_ = std::move(hook); }
+
     const std::vector<StanzaRecord>& received() const { return received_; }
     const std::vector<StanzaRecord>& sent() const { return sent_; }
     // Index to search received() from, to only see what arrives after this point.
@@ -84,6 +91,7 @@ class Client {
     unsigned next_id_ = 1;
     std::vector<StanzaRecord> received_;
     std::vector<StanzaRecord> sent_;
+    ReceiveHook receive_hook_;
 };
 
 }  // namespace rig

@@ -11,6 +11,7 @@ namespace rig {
 namespace {
 
 constexpr const char* kCapableModule = "groupchat_to_bare";
+constexpr const char* kPushModule = "cloud_notify";
 
 std::string lua_string(const std::string& text) {
     std::string quoted = "\"";
@@ -19,6 +20,17 @@ std::string lua_string(const std::string& text) {
         quoted += c;
     }
     return quoted + "\"";
+}
+
+// Throws unless `dir` holds mod_NAME.lua, directly or in mod_NAME/ (Prosody looks in both).
+void require_module(const std::filesystem::path& dir, const std::string& name,
+                    const std::string& why, const std::string& remedy) {
+    const std::string file = "mod_" + name + ".lua";
+    if (std::filesystem::exists(dir / file) ||
+        std::filesystem::exists(dir / ("mod_" + name) / file)) {
+        return;
+    }
+    throw std::runtime_error(why + ": no " + file + " in " + dir.string() + " (" + remedy + ")");
 }
 
 }  // namespace
@@ -32,12 +44,13 @@ ProsodyServer::ProsodyServer(const std::filesystem::path& dir, ProsodySettings s
       component_port_(pick_free_port()) {
     if (settings_.capable_server) {
         settings_.module_dir = std::filesystem::absolute(settings_.module_dir);
-        if (!std::filesystem::exists(settings_.module_dir /
-                                     ("mod_" + std::string(kCapableModule) + ".lua"))) {
-            throw std::runtime_error("capable server: no mod_" + std::string(kCapableModule) +
-                                     ".lua in " + settings_.module_dir.string() +
-                                     " (run from the project root or set E2E_PROSODY_MODULES)");
-        }
+        require_module(settings_.module_dir, kCapableModule, "capable server",
+                       "run from the project root or set E2E_PROSODY_MODULES");
+    }
+    if (settings_.cloud_notify) {
+        settings_.community_module_dir = std::filesystem::absolute(settings_.community_module_dir);
+        require_module(settings_.community_module_dir, kPushModule, "push notifications",
+                       "apt-get install prosody-modules, or set E2E_PROSODY_COMMUNITY_MODULES");
     }
     std::filesystem::create_directories(dir / "prosody-data");
     std::filesystem::create_directories(dir / "prosody-certs");
@@ -63,11 +76,28 @@ ProsodyServer::ProsodyServer(const std::filesystem::path& dir, ProsodySettings s
 
 std::string ProsodyServer::config_text(const std::filesystem::path& dir) const {
     // mod_offline, which the capable module stores into, is one Prosody always loads.
-    std::string capable_module;
-    std::string capable_path;
+    std::string extra_modules;
+    std::vector<std::string> plugin_paths;
+    std::string push_options;
     if (settings_.capable_server) {
-        capable_module = ", " + lua_string(kCapableModule);
-        capable_path = "plugin_paths = { " + lua_string(settings_.module_dir.string()) + " }\n";
+        extra_modules += ", " + lua_string(kCapableModule);
+        plugin_paths.push_back(settings_.module_dir.string());
+    }
+    if (settings_.cloud_notify) {
+        extra_modules += ", " + lua_string(kPushModule);
+        // On Debian that is Prosody's own plugin dir, searched anyway; named for other layouts.
+        plugin_paths.push_back(settings_.community_module_dir.string());
+        // Both default to false (privacy): without them the summary has message-count only,
+        // and a dummy "New Message!" body for messages with a body.
+        push_options = "push_notification_with_body = true\npush_notification_with_sender = true\n";
+    }
+    std::string plugin_path_line;
+    if (!plugin_paths.empty()) {
+        plugin_path_line = "plugin_paths = { ";
+        for (std::size_t i = 0; i < plugin_paths.size(); ++i) {
+            plugin_path_line += (i > 0 ? ", " : "") + lua_string(plugin_paths[i]);
+        }
+        plugin_path_line += " }\n";
     }
     std::ostringstream cfg;
     cfg << "-- Written by the e2e rig (tests/e2e/rig/prosody_server.cpp) for one run.\n"
@@ -82,9 +112,9 @@ std::string ProsodyServer::config_text(const std::filesystem::path& dir) const {
         << "log = { { levels = { min = \"debug\" }, to = \"stdout\", timestamps = \"%H:%M:%S\" } "
            "}\n"
         << "modules_enabled = { \"roster\", \"saslauth\", \"disco\", \"ping\", \"posix\""
-        << capable_module << " }\n"
+        << extra_modules << " }\n"
         << "modules_disabled = { \"s2s\" }\n"
-        << capable_path << "s2s_ports = { }\n"
+        << plugin_path_line << push_options << "s2s_ports = { }\n"
         << "c2s_ports = { " << c2s_port_ << " }\n"
         << "c2s_interfaces = { \"127.0.0.1\" }\n"
         << "c2s_direct_tls_ports = { }\n"

@@ -2,7 +2,7 @@
 // Prosody as the XMPP server: VirtualHost "localhost" for the clients (c2s, no TLS) and an
 // XEP-0114 component port for "conference.localhost". Config, data, pid file and log live
 // in the stack's temp dir; both ports are picked at run time. Stock modules only, unless
-// ProsodySettings::capable_server adds the rig's own.
+// ProsodySettings::capable_server adds the rig's own or cloud_notify a community one.
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -25,6 +25,13 @@ struct ProsodySettings {
     // of drawing an error (see deploy/prosody/mod_groupchat_to_bare.lua). Off: stock.
     bool capable_server = false;
     std::filesystem::path module_dir = "deploy/prosody";  // relative to the working dir
+    // XEP-0357 push: loads the community module mod_cloud_notify from `community_module_dir`
+    // (Debian's prosody-modules), with push_notification_with_body and
+    // push_notification_with_sender on so that each publish's summary carries the message's
+    // sender and body. Nothing else is needed for its hooks on message/bare/groupchat and
+    // message/offline/handle: mod_message fires both, and mod_offline is always loaded.
+    bool cloud_notify = false;
+    std::filesystem::path community_module_dir = "/usr/lib/prosody/modules";
 };
 
 class ProsodyServer {

@@ -29,6 +29,8 @@ StackOptions StackOptions::from_env(bool through_proxy) {
     options.proxy_binary = default_proxy_binary();
     options.keep_dir = env_is("E2E_KEEP", "1");
     options.prosody_module_dir = env_or("E2E_PROSODY_MODULES", options.prosody_module_dir);
+    options.prosody_community_module_dir =
+        env_or("E2E_PROSODY_COMMUNITY_MODULES", options.prosody_community_module_dir);
     return options;
 }
 
@@ -41,6 +43,8 @@ Stack::Stack(StackOptions options)
                         options_.extra_users.end());
     server.capable_server = options_.capable_server;
     server.module_dir = options_.prosody_module_dir;
+    server.cloud_notify = options_.push_notifications;
+    server.community_module_dir = options_.prosody_community_module_dir;
     prosody_ = std::make_unique<ProsodyServer>(
         dir_.path(), server,
         Deadline::in(options_.startup_timeout + Millis(100) * options_.extra_users.size()));

@@ -39,9 +39,12 @@ struct StackOptions {
     MucKind muc = MucKind::mu_conference;     // or Prosody's MUC as an external component
     bool allow_unaffiliated_register = true;  // Prosody's MUC only (its default is false)
     std::string prosody_module_dir = "deploy/prosody";
+    bool push_notifications = false;  // see ProsodySettings::cloud_notify
+    std::string prosody_community_module_dir = "/usr/lib/prosody/modules";
 
     // relay from E2E_RELAY, proxy_binary from MUC_OFFLINE_PROXY, keep_dir from E2E_KEEP,
-    // prosody_module_dir from E2E_PROSODY_MODULES.
+    // prosody_module_dir from E2E_PROSODY_MODULES, prosody_community_module_dir from
+    // E2E_PROSODY_COMMUNITY_MODULES.
     static StackOptions from_env(bool through_proxy);
 };
 
