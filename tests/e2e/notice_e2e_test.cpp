@@ -19,6 +19,7 @@
 #include "rig/lobby_story.hpp"
 #include "rig/muc_actions.hpp"
 #include "rig/needs_the_proxy.hpp"
+#include "rig/on_both_mucs.hpp"
 #include "rig/proxy_log.hpp"
 #include "rig/push_service.hpp"
 #include "rig/room_admin.hpp"
@@ -233,14 +234,6 @@ void pushed_when_offline(rig::MucKind muc) {
 }
 
 }  // namespace
-
-#define ON_BOTH_MUCS(title, scenario)                              \
-    TEST_CASE(title " [mu-conference]" * rig::needs_the_proxy()) { \
-        scenario(rig::MucKind::mu_conference);                     \
-    }                                                              \
-    TEST_CASE(title " [Prosody's MUC]" * rig::needs_the_proxy()) { \
-        scenario(rig::MucKind::prosody);                           \
-    }
 
 ON_BOTH_MUCS("notice: offline member gets it from storage later", stored_until_online)
 ON_BOTH_MUCS("notice: online member outside the room gets it live", live_while_online)

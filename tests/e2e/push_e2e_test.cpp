@@ -29,6 +29,7 @@
 #include "rig/lobby_story.hpp"
 #include "rig/muc_actions.hpp"
 #include "rig/needs_the_proxy.hpp"
+#include "rig/on_both_mucs.hpp"
 #include "rig/proxy_log.hpp"
 #include "rig/push_service.hpp"
 #include "rig/room_admin.hpp"
@@ -128,14 +129,6 @@ void offline_altogether(rig::MucKind muc) {
 }
 
 }  // namespace
-
-#define ON_BOTH_MUCS(title, scenario)                              \
-    TEST_CASE(title " [mu-conference]" * rig::needs_the_proxy()) { \
-        scenario(rig::MucKind::mu_conference);                     \
-    }                                                              \
-    TEST_CASE(title " [Prosody's MUC]" * rig::needs_the_proxy()) { \
-        scenario(rig::MucKind::prosody);                           \
-    }
 
 ON_BOTH_MUCS("push: groupchat copy, member online outside the room: pushed and bounced",
              online_outside_the_room)

@@ -19,6 +19,7 @@
 #include "rig/muc_actions.hpp"
 #include "rig/muc_stanzas.hpp"
 #include "rig/needs_the_proxy.hpp"
+#include "rig/on_both_mucs.hpp"
 #include "rig/proxy_log.hpp"
 #include "rig/room_admin.hpp"
 #include "rig/stack.hpp"
@@ -425,15 +426,6 @@ void registration_required(rig::MucKind muc) {
 }
 
 }  // namespace
-
-// Each scenario once per MUC, named "<scenario> [<MUC>]" so doctest filters can pick either.
-#define ON_BOTH_MUCS(title, scenario)                              \
-    TEST_CASE(title " [mu-conference]" * rig::needs_the_proxy()) { \
-        scenario(rig::MucKind::mu_conference);                     \
-    }                                                              \
-    TEST_CASE(title " [Prosody's MUC]" * rig::needs_the_proxy()) { \
-        scenario(rig::MucKind::prosody);                           \
-    }
 
 ON_BOTH_MUCS("scenario: opt in then leave, copies until back", opt_in_then_leave)
 ON_BOTH_MUCS("scenario: present, no copy", present_member_gets_no_copy)

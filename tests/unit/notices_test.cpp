@@ -22,24 +22,10 @@ struct Changes : offline::ChangeSink {
     void record(offline::StateChange change) override { recorded.push_back(std::move(change)); }
 };
 
-class Harness : public test_support::DeliveryHarness {
+class Harness : public test_support::RoomHarness {
   public:
-    using DeliveryHarness::DeliveryHarness;
+    using RoomHarness::RoomHarness;
 
-    void opt_in(const std::string& member, const std::string& nick) {
-        delivery->registrations().set(kRoom, member, offline::Registration{nick, true});
-    }
-    void join(const std::string& full_jid, const std::string& nick) {
-        from_muc({"<presence from='" + std::string(kRoom) + "/" + nick + "' to='" + full_jid +
-                  "'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='member' "
-                  "role='participant'/><status code='110'/></x></presence>"});
-    }
-    void leave(const std::string& full_jid, const std::string& nick) {
-        from_muc({"<presence type='unavailable' from='" + std::string(kRoom) + "/" + nick +
-                  "' to='" + full_jid +
-                  "'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='member' "
-                  "role='none'/><status code='110'/></x></presence>"});
-    }
     // alice says `body` (the broadcast's copy to alice's desk); what went to absent members.
     std::vector<std::string> say(const std::string& id, const std::string& body, long long at_ms,
                                  const std::string& extra = "") {

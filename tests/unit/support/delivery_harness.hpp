@@ -73,4 +73,30 @@ class DeliveryHarness : public xmpp::StanzaOutput {
     std::vector<std::string> notes;
 };
 
+// The harness on one room, room@conference.localhost, with its members opting in, joining and
+// leaving as the MUC shows it.
+class RoomHarness : public DeliveryHarness {
+  public:
+    static constexpr const char* kRoom = "room@conference.localhost";
+    using DeliveryHarness::DeliveryHarness;
+
+    void opt_in(const std::string& member, const std::string& nick) {
+        delivery->registrations().set(kRoom, member, offline::Registration{nick, true});
+    }
+    // The MUC's self-presence for `full_jid` under `nick` (status 110).
+    void join(const std::string& full_jid, const std::string& nick) {
+        from_muc({"<presence from='" + std::string(kRoom) + "/" + nick + "' to='" + full_jid +
+                  "'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='member' "
+                  "role='participant'/><status code='110'/></x></presence>"});
+    }
+    void leave(const std::string& full_jid, const std::string& nick,
+               const std::string& extra_status = "") {
+        from_muc({"<presence type='unavailable' from='" + std::string(kRoom) + "/" + nick +
+                  "' to='" + full_jid +
+                  "'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='member' "
+                  "role='none'/>" +
+                  extra_status + "<status code='110'/></x></presence>"});
+    }
+};
+
 }  // namespace test_support
