@@ -75,10 +75,19 @@ std::string NoticePacer::key(std::string_view room, std::string_view member) {
 
 std::uint32_t NoticePacer::on_message(std::string_view room, std::string_view member,
                                       std::int64_t now_ms, std::int64_t interval_ms) {
-    if (interval_ms <= 0) return 1;
-    auto [it, first] = paces_.try_emplace(key(room, member));
+    auto it = paces_.find(key(room, member));
+    if (interval_ms <= 0) {
+        if (it == paces_.end()) return 1;
+        const std::uint32_t messages = it->second.held + 1;
+        paces_.erase(it);
+        return messages;
+    }
+    if (it == paces_.end()) {
+        paces_.emplace(key(room, member), Pace{now_ms, 0});
+        return 1;
+    }
     Pace& pace = it->second;
-    if (!first && now_ms - pace.last_sent_ms < interval_ms) {
+    if (pace.last_sent_ms && now_ms - *pace.last_sent_ms < interval_ms) {
         ++pace.held;
         return 0;
     }
@@ -86,6 +95,10 @@ std::uint32_t NoticePacer::on_message(std::string_view room, std::string_view me
     pace.last_sent_ms = now_ms;
     pace.held = 0;
     return messages;
+}
+
+void NoticePacer::count_missed(std::string_view room, std::string_view member) {
+    ++paces_[key(room, member)].held;
 }
 
 void NoticePacer::forget(std::string_view room, std::string_view member) {

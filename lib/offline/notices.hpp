@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -46,13 +47,15 @@ class NoticePacer {
     // interval holds it back (counted for the next one).
     std::uint32_t on_message(std::string_view room, std::string_view member, std::int64_t now_ms,
                              std::int64_t interval_ms);
+    // A message the member missed (its copy bounced): the next notice counts it too.
+    void count_missed(std::string_view room, std::string_view member);
     // The member came back into the room (or left the feature): the next message notifies.
     void forget(std::string_view room, std::string_view member);
     std::size_t tracked() const { return paces_.size(); }
 
   private:
     struct Pace {
-        std::int64_t last_sent_ms = 0;
+        std::optional<std::int64_t> last_sent_ms;
         std::uint32_t held = 0;
     };
     static std::string key(std::string_view room, std::string_view member);

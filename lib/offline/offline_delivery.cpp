@@ -238,7 +238,7 @@ bool OfflineDelivery::swallow_bounce(const xmpp::Stanza& stanza, xmpp::Decisions
     const std::string member = from->bare();
     if (!bounces_.take_bounce(member, stanza.top.attribute("id"))) return false;
     ++counters_.bounces_swallowed;
-    if (switch_to_notices(stanza, member, out)) return true;
+    if (switch_to_notices(stanza, member, to->room, out)) return true;
     std::uint32_t streak = ++bounce_streaks_[member];
     if (options_.pause_after_bounces != 0 && streak >= options_.pause_after_bounces &&
         paused_.insert(member).second) {
@@ -251,16 +251,21 @@ bool OfflineDelivery::swallow_bounce(const xmpp::Stanza& stanza, xmpp::Decisions
 }
 
 bool OfflineDelivery::switch_to_notices(const xmpp::Stanza& bounce, const std::string& member,
-                                        xmpp::Decisions& out) {
-    if (options_.delivery != Delivery::automatic || is_notice_id(bounce.top.attribute("id")) ||
-        on_notices_.contains(member)) {
+                                        const std::string& room, xmpp::Decisions& out) {
+    if (options_.delivery != Delivery::automatic || is_notice_id(bounce.top.attribute("id")))
         return false;
+    if (on_notices_.contains(member)) {
+        // A copy sent before the switch, bounced after it: one more message to count.
+        notice_pacer_.count_missed(room, member);
+        return true;
     }
     const std::string condition = stanza_error_condition(bounce.raw, options_.tree_limits);
     if (!refuses_groupchat_to_bare(condition)) return false;
     on_notices_.insert(member);
     bounce_streaks_.erase(member);
     ++counters_.members_switched_to_notices;
+    // The bounced message never reached them: the first notice counts it.
+    notice_pacer_.count_missed(room, member);
     out.note("offline delivery to " + member + " switched to notices: its server refused a copy (" +
              condition + ")");
     record_member(member);

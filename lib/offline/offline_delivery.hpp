@@ -120,7 +120,7 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     const MessageGist& gist_of(SentFanout& fanout);
     // delivery "auto": a bounced copy moves its member to notices; true when it did.
     bool switch_to_notices(const xmpp::Stanza& bounce, const std::string& member,
-                           xmpp::Decisions& out);
+                           const std::string& room, xmpp::Decisions& out);
 
     Options options_;
     std::string domain_;

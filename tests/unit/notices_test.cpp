@@ -216,7 +216,8 @@ TEST_CASE("auto: copies until the member's server refuses one, notices from then
     sent = h.say("m2", "two", 20);
     REQUIRE(sent.size() == 2);
     CHECK(sent[0].find("to='bob@localhost' type='chat'") != std::string::npos);
-    CHECK(body_of(sent[0]) == "alice in room@conference.localhost: two");
+    // The bounced message is counted in the first notice.
+    CHECK(body_of(sent[0]) == "2 new messages in room@conference.localhost, last from alice: two");
     CHECK(sent[1].find("to='carol@localhost'") != std::string::npos);
     CHECK(sent[1].find("type='groupchat'") != std::string::npos);
 
@@ -242,6 +243,24 @@ TEST_CASE("auto: copies until the member's server refuses one, notices from then
     sent = restarted.say("m4", "four", 0);
     REQUIRE(sent.size() == 1);
     CHECK(sent[0].find("type='chat'") != std::string::npos);
+}
+
+TEST_CASE("auto: copies already sent when the member switched count in the first notice") {
+    offline::Options options;
+    options.delivery = offline::Delivery::automatic;
+    options.notice.min_interval = std::chrono::seconds(300);
+    Harness h(options);
+    h.opt_in("bob@localhost", "bob");
+    REQUIRE(h.say("m1", "one", 0).size() == 1);
+    REQUIRE(h.say("m2", "two", 10).size() == 1);  // both copies on their way
+    CHECK(h.from_server({bounce("bob@localhost", "m1")}, 20).empty());
+    CHECK(h.from_server({bounce("bob@localhost", "m2")}, 30).empty());  // swallowed, counted
+    CHECK(h.delivery->counters().members_switched_to_notices == 1);
+    CHECK(h.delivery->counters().bounces_swallowed == 2);
+    const auto sent = h.say("m3", "three", 40);
+    REQUIRE(sent.size() == 1);
+    CHECK(body_of(sent[0]) ==
+          "3 new messages in room@conference.localhost, last from alice: three");
 }
 
 TEST_CASE("auto: an error that is no refusal of groupchat to a bare JID switches nothing") {
