@@ -4,6 +4,7 @@
 // received, or plays a push service (push_service.hpp). It prints what it saw; the scripts
 // decide what a server should have done.
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -72,6 +73,32 @@ struct Session {
         return expect(who, StanzaPattern::iq().id(id), since);
     }
 };
+
+// XEP-0357 §5: `client` asks its server to publish to JID's NODE; the server keeps the
+// registration after the session ends. Prints "bob's RESOURCE enabled push: TYPE".
+void enable_push(Session& session, Client& client, const std::string& jid,
+                 const std::string& node) {
+    StanzaRecord enabled = session.ask(client, client.account().bare_jid(), "set",
+                                       "<enable xmlns='urn:xmpp:push:0' jid='" + escape_xml(jid) +
+                                           "' node='" + escape_xml(node) + "'/>");
+    std::cout << client.account().user << "'s " << client.account().resource
+              << " enabled push: " << enabled.type << "\n";
+    if (enabled.type != "result") throw std::runtime_error("push refused: " + enabled.xml);
+}
+
+// bob's RESOURCE enables stream management with resumption (XEP-0198 §5) and push, then the
+// process ends without closing its stream, as a phone's app is suspended: the server keeps
+// the session, waiting for a resumption that never comes (a hibernated session).
+int hibernate(Session& session, const std::string& resource, const std::string& push_jid,
+              const std::string& push_node) {
+    Client& device = session.login("bob", resource);
+    device.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+    enable_push(session, device, push_jid, push_node);
+    // The server answers in order: with the ping's answer in, everything before was read.
+    session.ask(device, session.domain, "get", "<ping xmlns='urn:xmpp:ping'/>");
+    std::cout << "bob's " << resource << " leaves without closing its stream" << std::endl;
+    std::_Exit(0);
+}
 
 int disco_info(Session& session, const std::string& to) {
     Client& probe = session.login("probe", "disco");
@@ -153,15 +180,7 @@ int offline_story(Session& session, const std::string& room, const StoryOptions&
     Client& phone = session.login("bob", "phone");
     Client* laptop = &session.login("bob", "laptop");
     const std::string bob = phone.account().bare_jid();
-    if (!options.push_jid.empty()) {
-        // XEP-0357 §5: the server keeps the registration after the phone's session ends.
-        StanzaRecord enabled =
-            session.ask(phone, bob, "set",
-                        "<enable xmlns='urn:xmpp:push:0' jid='" + escape_xml(options.push_jid) +
-                            "' node='" + escape_xml(options.push_node) + "'/>");
-        std::cout << "bob's phone enabled push: " << enabled.type << "\n";
-        if (enabled.type != "result") throw std::runtime_error("push refused: " + enabled.xml);
-    }
+    if (!options.push_jid.empty()) enable_push(session, phone, options.push_jid, options.push_node);
 
     StanzaRecord self = enter(session, alice, room + "/alice");
     if (self.has_status(muc::kRoomCreated)) {
@@ -255,6 +274,15 @@ int main(int argc, char** argv) {
                       "bob's phone enables XEP-0357 push to this JID first");
     story->add_option("--push-node", story_options.push_node, "the push node bob's phone names")
         ->default_val("bob-node");
+    CLI::App* asleep = app.add_subcommand(
+        "hibernate", "bob/RESOURCE enables stream management and push, then vanishes");
+    std::string resource = "tablet";
+    asleep->add_option("--resource", resource, "bob's resource (default tablet)");
+    std::string asleep_push_jid;
+    std::string asleep_push_node;
+    asleep->add_option("--push-jid", asleep_push_jid, "the push service's JID")->required();
+    asleep->add_option("--push-node", asleep_push_node, "the push node it names")
+        ->default_val("tablet-node");
     CLI::App* push = app.add_subcommand(
         "push-service", "USER@DOMAIN/RESOURCE accepts and prints every push published to it");
     Account push_account{.user = "push", .domain = "", .resource = "service", .password = ""};
@@ -266,6 +294,9 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
     try {
         if (disco->parsed()) return disco_info(session, target);
+        if (asleep->parsed()) {
+            return hibernate(session, resource, asleep_push_jid, asleep_push_node);
+        }
         if (push->parsed()) {
             push_account.domain = session.domain;
             push_account.password = session.password;
