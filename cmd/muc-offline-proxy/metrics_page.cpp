@@ -156,6 +156,15 @@ std::string MetricsPage::metrics() const {
                 [](const auto& d) { return d.paused_members(); });
     per_feature("members_paused_total", "counter", "Times a member was paused after bounces",
                 [](const auto& d) { return d.counters().members_paused; });
+    per_feature("notices_sent_total", "counter",
+                "Notices sent to absent members instead of copies (offline.delivery)",
+                [](const auto& d) { return d.counters().notices_sent; });
+    per_feature("notices_suppressed_total", "counter",
+                "Messages held back by offline.notice.min_interval, counted in a later notice",
+                [](const auto& d) { return d.counters().notices_suppressed; });
+    per_feature("members_switched_to_notices_total", "counter",
+                "Members moved to notices by delivery \"auto\" after their server refused a copy",
+                [](const auto& d) { return d.counters().members_switched_to_notices; });
     out.family(name("tree_limit_refusals_total"), "counter",
                "Stanzas the feature did not read for being over limits.max_depth, max_attributes "
                "or max_children: requests answered policy-violation, the MUC's forwarded as they "

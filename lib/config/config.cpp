@@ -75,10 +75,42 @@ offline::RegistrationMode read_registration(const ConfigValue& value) {
     value.reject("expected \"augment\" or \"standalone\"");
 }
 
+offline::Delivery read_delivery(const ConfigValue& value) {
+    const auto& text = value.json();
+    if (text == "groupchat") return offline::Delivery::groupchat;
+    if (text == "notice") return offline::Delivery::notice;
+    if (text == "auto") return offline::Delivery::automatic;
+    value.reject("expected \"groupchat\", \"notice\" or \"auto\"");
+}
+
+offline::NoticeOptions read_notice(const ConfigValue& value, offline::NoticeOptions notice) {
+    value.expect_object_with_keys({"type", "min_interval_s", "excerpt_chars"});
+    if (auto key = value.member("type")) {
+        const auto& text = key->json();
+        if (text == "chat") {
+            notice.type = offline::NoticeType::chat;
+        } else if (text == "normal") {
+            notice.type = offline::NoticeType::normal;
+        } else {
+            key->reject("expected \"chat\" or \"normal\"");
+        }
+    }
+    if (auto key = value.member("min_interval_s"))
+        notice.min_interval = std::chrono::seconds(key->integer(0, 7 * 24 * 3600));
+    if (auto key = value.member("excerpt_chars"))
+        notice.excerpt_chars = static_cast<std::uint32_t>(key->integer(0, 4096));
+    return notice;
+}
+
 OfflineSettings read_offline(const ConfigValue& value, OfflineSettings settings) {
     value.expect_object_with_keys({"enabled", "default", "strip_field", "pause_after_bounces",
                                    "pending_ttl_ms", "bounce_ttl_ms", "max_tracked_copies",
-                                   "max_pending_iq_bytes", "max_pending_join_bytes"});
+                                   "max_pending_iq_bytes", "max_pending_join_bytes", "delivery",
+                                   "only_mentions", "notice"});
+    if (auto key = value.member("delivery")) settings.options.delivery = read_delivery(*key);
+    if (auto key = value.member("only_mentions")) settings.options.only_mentions = key->boolean();
+    if (auto key = value.member("notice"))
+        settings.options.notice = read_notice(*key, settings.options.notice);
     if (auto key = value.member("enabled")) settings.enabled = key->boolean();
     if (auto key = value.member("default")) settings.options.offline_default = key->boolean();
     if (auto key = value.member("strip_field")) settings.options.strip_field = key->boolean();

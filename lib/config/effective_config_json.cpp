@@ -24,8 +24,26 @@ Json limits_json(const Limits& limits) {
     };
 }
 
+std::string_view delivery_name(offline::Delivery delivery) {
+    switch (delivery) {
+        case offline::Delivery::groupchat:
+            return "groupchat";
+        case offline::Delivery::notice:
+            return "notice";
+        case offline::Delivery::automatic:
+            return "auto";
+    }
+    return "groupchat";
+}
+
 Json offline_json(const Link& link) {
+    const offline::NoticeOptions& notice = link.offline.notice;
     return Json{
+        {"delivery", delivery_name(link.offline.delivery)},
+        {"only_mentions", link.offline.only_mentions},
+        {"notice", Json{{"type", notice.type == offline::NoticeType::chat ? "chat" : "normal"},
+                        {"min_interval_s", notice.min_interval.count()},
+                        {"excerpt_chars", notice.excerpt_chars}}},
         {"enabled", link.offline_enabled},
         {"default", link.offline.offline_default},
         {"strip_field", link.offline.strip_field},

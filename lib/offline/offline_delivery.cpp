@@ -1,6 +1,7 @@
 #include "offline/offline_delivery.hpp"
 
 #include "offline/message_kind.hpp"
+#include "offline/notices.hpp"
 #include "xml/start_tag.hpp"
 #include "xmpp/jid.hpp"
 
@@ -39,6 +40,9 @@ OfflineDelivery::OfflineDelivery(Options options, std::string muc_domain, Change
                std::string_view why) { on_registration_change(room, member, now, why); });
     occupancy_.observe([this](const std::string& room, const std::string& full_jid,
                               const std::string* nick) {
+        // Back in the room: the member has seen what the notices were about.
+        if (nick != nullptr && notice_pacer_.tracked() > 0)
+            notice_pacer_.forget(room, std::string_view(full_jid).substr(0, full_jid.find('/')));
         if (restoring_ || changes_ == nullptr) return;
         StateChange change{
             nick != nullptr ? StateChange::Kind::put_session : StateChange::Kind::remove_session,
@@ -50,15 +54,20 @@ OfflineDelivery::OfflineDelivery(Options options, std::string muc_domain, Change
 
 void OfflineDelivery::on_registration_change(const std::string& room, const std::string& member,
                                              const Registration* now, std::string_view why) {
-    // Opting in again is how a paused member asks for delivery to resume.
-    const bool resumed = now != nullptr && now->offline &&
-                         (paused_.erase(member) + bounce_streaks_.erase(member)) > 0;
+    // Opting in again is how a paused member asks for delivery to resume, and how a member
+    // switched to notices asks for copies again (their server may take them now).
+    const bool opted_in = now != nullptr && now->offline;
+    const bool back_to_copies = opted_in && why.empty() && on_notices_.erase(member) > 0;
+    const bool resumed =
+        (opted_in && (paused_.erase(member) + bounce_streaks_.erase(member)) > 0) || back_to_copies;
+    if (now == nullptr || !now->offline) notice_pacer_.forget(room, member);
     // One log line per change the operator may be asked about (restoring is not a change).
     if (!restoring_ && current_out_ != nullptr) {
         if (now != nullptr) {
             current_out_->note("registration of " + member + " in " + room +
                                " committed: offline " + (now->offline ? "on" : "off") +
                                (resumed ? ", copies resumed" : "") +
+                               (back_to_copies ? " (notices until now)" : "") +
                                (why.empty() ? std::string() : " (" + std::string(why) + ")"));
         } else {
             current_out_->note("registration of " + member + " in " + room + " removed" +
@@ -83,6 +92,7 @@ void OfflineDelivery::record_member(const std::string& member) {
     change.paused = paused_.contains(member);
     auto streak = bounce_streaks_.find(member);
     change.bounce_streak = streak == bounce_streaks_.end() ? 0 : streak->second;
+    change.notices = on_notices_.contains(member);
     change.at_ms = now_ms_;
     changes_->record(std::move(change));
 }
@@ -95,6 +105,7 @@ void OfflineDelivery::restore(const StoredState& state) {
     for (const StoredMember& m : state.members) {
         if (m.paused) paused_.insert(m.member);
         if (m.bounce_streak > 0) bounce_streaks_[m.member] = m.bounce_streak;
+        if (m.notices) on_notices_.insert(m.member);
     }
     restoring_ = false;
 }
@@ -158,7 +169,7 @@ void OfflineDelivery::from_component(const xmpp::Stanza& stanza, xmpp::Moment no
         occupancy_.enter(from->room, recipient, "");
         if (is_new) {
             open_broadcast_room_ = from->room;
-            on_room_message(stanza, from->room);
+            on_room_message(stanza, from->room, key);
         }
         out.forward(Direction::to_server);
         return;
@@ -211,82 +222,12 @@ TreeLimitCounters OfflineDelivery::tree_limit_refusals() const {
     return all;
 }
 
-void OfflineDelivery::on_room_message(const xmpp::Stanza& stanza, const std::string& room) {
+void OfflineDelivery::on_room_message(const xmpp::Stanza& stanza, const std::string& room,
+                                      std::uint64_t key) {
     last_fanout_.active = false;
     if (flow_.is_native(room) || !worth_copying(stanza.top)) return;
     pending_.push_back(
-        PendingFanout{room, std::string(stanza.raw), std::string(stanza.top.attribute("id"))});
-}
-
-// The MUC sends a broadcast's copies one after the other, before anything else: once another
-// stanza comes, every occupant has had theirs. A session that got none is gone (a leave the
-// proxy missed while it was down); when the next stanza ends the broadcast, the copies of this
-// very message already count it out.
-void OfflineDelivery::complete_broadcast(xmpp::Moment now, xmpp::Decisions& out) {
-    if (!open_broadcast_room_) {
-        flush_fanout(now, out);
-        return;
-    }
-    const std::string room = std::move(*open_broadcast_room_);
-    open_broadcast_room_.reset();
-    std::vector<std::string> gone;
-    for (const std::string& full_jid : occupancy_.full_jids_in(room)) {
-        if (broadcasts_.reached(room, full_jid)) continue;
-        occupancy_.leave(room, full_jid);
-        gone.push_back(full_jid.substr(0, full_jid.find('/')));
-    }
-    flush_fanout(now, out);
-    // A member whose gone session kept them from this message's copy (the fan-out ran at the
-    // end of an earlier read) gets it now, late but once.
-    if (last_fanout_.active && last_fanout_.room == room) {
-        for (const std::string& member : gone) {
-            const Registration* registration = registrations_.find(room, member);
-            if (registration != nullptr && registration->offline &&
-                !last_fanout_.copied.contains(member)) {
-                send_copy(last_fanout_, occupancy_.presence_in(room), member, now, out);
-            }
-        }
-    }
-    last_fanout_.active = false;
-}
-
-bool OfflineDelivery::send_copy(SentFanout& fanout, const Occupancy::Presence& present,
-                                const std::string& member, xmpp::Moment now, xmpp::Decisions& out) {
-    if (present.has(member) || (!paused_.empty() && paused_.contains(member))) return false;
-    const std::optional<xml::ValueSpan>& to = fanout.to;
-    if (!to) return false;
-    // Prepared bare JIDs hold no quote, '<' or '&' (nodeprep and nameprep forbid them), so the
-    // member goes in as it is.
-    std::string& copy = out.inject_in_place(Direction::to_server);
-    copy.reserve(fanout.raw.size() + member.size());
-    copy.append(std::string_view(fanout.raw).substr(0, to->offset))
-        .append(member)
-        .append(std::string_view(fanout.raw).substr(to->offset + to->length));
-    bounces_.sent(member, fanout.id, now);
-    // Past 4 GiB of member names (never in practice) a late copy could go twice.
-    if (fanout.copied.has_room_for(member)) fanout.copied.add(member);
-    ++counters_.copies_sent;
-    return true;
-}
-
-void OfflineDelivery::flush_fanout(xmpp::Moment now, xmpp::Decisions& out) {
-    for (PendingFanout& pending : pending_) {
-        SentFanout& fanout = last_fanout_;
-        fanout.active = true;
-        fanout.room.swap(pending.room);
-        fanout.raw.swap(pending.raw);
-        fanout.id.swap(pending.id);
-        fanout.copied.clear();
-        fanout.to = xml::find_attribute(fanout.raw, "to");
-        // Nobody joins or leaves during the loop: the room is looked up once.
-        const Occupancy::Presence present = occupancy_.presence_in(fanout.room);
-        bool any = false;
-        registrations_.for_each_opted_in(fanout.room, [&](const std::string& member) {
-            any = send_copy(fanout, present, member, now, out) || any;
-        });
-        if (any) ++counters_.messages_fanned_out;
-    }
-    pending_.clear();
+        PendingFanout{room, std::string(stanza.raw), std::string(stanza.top.attribute("id")), key});
 }
 
 bool OfflineDelivery::swallow_bounce(const xmpp::Stanza& stanza, xmpp::Decisions& out) {
@@ -297,6 +238,7 @@ bool OfflineDelivery::swallow_bounce(const xmpp::Stanza& stanza, xmpp::Decisions
     const std::string member = from->bare();
     if (!bounces_.take_bounce(member, stanza.top.attribute("id"))) return false;
     ++counters_.bounces_swallowed;
+    if (switch_to_notices(stanza, member, out)) return true;
     std::uint32_t streak = ++bounce_streaks_[member];
     if (options_.pause_after_bounces != 0 && streak >= options_.pause_after_bounces &&
         paused_.insert(member).second) {
@@ -306,6 +248,23 @@ bool OfflineDelivery::swallow_bounce(const xmpp::Stanza& stanza, xmpp::Decisions
     }
     record_member(member);
     return true;  // dropped: the MUC never sent that copy
+}
+
+bool OfflineDelivery::switch_to_notices(const xmpp::Stanza& bounce, const std::string& member,
+                                        xmpp::Decisions& out) {
+    if (options_.delivery != Delivery::automatic || is_notice_id(bounce.top.attribute("id")) ||
+        on_notices_.contains(member)) {
+        return false;
+    }
+    const std::string condition = stanza_error_condition(bounce.raw, options_.tree_limits);
+    if (!refuses_groupchat_to_bare(condition)) return false;
+    on_notices_.insert(member);
+    bounce_streaks_.erase(member);
+    ++counters_.members_switched_to_notices;
+    out.note("offline delivery to " + member + " switched to notices: its server refused a copy (" +
+             condition + ")");
+    record_member(member);
+    return true;
 }
 
 void OfflineDelivery::on_bounce_free_copy(std::string_view member) {
@@ -327,7 +286,9 @@ std::string summary_line(const offline::OfflineDelivery& delivery) {
            std::to_string(d.messages_fanned_out) + "; copies sent " +
            std::to_string(d.copies_sent) + "; bounces swallowed " +
            std::to_string(d.bounces_swallowed) + "; members paused " +
-           std::to_string(d.members_paused);
+           std::to_string(d.members_paused) + "; notices sent " + std::to_string(d.notices_sent) +
+           "; notices suppressed " + std::to_string(d.notices_suppressed) +
+           "; members switched to notices " + std::to_string(d.members_switched_to_notices);
 }
 
 }  // namespace offline

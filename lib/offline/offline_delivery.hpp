@@ -14,6 +14,8 @@
 
 #include "offline/bounces.hpp"
 #include "offline/broadcast.hpp"
+#include "offline/message_gist.hpp"
+#include "offline/notices.hpp"
 #include "offline/occupancy.hpp"
 #include "offline/occupant_tracker.hpp"
 #include "offline/options.hpp"
@@ -33,6 +35,9 @@ struct DeliveryCounters {
     std::uint64_t bounces_swallowed = 0;
     std::uint64_t members_paused = 0;
     std::uint64_t registrations_revoked = 0;  // by ban or removal presence (301, 321)
+    std::uint64_t notices_sent = 0;
+    std::uint64_t notices_suppressed = 0;  // held back by notice.min_interval (counted later)
+    std::uint64_t members_switched_to_notices = 0;  // by delivery "auto", after a bounce
 };
 
 class OfflineDelivery : public xmpp::StanzaFilter {
@@ -57,6 +62,9 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     const Occupancy& occupancy() const { return occupancy_; }
     bool is_paused(std::string_view member) const { return paused_.contains(std::string(member)); }
     std::size_t paused_members() const { return paused_.size(); }
+    // Whether `member` gets notices instead of copies (delivery "notice", or "auto" after a
+    // bounce).
+    bool gets_notices(std::string_view member) const;
     // Copies still waiting for a possible bounce, and those forgotten early to stay in
     // options.max_tracked_copies.
     std::size_t tracked_copies() const { return bounces_.tracked(); }
@@ -77,11 +85,12 @@ class OfflineDelivery : public xmpp::StanzaFilter {
         std::string room;
         std::string raw;  // one copy of the broadcast, the template for the bare-JID copies
         std::string id;
+        std::uint64_t key;  // broadcast_key: the message, for the notices' ids
     };
 
     void from_component(const xmpp::Stanza& stanza, xmpp::Moment now, xmpp::Decisions& out);
     void from_server(const xmpp::Stanza& stanza, xmpp::Moment now, xmpp::Decisions& out);
-    void on_room_message(const xmpp::Stanza& stanza, const std::string& room);
+    void on_room_message(const xmpp::Stanza& stanza, const std::string& room, std::uint64_t key);
     void on_bounce_free_copy(std::string_view member);
     void on_registration_change(const std::string& room, const std::string& member,
                                 const Registration* now, std::string_view why);
@@ -96,11 +105,22 @@ class OfflineDelivery : public xmpp::StanzaFilter {
         std::string room;
         std::string raw;
         std::string id;
+        std::uint64_t key = 0;
         std::optional<xml::ValueSpan> to;  // in `raw`, where each copy puts its member
-        PackedMembers copied;              // members it was copied to
+        PackedMembers copied;              // members it was copied or noticed to (or held back)
+        std::optional<MessageGist> gist;   // read when a notice or a mention needs it
     };
-    bool send_copy(SentFanout& fanout, const Occupancy::Presence& present,
-                   const std::string& member, xmpp::Moment now, xmpp::Decisions& out);
+    // A copy or a notice to `member` if they are absent and want this message.
+    bool deliver(SentFanout& fanout, const Occupancy::Presence& present, const std::string& member,
+                 xmpp::Moment now, xmpp::Decisions& out);
+    bool send_copy(SentFanout& fanout, const std::string& member, xmpp::Moment now,
+                   xmpp::Decisions& out);
+    bool send_notice(SentFanout& fanout, const std::string& member, bool mention, xmpp::Moment now,
+                     xmpp::Decisions& out);
+    const MessageGist& gist_of(SentFanout& fanout);
+    // delivery "auto": a bounced copy moves its member to notices; true when it did.
+    bool switch_to_notices(const xmpp::Stanza& bounce, const std::string& member,
+                           xmpp::Decisions& out);
 
     Options options_;
     std::string domain_;
@@ -116,6 +136,9 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     BounceTracker bounces_;
     StringKeyMap<std::uint32_t> bounce_streaks_;
     std::unordered_set<std::string> paused_;
+    std::unordered_set<std::string> on_notices_;  // switched by delivery "auto"
+    NoticePacer notice_pacer_;
+    std::uint64_t notices_made_ = 0;      // makes each notice's id unique
     std::vector<PendingFanout> pending_;  // at most one in practice; a vector keeps its capacity
     std::optional<std::string> open_broadcast_room_;  // the broadcast whose copies may still come
     SentFanout last_fanout_;

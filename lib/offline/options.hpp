@@ -13,7 +13,32 @@ enum class RegistrationMode {
     standalone,  // the MUC has no room registration; the proxy answers register iqs itself
 };
 
+// What an absent member gets for a qualifying message.
+enum class Delivery {
+    groupchat,  // the MUC's message with `to` set to the member's bare JID (Tigase's protocol)
+    notice,     // a short chat/normal message from the room's bare JID, which stock servers
+                // store offline and push
+    automatic,  // copies, until a copy to that member comes back as an error; notices since
+};
+
+enum class NoticeType { chat, normal };
+
+struct NoticeOptions {
+    NoticeType type = NoticeType::chat;
+    // At most one notice per member per room in this interval (0: one per message); the next
+    // one says how many messages it stands for.
+    std::chrono::seconds min_interval{300};
+    // Characters of the message's text a notice quotes (0: none, only sender, room, count).
+    std::uint32_t excerpt_chars = 100;
+    bool operator==(const NoticeOptions&) const = default;
+};
+
 struct Options {
+    Delivery delivery = Delivery::groupchat;
+    // Copies and notices only for messages that mention the member (XEP-0372 reference, or
+    // the registered nick as a word of the body).
+    bool only_mentions = false;
+    NoticeOptions notice;
     RegistrationMode registration = RegistrationMode::augment;
     bool offline_default = false;  // value of the field for members who never chose
     bool strip_field = true;       // remove the field from submits before the MUC sees them

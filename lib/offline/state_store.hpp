@@ -16,7 +16,7 @@ struct StateChange {
         remove_registration,  // room, member
         put_session,          // room, member (the occupant's full JID), registration.nick
         remove_session,       // room, member (full JID)
-        put_member,           // member: paused and bounce streak
+        put_member,           // member: paused, bounce streak, notices
     };
     Kind kind;
     std::string room;
@@ -24,6 +24,7 @@ struct StateChange {
     Registration registration;
     bool paused = false;
     std::uint32_t bounce_streak = 0;
+    bool notices = false;    // switched to notices by delivery "auto"
     std::int64_t at_ms = 0;  // when the change happened (the filter's clock)
 };
 
@@ -44,6 +45,7 @@ struct StoredMember {
     std::string member;
     bool paused = false;
     std::uint32_t bounce_streak = 0;
+    bool notices = false;
 };
 
 // Everything stored for one link.

@@ -29,6 +29,8 @@ const char* const kMigrations[] = {
     "  link TEXT NOT NULL, member TEXT NOT NULL, paused INTEGER NOT NULL, bounce_streak INTEGER "
     "NOT NULL,"
     "  PRIMARY KEY (link, member)) WITHOUT ROWID;",
+    // 2: members switched to notices by delivery "auto".
+    "ALTER TABLE members ADD COLUMN notices INTEGER NOT NULL DEFAULT 0;",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
@@ -36,6 +38,7 @@ constexpr int kSchemaVersion = static_cast<int>(sizeof kMigrations / sizeof kMig
 // The tables each migration adds: a file of ours at version N has those of 1..N, no fewer.
 const char* const kTablesAdded[][4] = {
     {"registrations", "sessions", "members", nullptr},
+    {nullptr},
 };
 static_assert(sizeof kTablesAdded / sizeof kTablesAdded[0] == kSchemaVersion,
               "name the tables each migration adds");
@@ -291,6 +294,7 @@ std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path, Mode mod
         if (!migrate(db, path, why)) return fail(why);
     }
     auto store = std::unique_ptr<SqliteStore>(new SqliteStore(path, db, lock_fd));
+    store->schema_version_ = user_version(db);
     struct stat opened {};
     if (!in_memory && ::stat(path.c_str(), &opened) == 0) {
         store->on_disk_ = true;
@@ -379,12 +383,16 @@ offline::StoredState SqliteStore::load(const std::string& link) {
     sessions.bind(1, link);
     while (sessions.step_row())
         state.sessions.push_back({sessions.text(0), sessions.text(1), sessions.text(2)});
-    Statement members(
-        db_, "SELECT member, paused, bounce_streak FROM members WHERE link = ? ORDER BY member");
+    // A file of schema version 1 (read by `state list` without migrating) has no notices.
+    Statement members(db_, schema_version_ >= 2 ? "SELECT member, paused, bounce_streak, notices "
+                                                  "FROM members WHERE link = ? ORDER BY member"
+                                                : "SELECT member, paused, bounce_streak, 0 FROM "
+                                                  "members WHERE link = ? ORDER BY member");
     members.bind(1, link);
     while (members.step_row()) {
         state.members.push_back({members.text(0), members.integer(1) != 0,
-                                 static_cast<std::uint32_t>(members.integer(2))});
+                                 static_cast<std::uint32_t>(members.integer(2)),
+                                 members.integer(3) != 0});
     }
     return state;
 }
@@ -413,9 +421,10 @@ bool SqliteStore::apply(const std::vector<std::pair<std::string, offline::StateC
         db_, "INSERT OR REPLACE INTO sessions (link, room, full_jid, nick) VALUES (?, ?, ?, ?)");
     Statement remove_session(db_,
                              "DELETE FROM sessions WHERE link = ? AND room = ? AND full_jid = ?");
-    Statement put_member(
-        db_,
-        "INSERT OR REPLACE INTO members (link, member, paused, bounce_streak) VALUES (?, ?, ?, ?)");
+    Statement put_member(db_,
+                         "INSERT OR REPLACE INTO members (link, member, paused, bounce_streak, "
+                         "notices) VALUES (?, ?, "
+                         "?, ?, ?)");
     bool ok = true;
     using Kind = offline::StateChange::Kind;
     for (const auto& [link, change] : changes) {
@@ -450,6 +459,7 @@ bool SqliteStore::apply(const std::vector<std::pair<std::string, offline::StateC
                          .bind(2, change.member)
                          .bind(3, static_cast<std::int64_t>(change.paused))
                          .bind(4, static_cast<std::int64_t>(change.bounce_streak))
+                         .bind(5, static_cast<std::int64_t>(change.notices))
                          .run();
                 break;
         }

@@ -58,6 +58,7 @@ class SqliteStore {
     int lock_fd_;
     // The opened file's identity (not for ":memory:"), and why it is lost once it is.
     bool on_disk_ = false;
+    int schema_version_ = 0;  // of the file as opened (read-only opens do not migrate)
     dev_t device_ = 0;
     ino_t inode_ = 0;
     std::string lost_;

@@ -141,6 +141,13 @@ TEST_CASE("config: the effective config spells out every default") {
       },
       "registration": "augment",
       "offline": {
+        "delivery": "groupchat",
+        "only_mentions": false,
+        "notice": {
+          "type": "chat",
+          "min_interval_s": 300,
+          "excerpt_chars": 100
+        },
         "enabled": true,
         "default": false,
         "strip_field": true,
@@ -438,6 +445,38 @@ TEST_CASE("config: the offline feature's settings, top level and per link") {
     CHECK(config.links[1].offline.max_pending_join_bytes == 131072);
     CHECK_FALSE(config.links[1].offline_enabled);
     CHECK(parsed(config::effective_config_json(config)) == config);
+}
+
+TEST_CASE("config: delivery, mentions and notices, top level and per link") {
+    const auto config = parsed(R"({
+        "offline": {"delivery": "auto", "notice": {"min_interval_s": 60}},
+        "links": [
+            {"domain": "a.example", "listen": {"port": 1}, "upstream": {"port": 2}},
+            {"domain": "b.example", "listen": {"port": 3}, "upstream": {"port": 2},
+             "offline": {"delivery": "notice", "only_mentions": true,
+                         "notice": {"type": "normal", "excerpt_chars": 0}}}]})");
+    const offline::Options& a = config.links[0].offline;
+    const offline::Options& b = config.links[1].offline;
+    CHECK(a.delivery == offline::Delivery::automatic);
+    CHECK_FALSE(a.only_mentions);
+    CHECK(a.notice.type == offline::NoticeType::chat);
+    CHECK(a.notice.min_interval == std::chrono::seconds(60));
+    CHECK(a.notice.excerpt_chars == 100);
+    CHECK(b.delivery == offline::Delivery::notice);
+    CHECK(b.only_mentions);
+    CHECK(b.notice.type == offline::NoticeType::normal);
+    CHECK(b.notice.min_interval == std::chrono::seconds(60));  // the top level's, key by key
+    CHECK(b.notice.excerpt_chars == 0);
+    CHECK(parsed(config::effective_config_json(config)) == config);
+
+    CHECK(error_of(R"({"offline": {"delivery": "copies"}, "links": []})") ==
+          R"(offline.delivery: expected "groupchat", "notice" or "auto", got "copies")");
+    CHECK(error_of(R"({"offline": {"notice": {"type": "headline"}}, "links": []})") ==
+          R"(offline.notice.type: expected "chat" or "normal", got "headline")");
+    CHECK(error_of(R"({"offline": {"notice": {"min_interval_s": -1}}, "links": []})") ==
+          "offline.notice.min_interval_s: expected an integer 0-604800, got -1");
+    CHECK(error_of(R"({"offline": {"notice": {"excerpt": 5}}, "links": []})") ==
+          "offline.notice.excerpt: unknown key");
 }
 
 TEST_CASE("config: the offline feature's settings are checked") {

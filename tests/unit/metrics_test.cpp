@@ -48,12 +48,14 @@ struct MetricsRig {
     std::optional<ProxyProcess> proxy;
     Session session;  // the MUC's session, up after traffic()
 
-    MetricsRig() {
+    // `extra` adds top-level keys to the config ("key": value, ...).
+    explicit MetricsRig(const std::string& extra = "") {
         write_file(dir.file("proxy.json"),
                    R"({"links": [{"name": "conf", "domain": ")" + kDomain +
                        R"(", "listen": {"port": )" + std::to_string(link_port) +
                        R"(}, "upstream": {"port": )" + std::to_string(upstream.port()) +
-                       R"(}}], "registration": "standalone",
+                       R"(}}], )" + (extra.empty() ? "" : extra + ", ") +
+                       R"("registration": "standalone",
                 "store": {"path": ")" +
                        dir.file("state.db") + R"("}, "metrics": {"listen": {"port": )" +
                        std::to_string(metrics_port) + "}}}");
@@ -178,6 +180,29 @@ TEST_CASE("metrics: curl scrapes the running proxy; the numbers follow the traff
     CHECK(rig.proxy->log().find("registration of bob@localhost in " + kRoom +
                                 " committed: offline on") != std::string::npos);
     CHECK(rig.proxy->stop() == 0);
+}
+
+TEST_CASE(
+    "metrics: under delivery auto the bounce switches the member; the next message is a "
+    "notice, counted; the log says so once") {
+    MetricsRig rig(R"("offline": {"delivery": "auto", "notice": {"min_interval_s": 0}})");
+    rig.traffic();
+    rig.session.component.send_all(groupchat("alice@localhost/desk", "m3"));
+    std::string at_server;
+    REQUIRE(rig.session.server.read_until(
+        at_server, "<message from='" + kRoom + "' to='bob@localhost' type='chat'", 5s));
+    const std::string page = rig.scrape();
+    CHECK(rig.value(page, R"(muc_offline_proxy_members_switched_to_notices_total{link="conf"})") ==
+          1);
+    CHECK(rig.value(page, R"(muc_offline_proxy_notices_sent_total{link="conf"})") == 1);
+    CHECK(rig.value(page, R"(muc_offline_proxy_notices_suppressed_total{link="conf"})") == 0);
+    CHECK(rig.value(page, R"(muc_offline_proxy_copies_sent_total{link="conf"})") == 1);
+    CHECK(rig.proxy->log().find("offline delivery to bob@localhost switched to notices: its "
+                                "server refused a copy (service-unavailable)") !=
+          std::string::npos);
+    CHECK(rig.proxy->stop() == 0);
+    CHECK(rig.proxy->log().find("notices sent 1; notices suppressed 0; members switched to "
+                                "notices 1") != std::string::npos);
 }
 
 TEST_CASE("metrics: promtool accepts the page" *

@@ -235,8 +235,9 @@ TEST_CASE("store: a file of ours without a table it needs is refused as damaged"
     make_database(path, "DROP TABLE sessions;");
     std::string error;
     CHECK_FALSE(SqliteStore::open(path, SqliteStore::Mode::read_write, error));
-    CHECK(error.find("is a muc-offline-proxy store of schema version 1 without its table(s) "
-                     "sessions: it is damaged") != std::string::npos);
+    CHECK(error.find("is a muc-offline-proxy store of schema version " +
+                     std::to_string(store::schema_version()) +
+                     " without its table(s) sessions: it is damaged") != std::string::npos);
 }
 
 TEST_CASE("store: a file of ours from before the application id is recognised and upgraded") {
@@ -261,4 +262,34 @@ TEST_CASE("store: a file of ours from before the application id is recognised an
     }
     CHECK(pragma(path, "application_id") == store::kApplicationId);
     CHECK(pragma(path, "user_version") == store::schema_version());
+}
+
+TEST_CASE("store: a version 1 file keeps its paused members, reads without notices and migrates") {
+    TempDir dir;
+    const std::string path = (dir.path / "state.db").string();
+    make_database(
+        path, kSchemaBeforeApplicationId + "INSERT INTO members VALUES ('conf', 'bob@x', 1, 3);");
+    std::string error;
+    {
+        auto reader = SqliteStore::open(path, SqliteStore::Mode::read_only, error);
+        REQUIRE_MESSAGE(reader, error);
+        const auto members = reader->load("conf").members;
+        REQUIRE(members.size() == 1);
+        CHECK(members[0].paused);
+        CHECK_FALSE(members[0].notices);
+    }
+    CHECK(pragma(path, "user_version") == 1);
+    auto store = SqliteStore::open(path, SqliteStore::Mode::read_write, error);
+    REQUIRE_MESSAGE(store, error);
+    CHECK(pragma(path, "user_version") == store::schema_version());
+    StateChange switched{StateChange::Kind::put_member, "", "carol@x", {}};
+    switched.notices = true;
+    REQUIRE(store->apply({{"conf", switched}}, error));
+    const auto members = store->load("conf").members;
+    REQUIRE(members.size() == 2);
+    CHECK(members[0].member == "bob@x");
+    CHECK(members[0].bounce_streak == 3);
+    CHECK_FALSE(members[0].notices);
+    CHECK(members[1].member == "carol@x");
+    CHECK(members[1].notices);
 }

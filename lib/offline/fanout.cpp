@@ -1,0 +1,136 @@
+// OfflineDelivery's fan-out: after each new message, a copy or a notice to every opted-in
+// member who has no session in the room.
+#include <cstdio>
+#include <functional>
+
+#include "offline/offline_delivery.hpp"
+
+namespace offline {
+
+using xmpp::Direction;
+
+// The MUC sends a broadcast's copies one after the other, before anything else: once another
+// stanza comes, every occupant has had theirs. A session that got none is gone (a leave the
+// proxy missed while it was down); when the next stanza ends the broadcast, the copies of this
+// very message already count it out.
+void OfflineDelivery::complete_broadcast(xmpp::Moment now, xmpp::Decisions& out) {
+    if (!open_broadcast_room_) {
+        flush_fanout(now, out);
+        return;
+    }
+    const std::string room = std::move(*open_broadcast_room_);
+    open_broadcast_room_.reset();
+    std::vector<std::string> gone;
+    for (const std::string& full_jid : occupancy_.full_jids_in(room)) {
+        if (broadcasts_.reached(room, full_jid)) continue;
+        occupancy_.leave(room, full_jid);
+        gone.push_back(full_jid.substr(0, full_jid.find('/')));
+    }
+    flush_fanout(now, out);
+    // A member whose gone session kept them from this message's copy (the fan-out ran at the
+    // end of an earlier read) gets it now, late but once.
+    if (last_fanout_.active && last_fanout_.room == room) {
+        for (const std::string& member : gone) {
+            const Registration* registration = registrations_.find(room, member);
+            if (registration != nullptr && registration->offline &&
+                !last_fanout_.copied.contains(member)) {
+                deliver(last_fanout_, occupancy_.presence_in(room), member, now, out);
+            }
+        }
+    }
+    last_fanout_.active = false;
+}
+
+bool OfflineDelivery::gets_notices(std::string_view member) const {
+    if (options_.delivery == Delivery::notice) return true;
+    return options_.delivery == Delivery::automatic && !on_notices_.empty() &&
+           on_notices_.contains(std::string(member));
+}
+
+const MessageGist& OfflineDelivery::gist_of(SentFanout& fanout) {
+    if (!fanout.gist) fanout.gist = read_gist(fanout.raw, options_.tree_limits);
+    return *fanout.gist;
+}
+
+bool OfflineDelivery::deliver(SentFanout& fanout, const Occupancy::Presence& present,
+                              const std::string& member, xmpp::Moment now, xmpp::Decisions& out) {
+    if (present.has(member) || (!paused_.empty() && paused_.contains(member))) return false;
+    const bool notice = gets_notices(member);
+    if (!notice && !options_.only_mentions) return send_copy(fanout, member, now, out);
+    const Registration* registration = registrations_.find(fanout.room, member);
+    const bool mention = mentions(gist_of(fanout), fanout.room, member,
+                                  registration != nullptr ? registration->nick : std::string());
+    if (options_.only_mentions && !mention) return false;
+    return notice ? send_notice(fanout, member, mention, now, out)
+                  : send_copy(fanout, member, now, out);
+}
+
+bool OfflineDelivery::send_copy(SentFanout& fanout, const std::string& member, xmpp::Moment now,
+                                xmpp::Decisions& out) {
+    const std::optional<xml::ValueSpan>& to = fanout.to;
+    if (!to) return false;
+    // Prepared bare JIDs hold no quote, '<' or '&' (nodeprep and nameprep forbid them), so the
+    // member goes in as it is.
+    std::string& copy = out.inject_in_place(Direction::to_server);
+    copy.reserve(fanout.raw.size() + member.size());
+    copy.append(std::string_view(fanout.raw).substr(0, to->offset))
+        .append(member)
+        .append(std::string_view(fanout.raw).substr(to->offset + to->length));
+    bounces_.sent(member, fanout.id, now);
+    // Past 4 GiB of member names (never in practice) a late copy could go twice.
+    if (fanout.copied.has_room_for(member)) fanout.copied.add(member);
+    ++counters_.copies_sent;
+    return true;
+}
+
+bool OfflineDelivery::send_notice(SentFanout& fanout, const std::string& member, bool mention,
+                                  xmpp::Moment now, xmpp::Decisions& out) {
+    // A held-back message counts as handled: a late delivery must not count it twice.
+    if (fanout.copied.has_room_for(member)) fanout.copied.add(member);
+    std::uint32_t messages = 1;
+    if (!mention) {
+        const auto interval =
+            std::chrono::duration_cast<std::chrono::milliseconds>(options_.notice.min_interval);
+        messages = notice_pacer_.on_message(fanout.room, member, now_ms_, interval.count());
+        if (messages == 0) {
+            ++counters_.notices_suppressed;
+            return false;
+        }
+    }
+    // Unique without a clock or randomness: the message's key, the member and a sequence.
+    char id[64];
+    std::snprintf(id, sizeof id, "%s%016llx-%llu", kNoticeIdPrefix.data(),
+                  static_cast<unsigned long long>(fanout.key ^ std::hash<std::string>{}(member)),
+                  static_cast<unsigned long long>(++notices_made_));
+    std::string& notice = out.inject_in_place(Direction::to_server);
+    append_notice(notice, fanout.room, member, id, options_.notice.type,
+                  notice_body(gist_of(fanout), fanout.room, messages, mention,
+                              options_.notice.excerpt_chars));
+    bounces_.sent(member, id, now);
+    ++counters_.notices_sent;
+    return true;
+}
+
+void OfflineDelivery::flush_fanout(xmpp::Moment now, xmpp::Decisions& out) {
+    for (PendingFanout& pending : pending_) {
+        SentFanout& fanout = last_fanout_;
+        fanout.active = true;
+        fanout.room.swap(pending.room);
+        fanout.raw.swap(pending.raw);
+        fanout.id.swap(pending.id);
+        fanout.key = pending.key;
+        fanout.copied.clear();
+        fanout.gist.reset();
+        fanout.to = xml::find_attribute(fanout.raw, "to");
+        // Nobody joins or leaves during the loop: the room is looked up once.
+        const Occupancy::Presence present = occupancy_.presence_in(fanout.room);
+        bool any = false;
+        registrations_.for_each_opted_in(fanout.room, [&](const std::string& member) {
+            any = deliver(fanout, present, member, now, out) || any;
+        });
+        if (any) ++counters_.messages_fanned_out;
+    }
+    pending_.clear();
+}
+
+}  // namespace offline
