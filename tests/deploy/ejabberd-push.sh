@@ -76,8 +76,9 @@ stop_proxy
 
 room=lobby@conference.localhost
 offline_push="publish node=bob-node last-message-sender=$room/alice last-message-body=while bob is offline"
-online_notice="alice in $room: while bob's laptop is online"
-offline_notice="alice in $room: while bob is offline"
+# alice's texts name bob, whose registered nick is bob: the proxy words those notices as mentions.
+online_notice="alice mentioned you in $room: while bob's laptop is online"
+offline_notice="alice mentioned you in $room: while bob is offline"
 notice_push="publish node=bob-node last-message-sender=$room last-message-body=$offline_notice"
 expect_line "publish node=$control_node last-message-sender=alice@localhost/desk last-message-body=a chat message while bob is offline" \
   "$WORK/push-service.log"
@@ -117,8 +118,8 @@ case "$delivery" in
     # not one of the hints it reads) and mod_push publishes it.
     pushes=2
     expect_line "copy to an online resource: not delivered" "$WORK/story.txt"
-    expect_line "notice to an online resource: type=chat body=$online_notice" "$WORK/story.txt"
-    expect_line "notice while offline, at the next login: type=chat body=$offline_notice" \
+    expect_line "notice to an online resource: type=chat delayed=no body=$online_notice" "$WORK/story.txt"
+    expect_line "notice while offline, at the next login: type=chat delayed=yes body=$offline_notice" \
       "$WORK/story.txt"
     expect_line "$notice_push" "$WORK/push-service.log"
     expect_line "copies sent 0; bounces swallowed 0" "$WORK/proxy.log"
@@ -131,7 +132,7 @@ case "$delivery" in
     expect_line "copy to an online resource: not delivered" "$WORK/story.txt"
     expect_line "notice to an online resource: none" "$WORK/story.txt"
     expect_line "copy while offline, at the next login: not delivered" "$WORK/story.txt"
-    expect_line "notice while offline, at the next login: type=chat body=$offline_notice" \
+    expect_line "notice while offline, at the next login: type=chat delayed=yes body=$offline_notice" \
       "$WORK/story.txt"
     expect_line "$notice_push" "$WORK/push-service.log"
     expect_line "offline delivery to bob@localhost switched to notices: its server refused a copy (service-unavailable)" \

@@ -134,7 +134,10 @@ struct Arrival {
 
     std::string copy_line() const { return copy ? "delivered" : "not delivered"; }
     std::string notice_line() const {
-        return notice ? "type=" + notice->type + " body=" + notice->body : "none";
+        // A XEP-0203 delay: the server held it, e.g. in offline storage, rather than passing it on.
+        return notice ? "type=" + notice->type + " delayed=" + (notice->has_delay ? "yes" : "no") +
+                            " body=" + notice->body
+                      : "none";
     }
 };
 
