@@ -27,12 +27,19 @@ stop_started() {
 }
 trap stop_started EXIT
 
-# A port no one listens on now (the process that takes it is started right after).
+# A port no socket uses now (the process that takes it is started right after), not one given
+# before, and below Linux's default ephemeral range (32768-60999): a port in it can be taken by
+# any outgoing connection before the server binds it (ejabberd once failed so, eaddrinuse).
+# Callers run it in $(...), a subshell: the ports given are remembered in a file.
 free_port() {
   local port
   while :; do
-    port=$((20000 + RANDOM % 30000))
-    ss -Htln "sport = :$port" | grep -q . || { echo "$port"; return; }
+    port=$((20000 + RANDOM % 12768))
+    grep -qx "$port" "$WORK/ports-given" 2>/dev/null && continue
+    ss -Htan "sport = :$port" | grep -q . && continue
+    echo "$port" >>"$WORK/ports-given"
+    echo "$port"
+    return
   done
 }
 
