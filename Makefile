@@ -86,7 +86,7 @@ $(RECORD_BIN): $(BUILD)/tests/e2e/record/record_main.o $(E2E_RIG:%.cpp=$(BUILD)/
 	@echo "  LINK $@"
 	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
 
-$(DEPLOY_PROBE): $(BUILD)/tests/deploy/probe_main.o $(E2E_RIG:%.cpp=$(BUILD)/%.o) $(BUILD)/libproxy.a
+$(DEPLOY_PROBE): $(patsubst %.cpp,$(BUILD)/%.o,$(wildcard tests/deploy/*.cpp)) $(E2E_RIG:%.cpp=$(BUILD)/%.o) $(BUILD)/libproxy.a
 	@echo "  LINK $@"
 	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
 

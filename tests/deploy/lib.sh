@@ -27,12 +27,19 @@ stop_started() {
 }
 trap stop_started EXIT
 
-# A port no one listens on now (the process that takes it is started right after).
+# A port no socket uses now (the process that takes it is started right after), not one given
+# before, and below Linux's default ephemeral range (32768-60999): a port in it can be taken by
+# any outgoing connection before the server binds it (ejabberd once failed so, eaddrinuse).
+# Callers run it in $(...), a subshell: the ports given are remembered in a file.
 free_port() {
   local port
   while :; do
-    port=$((20000 + RANDOM % 30000))
-    ss -Htln "sport = :$port" | grep -q . || { echo "$port"; return; }
+    port=$((20000 + RANDOM % 12768))
+    grep -qx "$port" "$WORK/ports-given" 2>/dev/null && continue
+    ss -Htan "sport = :$port" | grep -q . && continue
+    echo "$port" >>"$WORK/ports-given"
+    echo "$port"
+    return
   done
 }
 
@@ -116,6 +123,80 @@ LUA
   wait_for 15 "Prosody component listener" listening "$COMPONENT_PORT"
 }
 
+# ejabberd as the server: its own Erlang node on free loopback ports, without epmd, as the
+# ejabberd user (Debian's ejabberdctl insists on it), with c2s and an ejabberd_service listener,
+# users alice bob probe and those in EJABBERD_USERS (pw). EJABBERD_MODULES: more YAML lines for
+# `modules:`. Usage: start_ejabberd_server COMPONENT_DOMAIN SECRET STORE_GROUPCHAT [capable]
+# (STORE_GROUPCHAT: mod_offline's store_groupchat, true or false; "capable" compiles and loads
+# deploy/ejabberd/mod_groupchat_to_bare.erl as deploy/guides/ejabberd.md gives it).
+start_ejabberd_server() {
+  local component=$1 secret=$2 store_groupchat=$3 capable=${4:-}
+  C2S_PORT=$(free_port)
+  COMPONENT_PORT=$(free_port)
+  local dist_port user
+  dist_port=$(free_port)
+  EJABBERD_DIR="$WORK/ejabberd"
+  local e=$EJABBERD_DIR
+  mkdir -p "$e/spool" "$e/logs"
+  chown ejabberd:ejabberd "$e/spool" "$e/logs"
+  cat >"$e/ejabberd.yml" <<YML
+hosts:
+  - localhost
+loglevel: info
+log_rotate_count: 0
+certfiles: []
+auth_method: internal
+auth_password_format: plain
+listen:
+  - port: $C2S_PORT
+    ip: "127.0.0.1"
+    module: ejabberd_c2s
+  - port: $COMPONENT_PORT
+    ip: "127.0.0.1"
+    module: ejabberd_service
+    hosts:
+      $component:
+        password: $secret
+acl:
+  local:
+    user_regexp: ""
+access_rules:
+  local:
+    allow: local
+modules:
+  mod_disco: {}
+  mod_roster: {}
+  mod_ping: {}
+  mod_offline:
+    store_groupchat: $store_groupchat
+${EJABBERD_MODULES:-}
+YML
+  cat >"$e/ejabberdctl.cfg" <<CFG
+ERLANG_NODE=deployguide$dist_port@localhost
+ERL_DIST_PORT=$dist_port
+ERL_OPTIONS="-kernel inet_dist_use_interface {127,0,0,1}"
+EJABBERD_PID_PATH=$e/spool/ejabberd.pid
+CFG
+  cp /etc/ejabberd/inetrc "$e/"
+  if [[ "$capable" == capable ]]; then
+    mkdir -p "$e/ebin"
+    erlc -I "$(ls -d /usr/lib/erlang/lib/p1_xmpp-*/include | head -n 1)" \
+      -pa "$(dirname "$(find /usr/lib -name ejabberd_sm.beam | head -n 1)")" \
+      -o "$e/ebin" deploy/ejabberd/mod_groupchat_to_bare.erl
+    echo "ERL_OPTIONS=\"\$ERL_OPTIONS -pa $e/ebin\"" >>"$e/ejabberdctl.cfg"
+    echo "  mod_groupchat_to_bare: {}" >>"$e/ejabberd.yml"
+  fi
+  # As the ejabberd user, with its Erlang cookie in the spool dir (HOME).
+  local as_ejabberd=(env HOME="$e/spool" setpriv --reuid=ejabberd --regid=ejabberd --init-groups
+    /usr/sbin/ejabberdctl --config-dir "$e" --logs "$e/logs" --spool "$e/spool")
+  start ejabberd "${as_ejabberd[@]}" foreground
+  wait_for 60 "ejabberd's c2s listener" listening "$C2S_PORT"
+  wait_for 10 "ejabberd's component listener" listening "$COMPONENT_PORT"
+  for user in alice bob probe ${EJABBERD_USERS:-}; do
+    (cd "$e/spool" && "${as_ejabberd[@]}" register "$user" localhost pw)
+  done
+}
+
 # The proxy with one link: start_proxy DOMAIN UPSTREAM_PORT [extra top-level JSON, with a
 # leading comma]. Sets PROXY_PORT.
 start_proxy() {
@@ -191,8 +272,12 @@ stop_proxy() {
 # The proxy (standalone registration) between the running server's component port and
 # mu-conference, then the probe's offline story in lobby@conference.localhost; leaves what it
 # printed in $WORK/story.txt for the caller's checks of what the server did with the copies.
+# Usage: mu_conference_story_through_the_proxy [more proxy JSON, with a leading comma]
+#        [offline-story options...]
 mu_conference_story_through_the_proxy() {
-  start_proxy conference.localhost "$COMPONENT_PORT" ', "registration": "standalone"'
+  local extra=${1:-}
+  shift || true
+  start_proxy conference.localhost "$COMPONENT_PORT" ', "registration": "standalone"'"$extra"
   start_mu_conference conference.localhost "$PROXY_PORT" secret
   wait_for 30 "mu-conference handshake through the proxy" \
     grep -q "<handshake> received" "$WORK/mu-conference.log"
@@ -200,6 +285,6 @@ mu_conference_story_through_the_proxy() {
   probe disco-info conference.localhost >"$WORK/disco.xml"
   expect_line "http://jabber.org/protocol/muc" "$WORK/disco.xml"
 
-  probe offline-story lobby@conference.localhost | tee "$WORK/story.txt"
+  probe offline-story "$@" lobby@conference.localhost | tee "$WORK/story.txt"
   expect_line "registration form offers the offline field: yes" "$WORK/story.txt"
 }

@@ -22,5 +22,12 @@ run bash tests/deploy/ejabberd-mu-conference.sh
 run STORE_GROUPCHAT=1 bash tests/deploy/ejabberd-mu-conference.sh
 run CAPABLE=1 bash tests/deploy/ejabberd-mu-conference.sh
 run CAPABLE=1 STORE_GROUPCHAT=1 bash tests/deploy/ejabberd-mu-conference.sh
+run bash tests/deploy/ejabberd-push.sh
+run CAPABLE=1 bash tests/deploy/ejabberd-push.sh
+run HIBERNATED=1 bash tests/deploy/ejabberd-push.sh
+run HIBERNATED=1 CAPABLE=1 bash tests/deploy/ejabberd-push.sh
+run DELIVERY=notice bash tests/deploy/ejabberd-push.sh
+run HIBERNATED=1 DELIVERY=notice bash tests/deploy/ejabberd-push.sh
+run DELIVERY=auto bash tests/deploy/ejabberd-push.sh
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 [[ $failed -eq 0 ]]
