@@ -19,7 +19,7 @@ expect_line "errors at the sender: 0" "$WORK/story.txt"
 stop_proxy
 # Occupant sessions are written behind; after a graceful stop the store has everything.
 "$PROXY" state list --store "$WORK/proxy.db" | tee "$WORK/state.txt"
-expect_line "registration lobby@conference.localhost bob@localhost nick=bob offline=yes (absent)" "$WORK/state.txt"
+expect_line "registration lobby@conference.localhost bob@localhost nick=bob offline=yes delivery=copies (absent)" "$WORK/state.txt"
 if [[ -n "${CAPABLE:-}" ]]; then
   expect_line "copies sent 2; bounces swallowed 0" "$WORK/proxy.log"
 else
