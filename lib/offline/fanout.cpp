@@ -65,8 +65,10 @@ bool OfflineDelivery::deliver(SentFanout& fanout, const Occupancy::Presence& pre
                   : send_copy(fanout, member, now, out);
 }
 
-bool OfflineDelivery::send_copy(SentFanout& fanout, const std::string& member, xmpp::Moment now,
-                                xmpp::Decisions& out) {
+// Once per copy: everything it calls is inlined (as when it lived beside its one caller; out
+// of line, string::append alone cost ~25 more instructions per copy, measured with callgrind).
+[[gnu::flatten]] bool OfflineDelivery::send_copy(SentFanout& fanout, const std::string& member,
+                                                 xmpp::Moment now, xmpp::Decisions& out) {
     const std::optional<xml::ValueSpan>& to = fanout.to;
     if (!to) return false;
     // Prepared bare JIDs hold no quote, '<' or '&' (nodeprep and nameprep forbid them), so the
@@ -124,9 +126,18 @@ void OfflineDelivery::flush_fanout(xmpp::Moment now, xmpp::Decisions& out) {
         fanout.to = xml::find_attribute(fanout.raw, "to");
         // Nobody joins or leaves during the loop: the room is looked up once.
         const Occupancy::Presence present = occupancy_.presence_in(fanout.room);
+        // The common case, copies to everyone, decided once per message rather than per member.
+        const bool copies_only =
+            !options_.only_mentions &&
+            (options_.delivery == Delivery::groupchat ||
+             (options_.delivery == Delivery::automatic && on_notices_.empty()));
         bool any = false;
         registrations_.for_each_opted_in(fanout.room, [&](const std::string& member) {
-            any = deliver(fanout, present, member, now, out) || any;
+            if (!copies_only) {
+                any = deliver(fanout, present, member, now, out) || any;
+            } else if (!present.has(member) && (paused_.empty() || !paused_.contains(member))) {
+                any = send_copy(fanout, member, now, out) || any;
+            }
         });
         if (any) ++counters_.messages_fanned_out;
     }
