@@ -42,7 +42,9 @@ all: build
 deps:
 	@bash scripts/install-deps.sh
 
+# An include against the direction the folders' READMEs state fails the build.
 build: deps
+	@bash scripts/check-layers.sh
 	@$(MAKE) --no-print-directory -j$(shell nproc) $(PROXY) $(UNIT_TESTS) $(REPLAY_BIN) $(E2E_BIN) $(DEMO_BIN) $(DEPLOY_PROBE) $(BENCH_BIN) $(BENCH_SMOKE)
 
 $(BUILD)/%.o: %.cpp
