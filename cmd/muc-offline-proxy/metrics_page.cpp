@@ -108,6 +108,18 @@ std::string MetricsPage::metrics() const {
                 [](const auto& d) {
                     return d.registration_counters().removed + d.counters().registrations_revoked;
                 });
+    per_feature("registrations_refused_total", "counter",
+                "Register submits answered with an error, by the MUC or the proxy",
+                [](const auto& d) { return d.registration_counters().refused; });
+    per_feature("registrations_restored_total", "counter",
+                "Registrations given back because the MUC refused their removal",
+                [](const auto& d) { return d.registration_counters().restored; });
+    per_feature("register_forms_augmented_total", "counter",
+                "Register forms the proxy added the offline field to, or answered itself",
+                [](const auto& d) { return d.registration_counters().forms_augmented; });
+    per_feature("native_rooms_total", "counter",
+                "Rooms found offering the offline field themselves (left alone)",
+                [](const auto& d) { return d.registration_counters().native_rooms; });
     per_feature("occupant_sessions", "gauge", "Occupant sessions (room, full JID) known now",
                 [](const auto& d) { return d.occupancy().sessions(); });
     per_feature("messages_fanned_out_total", "counter",

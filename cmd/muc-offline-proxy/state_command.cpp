@@ -80,8 +80,7 @@ int state_list(const StateCommandOptions& options) {
             if ((!room.empty() && r.room != room) || (!jid.empty() && r.member != jid)) continue;
             bool present = false;
             for (const auto& s : state.sessions) {
-                present = present || (s.room == r.room &&
-                                      s.full_jid.substr(0, s.full_jid.find('/')) == r.member);
+                present = present || (s.room == r.room && xmpp::bare_part(s.full_jid) == r.member);
             }
             std::cout << "  registration " << r.room << " " << r.member
                       << " nick=" << r.registration.nick
@@ -96,8 +95,7 @@ int state_list(const StateCommandOptions& options) {
         }
         for (const auto& s : state.sessions) {
             if ((!room.empty() && s.room != room) ||
-                (!jid.empty() && s.full_jid != jid &&
-                 s.full_jid.substr(0, s.full_jid.find('/')) != jid)) {
+                (!jid.empty() && s.full_jid != jid && xmpp::bare_part(s.full_jid) != jid)) {
                 continue;
             }
             std::cout << "  present " << s.room << " " << s.full_jid << " nick=" << s.nick << "\n";

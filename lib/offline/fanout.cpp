@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "offline/offline_delivery.hpp"
+#include "xmpp/jid.hpp"
 
 namespace offline {
 
@@ -24,7 +25,7 @@ void OfflineDelivery::complete_broadcast(xmpp::Moment now, xmpp::Decisions& out)
     for (const std::string& full_jid : occupancy_.full_jids_in(room)) {
         if (broadcasts_.reached(room, full_jid)) continue;
         occupancy_.leave(room, full_jid);
-        gone.push_back(full_jid.substr(0, full_jid.find('/')));
+        gone.emplace_back(xmpp::bare_part(full_jid));
     }
     flush_fanout(now, out);
     // A member whose gone session kept them from this message's copy (the fan-out ran at the

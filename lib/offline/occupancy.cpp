@@ -1,15 +1,8 @@
 #include "offline/occupancy.hpp"
 
+#include "xmpp/jid.hpp"
+
 namespace offline {
-namespace {
-
-// Full JIDs here are prepared, so the bare part is everything before the first '/'.
-std::string_view bare_of(std::string_view full_jid) {
-    return full_jid.substr(0, full_jid.find('/'));
-}
-
-}  // namespace
-
 void Occupancy::enter(const std::string& room, const std::string& full_jid, std::string_view nick) {
     Room& r = rooms_[room];
     auto [it, inserted] = r.nick_by_full_jid.try_emplace(full_jid, nick);
@@ -20,7 +13,7 @@ void Occupancy::enter(const std::string& room, const std::string& full_jid, std:
         }
         return;
     }
-    ++r.sessions_by_bare_jid[bare_of(it->first)];
+    ++r.sessions_by_bare_jid[xmpp::bare_part(it->first)];
     ++session_count_;
     if (observer_) observer_(room, full_jid, &it->second);
 }
@@ -32,16 +25,16 @@ void Occupancy::leave(std::string_view room, std::string_view full_jid) {
     if (s == r->second.nick_by_full_jid.end()) return;
     const std::string left = s->first;
     auto& bare_jids = r->second.sessions_by_bare_jid;
-    auto b = bare_jids.find(bare_of(left));
+    auto b = bare_jids.find(xmpp::bare_part(left));
     if (b != bare_jids.end()) {
         if (--b->second == 0) {
             bare_jids.erase(b);
         } else if (b->first.data() == s->first.data()) {
             // The key views the JID that goes: view another session of the same member.
             for (const auto& [other, nick] : r->second.nick_by_full_jid) {
-                if (other.data() != s->first.data() && bare_of(other) == b->first) {
+                if (other.data() != s->first.data() && xmpp::bare_part(other) == b->first) {
                     auto node = bare_jids.extract(b);
-                    node.key() = bare_of(other);
+                    node.key() = xmpp::bare_part(other);
                     bare_jids.insert(std::move(node));
                     break;
                 }
@@ -63,18 +56,6 @@ void Occupancy::rename(std::string_view room, std::string_view full_jid,
     if (s == r->second.nick_by_full_jid.end()) return;
     s->second.assign(new_nick);
     if (observer_) observer_(r->first, s->first, &s->second);
-}
-
-void Occupancy::clear_room(std::string_view room) {
-    auto r = rooms_.find(room);
-    if (r == rooms_.end()) return;
-    session_count_ -= r->second.nick_by_full_jid.size();
-    auto sessions = std::move(r->second.nick_by_full_jid);
-    const std::string room_name = r->first;
-    rooms_.erase(r);
-    if (observer_) {
-        for (const auto& [full_jid, nick] : sessions) observer_(room_name, full_jid, nullptr);
-    }
 }
 
 std::optional<std::string> Occupancy::nick_of(std::string_view room,

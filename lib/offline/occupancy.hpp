@@ -26,7 +26,6 @@ class Occupancy {
     void enter(const std::string& room, const std::string& full_jid, std::string_view nick);
     void leave(std::string_view room, std::string_view full_jid);
     void rename(std::string_view room, std::string_view full_jid, std::string_view new_nick);
-    void clear_room(std::string_view room);
 
     std::optional<std::string> nick_of(std::string_view room, std::string_view full_jid) const;
     bool is_present(std::string_view room, std::string_view bare_jid) const;

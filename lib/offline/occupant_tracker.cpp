@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "xmpp/jid.hpp"
 #include "xmpp/stanza_tree.hpp"
 
 namespace offline {
@@ -14,10 +15,6 @@ std::string join_key(const std::string& room, std::string_view full_jid) {
     key += '\n';
     key += full_jid;
     return key;
-}
-
-std::string_view bare_of(std::string_view full_jid) {
-    return full_jid.substr(0, full_jid.find('/'));
 }
 
 // The status codes and the new nick (303) of a MUC presence: the rare path, so a tree is fine.
@@ -88,7 +85,7 @@ PresenceOutcome OccupantTracker::on_room_presence(const xml::ElementView& top, s
                                                   const std::string& to_full_jid) {
     PresenceOutcome outcome;
     outcome.room = room;
-    outcome.member = std::string(bare_of(to_full_jid));
+    outcome.member = std::string(xmpp::bare_part(to_full_jid));
     std::string_view type = top.attribute("type");
     std::optional<std::string> known_nick = occupancy_.nick_of(room, to_full_jid);
 

@@ -42,7 +42,7 @@ OfflineDelivery::OfflineDelivery(Options options, std::string muc_domain, Change
                               const std::string* nick) {
         // Back in the room: the member has seen what the notices were about.
         if (nick != nullptr && notice_pacer_.tracked() > 0)
-            notice_pacer_.forget(room, std::string_view(full_jid).substr(0, full_jid.find('/')));
+            notice_pacer_.forget(room, xmpp::bare_part(full_jid));
         if (restoring_ || changes_ == nullptr) return;
         StateChange change{
             nick != nullptr ? StateChange::Kind::put_session : StateChange::Kind::remove_session,

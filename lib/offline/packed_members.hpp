@@ -52,10 +52,6 @@ class PackedMembers {
         bytes_.reserve(bytes);
     }
     std::size_t bytes() const { return bytes_.size(); }
-    // Bytes held (capacity), for a memory estimate.
-    std::size_t footprint() const {
-        return bytes_.capacity() + entries_.capacity() * sizeof(Entry);
-    }
 
   private:
     struct Entry {

@@ -357,7 +357,6 @@ class Statement {
         return value == nullptr ? std::string() : reinterpret_cast<const char*>(value);
     }
     std::int64_t integer(int column) const { return sqlite3_column_int64(statement_, column); }
-    bool ok() const { return statement_ != nullptr; }
 
   private:
     sqlite3_stmt* statement_ = nullptr;

@@ -9,13 +9,6 @@ std::string_view ElementView::attribute(std::string_view local) const {
     return {};
 }
 
-bool ElementView::has_attribute(std::string_view local) const {
-    for (const Attribute& a : attributes()) {
-        if (a.name.ns.empty() && a.name.local == local) return true;
-    }
-    return false;
-}
-
 bool ElementView::has_child(std::string_view local, std::string_view ns) const {
     for (const QName& c : children()) {
         if (c.local == local && c.ns == ns) return true;

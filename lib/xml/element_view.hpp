@@ -30,7 +30,6 @@ class ElementView {
 
     // The value of the un-namespaced attribute `local`, or empty when absent.
     std::string_view attribute(std::string_view local) const;
-    bool has_attribute(std::string_view local) const;
     bool has_child(std::string_view local, std::string_view ns) const;
 
     // Slots are reused from one element to the next so a steady stream allocates nothing.

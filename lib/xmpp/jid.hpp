@@ -29,4 +29,10 @@ std::optional<Jid> parse_jid_with_libidn(std::string_view text);
 // nameprep + syntax check of a domainpart alone (for config `domain`).
 std::optional<std::string> prepare_domain(std::string_view text);
 
+// The bare part of a JID already prepared (parse_jid's output): everything before the first
+// '/' (a prepared local part or domain holds none). No copy.
+inline std::string_view bare_part(std::string_view prepared_jid) {
+    return prepared_jid.substr(0, prepared_jid.find('/'));
+}
+
 }  // namespace xmpp

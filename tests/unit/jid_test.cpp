@@ -246,3 +246,12 @@ TEST_CASE("jid: the ASCII shortcuts give libidn's answers") {
         CHECK(xmpp::parse_jid(text) == xmpp::parse_jid_with_libidn(text));
     }
 }
+
+TEST_CASE("jid: bare_part of a prepared JID, without a copy") {
+    CHECK(xmpp::bare_part("bob@localhost/phone") == "bob@localhost");
+    CHECK(xmpp::bare_part("bob@localhost/a/b") == "bob@localhost");
+    CHECK(xmpp::bare_part("bob@localhost") == "bob@localhost");
+    CHECK(xmpp::bare_part("conference.localhost") == "conference.localhost");
+    const std::string full = "bob@localhost/phone";
+    CHECK(xmpp::bare_part(full).data() == full.data());
+}

@@ -163,6 +163,12 @@ TEST_CASE("metrics: curl scrapes the running proxy; the numbers follow the traff
         1);
     CHECK(rig.value(after, R"(muc_offline_proxy_registrations{link="conf"})") == 1);
     CHECK(rig.value(after, R"(muc_offline_proxy_registrations_committed_total{link="conf"})") == 1);
+    CHECK(rig.value(after, R"(muc_offline_proxy_registrations_refused_total{link="conf"})") == 0);
+    CHECK(rig.value(after, R"(muc_offline_proxy_registrations_restored_total{link="conf"})") == 0);
+    CHECK(rig.value(after, R"(muc_offline_proxy_native_rooms_total{link="conf"})") == 0);
+    // Standalone: bob's submit came without asking for the form first.
+    CHECK(rig.value(after, R"(muc_offline_proxy_register_forms_augmented_total{link="conf"})") ==
+          0);
     CHECK(rig.value(after, R"(muc_offline_proxy_occupant_sessions{link="conf"})") == 1);
     CHECK(rig.value(after, R"(muc_offline_proxy_messages_fanned_out_total{link="conf"})") == 1);
     CHECK(rig.value(after, R"(muc_offline_proxy_copies_sent_total{link="conf"})") == 1);
