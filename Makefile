@@ -68,7 +68,7 @@ $(PROXY): $(CMD_SRCS:%.cpp=$(BUILD)/%.o) $(BUILD)/libproxy.a
 	@echo "  LINK $@"
 	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
 
-$(UNIT_TESTS): $(UNIT_SRCS:%.cpp=$(BUILD)/%.o) $(BUILD)/cmd/muc-offline-proxy/durable_state.o $(BUILD)/libproxy.a
+$(UNIT_TESTS): $(UNIT_SRCS:%.cpp=$(BUILD)/%.o) $(BUILD)/libproxy.a
 	@echo "  LINK $@"
 	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
 

@@ -2,9 +2,8 @@
 
 #include <malloc.h>
 
-#include "durable_state.hpp"
-
-Features::Features(const config::Config& config, DurableState* durable) : durable_(durable) {
+Features::Features(const config::Config& config, durable::DurableState* durable)
+    : durable_(durable) {
     for (const config::Link& link : config.links) {
         if (link.offline_enabled) by_link_[link.name] = make_delivery(link);
     }

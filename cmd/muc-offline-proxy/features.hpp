@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "durable/durable_state.hpp"
 #include "net/listener.hpp"
 #include "offline/offline_delivery.hpp"
 
@@ -15,7 +16,7 @@ class Features {
   public:
     // With `durable`, each link's filter records its changes there and starts from what it
     // kept.
-    Features(const config::Config& config, class DurableState* durable = nullptr);
+    Features(const config::Config& config, durable::DurableState* durable = nullptr);
 
     // A reload: a link whose feature stays on for the same domain keeps its state and takes
     // the new options at once; a new one (or a new domain) starts from what the store kept
@@ -33,6 +34,6 @@ class Features {
   private:
     std::shared_ptr<offline::OfflineDelivery> make_delivery(const config::Link& link) const;
 
-    class DurableState* durable_;
+    durable::DurableState* durable_;
     std::map<std::string, std::shared_ptr<offline::OfflineDelivery>> by_link_;
 };

@@ -2,7 +2,7 @@
 
 #include <functional>
 
-#include "durable_state.hpp"
+#include "durable/durable_state.hpp"
 #include "features.hpp"
 #include "metrics/exposition.hpp"
 

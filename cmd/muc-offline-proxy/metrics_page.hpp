@@ -9,7 +9,9 @@
 #include "net/metrics_endpoint.hpp"
 #include "net/proxy.hpp"
 
+namespace durable {
 class DurableState;
+}
 class Features;
 
 struct ReloadCounters {
@@ -19,8 +21,9 @@ struct ReloadCounters {
 
 class MetricsPage {
   public:
-    MetricsPage(const net::Proxy& proxy, const Features& features, const DurableState& durable,
-                const ReloadCounters& reloads, const net::MetricsEndpointCounters& endpoint)
+    MetricsPage(const net::Proxy& proxy, const Features& features,
+                const durable::DurableState& durable, const ReloadCounters& reloads,
+                const net::MetricsEndpointCounters& endpoint)
         : proxy_(proxy),
           features_(features),
           durable_(durable),
@@ -37,7 +40,7 @@ class MetricsPage {
   private:
     const net::Proxy& proxy_;
     const Features& features_;
-    const DurableState& durable_;
+    const durable::DurableState& durable_;
     const ReloadCounters& reloads_;
     const net::MetricsEndpointCounters& endpoint_;
 };

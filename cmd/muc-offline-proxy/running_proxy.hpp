@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "durable_state.hpp"
+#include "durable/durable_state.hpp"
 #include "features.hpp"
 #include "metrics_page.hpp"
 #include "net/metrics_endpoint.hpp"
@@ -45,7 +45,7 @@ class RunningProxy {
     uv_loop_t* loop_;
     std::string config_path_;
     config::Config config_;
-    DurableState durable_;
+    durable::DurableState durable_;
     Features features_;
     net::Proxy proxy_;
     ReloadCounters reloads_;

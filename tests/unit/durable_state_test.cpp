@@ -1,7 +1,9 @@
 // The durable writer: a persist barrier is released only once the changes recorded before it
 // are in the file, changes of one loop iteration share a transaction, and closing writes what
 // is left.
-#include "../../cmd/muc-offline-proxy/durable_state.hpp"
+#include "durable/durable_state.hpp"
+
+using durable::DurableState;
 
 #include <doctest/doctest.h>
 #include <unistd.h>

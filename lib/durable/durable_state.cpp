@@ -1,8 +1,10 @@
-#include "durable_state.hpp"
+#include "durable/durable_state.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+
+namespace durable {
 
 namespace {
 constexpr std::uint64_t kWriteBehindMs = 200;
@@ -222,3 +224,5 @@ void DurableState::commit_rest_and_close() {
         });
     }
 }
+
+}  // namespace durable

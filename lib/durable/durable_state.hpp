@@ -27,6 +27,8 @@
 #include "offline/state_store.hpp"
 #include "store/sqlite_store.hpp"
 
+namespace durable {
+
 class DurableState : public net::Durability {
   public:
     DurableState(uv_loop_t* loop, std::unique_ptr<store::SqliteStore> store,
@@ -108,3 +110,5 @@ class DurableState : public net::Durability {
     std::uint64_t changes_dropped_ = 0;
     std::uint64_t dropped_while_failing_ = 0;
 };
+
+}  // namespace durable
