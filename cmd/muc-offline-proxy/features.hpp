@@ -35,5 +35,7 @@ class Features {
     std::shared_ptr<offline::OfflineDelivery> make_delivery(const config::Link& link) const;
 
     durable::DurableState* durable_;
+    // Without a store (replay) the filters still decide as with one: their persist points show.
+    mutable offline::DiscardingChangeSink discarded_changes_;
     std::map<std::string, std::shared_ptr<offline::OfflineDelivery>> by_link_;
 };

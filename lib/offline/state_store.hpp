@@ -63,4 +63,11 @@ class ChangeSink {
     virtual void record(StateChange change) = 0;
 };
 
+// Keeps nothing: the feature then decides as it does with a store, persist points included,
+// where nothing is to be kept (replay).
+class DiscardingChangeSink : public ChangeSink {
+  public:
+    void record(StateChange) override {}
+};
+
 }  // namespace offline

@@ -38,6 +38,10 @@ class Session : public xmpp::StanzaOutput {
         result_.output[index_of(direction)] += bytes;
         if (how == Decision::Kind::forward) {
             forwarded_ = true;
+            // What waited for a commit is worth seeing: the guarantee is in its order.
+            if (persisted_)
+                result_.changes.push_back(
+                    {Change::Kind::forward, direction, std::string(bytes), t_});
         } else if (how == Decision::Kind::forward_rewritten) {
             forwarded_ = true;
             result_.changes.push_back({Change::Kind::rewrite, direction, std::string(bytes), t_});
@@ -45,7 +49,15 @@ class Session : public xmpp::StanzaOutput {
             result_.changes.push_back({Change::Kind::inject, direction, std::string(bytes), t_});
         }
     }
-    void note(std::string_view line) override { result_.notes.emplace_back(line); }
+    void note(std::string_view line) override {
+        result_.changes.push_back(
+            {Change::Kind::note, Direction::to_server, std::string(line), t_});
+    }
+    void persist(Direction fallback_direction, std::string_view fallback) override {
+        persisted_ = true;
+        result_.changes.push_back(
+            {Change::Kind::persist, fallback_direction, std::string(fallback), t_});
+    }
 
   private:
     struct Side : xml::FrameSink {
@@ -77,6 +89,7 @@ class Session : public xmpp::StanzaOutput {
             return;
         }
         forwarded_ = false;
+        persisted_ = false;
         chain_.run(direction, xmpp::Stanza{top, raw}, now(), *this);
         if (!forwarded_)
             result_.changes.push_back({Change::Kind::drop, direction, std::string(raw), t_});
@@ -88,6 +101,7 @@ class Session : public xmpp::StanzaOutput {
     Side server_;
     bool authenticated_ = false;
     bool forwarded_ = false;
+    bool persisted_ = false;  // the stanza being run asked for a persist
     double t_ = 0;
 };
 
@@ -101,6 +115,12 @@ std::string_view kind_name(Change::Kind kind) {
             return "rewrite";
         case Change::Kind::drop:
             return "drop";
+        case Change::Kind::persist:
+            return "persist";
+        case Change::Kind::forward:
+            return "forward";
+        case Change::Kind::note:
+            return "note";
     }
     return "?";
 }

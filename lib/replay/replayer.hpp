@@ -1,7 +1,9 @@
 // Runs a captured component session through a filter chain without sockets, as a link would:
 // the same framing, the header and handshake passed untouched, every stanza after the
 // server's <handshake/> through the chain, a batch end after every chunk. Reports what the
-// chain changed: injected, rewritten and dropped stanzas, in the order they happened.
+// chain decided, in the order the wire would see it: injected, rewritten and dropped stanzas,
+// the points where the state must be durable before anything more is written (persist), a
+// stanza forwarded as it was after such a point (what waited for the commit), and the notes.
 #pragma once
 
 #include <string>
@@ -13,10 +15,12 @@
 namespace replay {
 
 struct Change {
-    enum class Kind { inject, rewrite, drop };
+    enum class Kind { inject, rewrite, drop, persist, forward, note };
     Kind kind;
     xmpp::Direction direction;
-    std::string bytes;  // the injected or rewritten stanza, or the dropped one
+    // The injected, rewritten, dropped or forwarded stanza; for persist, the fallback written
+    // instead of what follows should the commit fail (may be empty); for note, the line.
+    std::string bytes;
     double t;
 };
 
@@ -25,8 +29,7 @@ std::string_view kind_name(Change::Kind kind);
 struct ReplayResult {
     std::vector<Change> changes;
     std::string output[2];  // what each direction's receiver would have got, by Direction
-    std::vector<std::string> notes;
-    std::string error;  // a framing error in the capture, if any
+    std::string error;      // a framing error in the capture, if any
 };
 
 ReplayResult replay_capture(const std::vector<Chunk>& chunks, xmpp::FilterChain& chain);

@@ -17,10 +17,20 @@ std::string one_line(std::string text) {
 std::string report(const ReplayResult& result, const std::string& summary) {
     std::ostringstream out;
     for (const Change& change : result.changes) {
-        out << xmpp::direction_name(change.direction) << " " << kind_name(change.kind) << " "
-            << one_line(change.bytes) << "\n";
+        if (change.kind == Change::Kind::note) {
+            out << "note " << one_line(change.bytes) << "\n";
+        } else if (change.kind == Change::Kind::persist) {
+            out << "persist";
+            if (!change.bytes.empty()) {
+                out << " (should the commit fail, " << xmpp::direction_name(change.direction)
+                    << " instead: " << one_line(change.bytes) << ")";
+            }
+            out << "\n";
+        } else {
+            out << xmpp::direction_name(change.direction) << " " << kind_name(change.kind) << " "
+                << one_line(change.bytes) << "\n";
+        }
     }
-    for (const std::string& note : result.notes) out << "note " << note << "\n";
     if (!result.error.empty()) out << "error " << result.error << "\n";
     if (!summary.empty()) out << "summary " << summary << "\n";
     return out.str();

@@ -1,5 +1,6 @@
-// The replay report: one line per change (direction, kind, stanza), then the filters' notes
-// and the feature's summary. Expectation files are this text, with # comments allowed.
+// The replay report: one line per decision, in wire order (direction, kind, stanza; persist
+// points with their fallback; the filters' notes where they happened), then the feature's
+// summary. Expectation files are this text, with # comments allowed.
 #pragma once
 
 #include <string>
