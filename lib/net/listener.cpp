@@ -51,7 +51,7 @@ std::uint16_t Listener::bound_port() const {
 
 std::size_t Listener::queued_bytes() const {
     std::size_t total = 0;
-    for (const auto& link : links_) total += link->queued_bytes();
+    for (const auto& link : sessions_) total += link->queued_bytes();
     return total;
 }
 
@@ -61,26 +61,26 @@ void Listener::on_connection(int status) {
         return;
     }
     unsigned session = next_session_++;
-    LinkEnvironment environment{
+    SessionEnvironment environment{
         &config_,
         &counters_,
         capture_,
         durability_,
         proxy_start_ns_,
         log_stanzas_,
-        [this](Link* finished) {
-            links_.remove_if([finished](const auto& l) { return l.get() == finished; });
-            spdlog::debug("link {}: session closed, {} left", config_.name, links_.size());
+        [this](Session* finished) {
+            sessions_.remove_if([finished](const auto& l) { return l.get() == finished; });
+            spdlog::debug("link {}: session closed, {} left", config_.name, sessions_.size());
         }};
-    links_.push_back(
-        std::make_unique<Link>(loop_, std::move(environment), chain_factory_(config_), session));
-    Link& link = *links_.back();
-    if (uv_accept(reinterpret_cast<uv_stream_t*>(&server_), link.component_stream()) != 0) {
-        link.abandon();
+    sessions_.push_back(
+        std::make_unique<Session>(loop_, std::move(environment), chain_factory_(config_), session));
+    Session& opened = *sessions_.back();
+    if (uv_accept(reinterpret_cast<uv_stream_t*>(&server_), opened.component_stream()) != 0) {
+        opened.abandon();
         return;
     }
     spdlog::info("link {}: session {}: component connected", config_.name, session);
-    link.start();
+    opened.start();
 }
 
 void Listener::stop(std::function<void()> on_closed) {
@@ -102,11 +102,11 @@ void Listener::stop(std::function<void()> on_closed) {
 }
 
 void Listener::shut_down_sessions() {
-    for (auto& link : links_) link->shut_down();
+    for (auto& session : sessions_) session->shut_down();
 }
 
 void Listener::close_sessions_now() {
-    for (auto& link : links_) link->close_now();
+    for (auto& session : sessions_) session->close_now();
 }
 
 }  // namespace net

@@ -1,5 +1,5 @@
 // The listen socket of one configured link: accepts the MUC's connections and keeps the
-// component sessions (Links) they start until each has closed.
+// component sessions they start until each has closed.
 #pragma once
 
 #include <uv.h>
@@ -11,8 +11,8 @@
 
 #include "config/config.hpp"
 #include "net/capture.hpp"
-#include "net/link.hpp"
 #include "net/link_counters.hpp"
+#include "net/session.hpp"
 
 namespace net {
 
@@ -41,11 +41,11 @@ class Listener {
     void shut_down_sessions();
     void close_sessions_now();
 
-    std::size_t session_count() const { return links_.size(); }
+    std::size_t session_count() const { return sessions_.size(); }
     // Accepting connections: started successfully and not stopped.
     bool accepting() const { return accepting_; }
     // The listen socket is closed (after stop()) and no session is left.
-    bool finished() const { return listen_closed_ && links_.empty(); }
+    bool finished() const { return listen_closed_ && sessions_.empty(); }
     // The port actually bound (the configured one, or the kernel's pick when it was 0).
     std::uint16_t bound_port() const;
     const config::Link& config() const { return config_; }
@@ -69,7 +69,7 @@ class Listener {
     const bool* log_stanzas_ = nullptr;
     std::function<void()> on_closed_;
     unsigned next_session_ = 1;
-    std::list<std::unique_ptr<Link>> links_;
+    std::list<std::unique_ptr<Session>> sessions_;
 };
 
 }  // namespace net

@@ -452,7 +452,8 @@ struct PersistBeforeResults : xmpp::StanzaFilter {
 }  // namespace
 
 TEST_CASE(
-    "relay: after a persist decision nothing from the link goes out until the state is durable") {
+    "relay: after a persist decision nothing from the session goes out until the state is "
+    "durable") {
     ListeningSocket upstream;
     HeldDurability durability;
     ProxyThread proxy(

@@ -23,23 +23,23 @@
 
 namespace net {
 
-struct LinkEnvironment {
+struct SessionEnvironment {
     const config::Link* config;
     LinkCounters* counters;
     CaptureFile* capture;          // may be disabled
     Durability* durability;        // may be null: then persist decisions cost nothing
     std::uint64_t proxy_start_ns;  // uv_hrtime() at start: filters and captures count from it
     const bool* log_stanzas;       // may be null; when true, every relayed stanza is logged
-    std::function<void(class Link*)> on_finished;
+    std::function<void(class Session*)> on_finished;
 };
 
-class Link : private xmpp::StanzaOutput {
+class Session : private xmpp::StanzaOutput {
   public:
-    Link(uv_loop_t* loop, LinkEnvironment environment, std::unique_ptr<xmpp::FilterChain> chain,
-         unsigned session);
-    ~Link() override;
-    Link(const Link&) = delete;
-    Link& operator=(const Link&) = delete;
+    Session(uv_loop_t* loop, SessionEnvironment environment,
+            std::unique_ptr<xmpp::FilterChain> chain, unsigned session);
+    ~Session() override;
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
 
     // The socket to pass to uv_accept; then call start().
     uv_stream_t* component_stream();
@@ -106,7 +106,7 @@ class Link : private xmpp::StanzaOutput {
     std::size_t largest_queue() const;
 
     uv_loop_t* loop_;
-    LinkEnvironment env_;
+    SessionEnvironment env_;
     std::unique_ptr<xmpp::FilterChain> chain_;
     unsigned session_;
     std::unique_ptr<Side> component_;
@@ -115,13 +115,13 @@ class Link : private xmpp::StanzaOutput {
     uv_timer_t connect_timer_{};
     uv_getaddrinfo_t resolve_request_{};
     uv_connect_t connect_request_{};
-    int outstanding_ = 0;  // open handles and requests; the link is freed when none are left
+    int outstanding_ = 0;  // open handles and requests; the session is freed when none are left
     bool authenticated_ = false;
     bool upstream_started_ = false;
     bool finishing_ = false;
     bool paused_ = false;
     bool resuming_input_ = false;
-    // While a persist barrier is outstanding, everything this link would write waits here, in
+    // While a persist barrier is outstanding, everything this session would write waits here, in
     // order, so nothing that depends on the state goes out before the state is durable. A
     // barrier with a fallback makes what the same stanza emits after it depend on its commit:
     // if the commit fails, those entries are dropped and the fallback goes out in their place.

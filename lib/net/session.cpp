@@ -1,17 +1,17 @@
-#include "net/link.hpp"
+#include "net/session.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
-#include "net/link_side.hpp"
+#include "net/session_side.hpp"
 #include "xmpp/jid.hpp"
 #include "xmpp/stream_text.hpp"
 
 namespace net {
 
-Link::Link(uv_loop_t* loop, LinkEnvironment environment, std::unique_ptr<xmpp::FilterChain> chain,
-           unsigned session)
+Session::Session(uv_loop_t* loop, SessionEnvironment environment,
+                 std::unique_ptr<xmpp::FilterChain> chain, unsigned session)
     : loop_(loop), env_(std::move(environment)), chain_(std::move(chain)), session_(session) {
     const std::size_t max_stanza = env_.config->limits.max_stanza_bytes;
     component_ = std::make_unique<Side>(*this, SideKind::component, max_stanza);
@@ -30,55 +30,55 @@ Link::Link(uv_loop_t* loop, LinkEnvironment environment, std::unique_ptr<xmpp::F
     env_.counters->sessions_active++;
 }
 
-Link::~Link() {
+Session::~Session() {
     env_.counters->sessions_active--;
     if (authenticated_) env_.counters->components_connected--;
 }
 
-std::size_t Link::queued_bytes() const {
+std::size_t Session::queued_bytes() const {
     return component_->out.bytes() + server_->out.bytes() + held_bytes_;
 }
 
-std::size_t Link::largest_queue() const {
+std::size_t Session::largest_queue() const {
     return std::max(component_->out.bytes(), server_->out.bytes()) + held_bytes_;
 }
 
-uv_stream_t* Link::component_stream() {
+uv_stream_t* Session::component_stream() {
     return component_->stream();
 }
 
-Link::Side& Link::other(Side& side) {
+Session::Side& Session::other(Side& side) {
     return side.kind == SideKind::component ? *server_ : *component_;
 }
 
-xmpp::Direction Link::direction_from(const Side& side) const {
+xmpp::Direction Session::direction_from(const Side& side) const {
     return side.kind == SideKind::component ? xmpp::Direction::to_server
                                             : xmpp::Direction::to_component;
 }
 
-const char* Link::name_of(const Side& side) const {
+const char* Session::name_of(const Side& side) const {
     return side.kind == SideKind::component ? "component" : "server";
 }
 
-xmpp::Moment Link::now() const {
+xmpp::Moment Session::now() const {
     return xmpp::Moment(static_cast<long long>((uv_hrtime() - env_.proxy_start_ns) / 1000));
 }
 
-void Link::start() {
+void Session::start() {
     component_->connected = true;
     uv_tcp_nodelay(&component_->tcp, 1);
     component_->start_reading();
     uv_timer_start(
         &handshake_timer_,
-        [](uv_timer_t* timer) { static_cast<Link*>(timer->data)->on_timeout("handshake"); },
+        [](uv_timer_t* timer) { static_cast<Session*>(timer->data)->on_timeout("handshake"); },
         env_.config->limits.handshake_timeout_ms, 0);
 }
 
-void Link::abandon() {
+void Session::abandon() {
     finish("the connection could not be accepted");
 }
 
-void Link::on_read(Side& side, ssize_t nread) {
+void Session::on_read(Side& side, ssize_t nread) {
     if (nread == 0) return;
     if (nread < 0) {
         side.stop_reading();
@@ -102,7 +102,7 @@ void Link::on_read(Side& side, ssize_t nread) {
     after_input();
 }
 
-void Link::handle_framed(Side& side, bool framed) {
+void Session::handle_framed(Side& side, bool framed) {
     if (!framed) {
         const xml::FrameError& error = side.framer.error();
         fail_stream(side, xml::condition_name(error.kind), error.text);
@@ -120,19 +120,19 @@ void Link::handle_framed(Side& side, bool framed) {
 // A stanza's output (a broadcast's copies too) counts against the high watermark as soon as
 // it is queued: past it, the rest of the read waits in the framer, unhandled, until the queues
 // drain, so one read cannot queue its whole fan-out at once.
-void Link::keep_rest_if_over_watermark(Side& side) {
+void Session::keep_rest_if_over_watermark(Side& side) {
     const std::size_t largest = largest_queue();
     env_.counters->note_queue(largest);
     if (largest > env_.config->limits.write_queue_high_bytes) side.framer.pause();
 }
 
-void Link::after_input() {
+void Session::after_input() {
     component_->out.flush();
     server_->out.flush();
     update_backpressure();
 }
 
-void Link::on_stream_open(Side& side, const xml::ElementView& header, std::string_view raw) {
+void Session::on_stream_open(Side& side, const xml::ElementView& header, std::string_view raw) {
     if (header.name.local != "stream" || header.name.ns != xmpp::kStreamsNs) {
         fail_stream(side, "invalid-namespace", "the stream header is not <stream:stream/>");
         return;
@@ -157,7 +157,7 @@ void Link::on_stream_open(Side& side, const xml::ElementView& header, std::strin
     send(peer, raw);
 }
 
-void Link::on_stanza(Side& side, const xml::ElementView& top, std::string_view raw) {
+void Session::on_stanza(Side& side, const xml::ElementView& top, std::string_view raw) {
     const xmpp::Direction direction = direction_from(side);
     if (top.name.local == "error" && top.name.ns == xmpp::kStreamsNs)
         on_peer_stream_error(side, top);
@@ -182,7 +182,7 @@ void Link::on_stanza(Side& side, const xml::ElementView& top, std::string_view r
 }
 
 // A peer's stream error is relayed like any stanza; the operator hears of it here.
-void Link::on_peer_stream_error(Side& side, const xml::ElementView& error) {
+void Session::on_peer_stream_error(Side& side, const xml::ElementView& error) {
     std::string condition = "unknown";
     for (const auto& child : error.children()) {
         if (child.local != "text") {
@@ -200,17 +200,17 @@ void Link::on_peer_stream_error(Side& side, const xml::ElementView& error) {
     }
 }
 
-void Link::on_whitespace(Side& side, std::string_view raw) {
+void Session::on_whitespace(Side& side, std::string_view raw) {
     send(other(side), raw);
 }
 
-void Link::on_stream_close(Side& side, std::string_view raw) {
+void Session::on_stream_close(Side& side, std::string_view raw) {
     spdlog::debug("link {}: session {}: {} closed its stream", env_.config->name, session_,
                   name_of(side));
     send(other(side), raw);
 }
 
-void Link::emit(xmpp::Direction direction, std::string_view bytes, xmpp::Decision::Kind how) {
+void Session::emit(xmpp::Direction direction, std::string_view bytes, xmpp::Decision::Kind how) {
     // Stanzas carry messages and forms: only in the log when the operator turned it on.
     if (env_.log_stanzas != nullptr && *env_.log_stanzas) {
         const char* what = how == xmpp::Decision::Kind::inject              ? "added"
@@ -230,11 +230,11 @@ void Link::emit(xmpp::Direction direction, std::string_view bytes, xmpp::Decisio
     }
 }
 
-void Link::note(std::string_view line) {
+void Session::note(std::string_view line) {
     spdlog::info("link {}: {}", env_.config->name, line);
 }
 
-void Link::send_stream_error(Side& to, std::string_view condition, std::string_view text) {
+void Session::send_stream_error(Side& to, std::string_view condition, std::string_view text) {
     if (to.closing) return;
     if (!to.header_sent) {
         // Only the component can be without a header: the proxy answers it as its server would.
@@ -249,7 +249,7 @@ void Link::send_stream_error(Side& to, std::string_view condition, std::string_v
     ++env_.counters->stream_errors_by_condition[{name_of(to), std::string(condition)}];
 }
 
-void Link::fail_stream(Side& offender, std::string_view condition, std::string_view text) {
+void Session::fail_stream(Side& offender, std::string_view condition, std::string_view text) {
     offender.framer.stop();
     if (offender.kind == SideKind::server || offender.connected)
         send_stream_error(offender, condition, text);
@@ -261,7 +261,7 @@ void Link::fail_stream(Side& offender, std::string_view condition, std::string_v
            spdlog::level::warn);
 }
 
-void Link::on_timeout(const char* what) {
+void Session::on_timeout(const char* what) {
     send_stream_error(*component_, "connection-timeout", std::string(what) + " timed out");
     if (server_->header_sent && !server_->closing)
         server_->out.append(xmpp::stream_close(server_->header_prefix));
@@ -272,7 +272,7 @@ void Link::on_timeout(const char* what) {
     after_input();
 }
 
-void Link::on_written(Side& side, int status) {
+void Session::on_written(Side& side, int status) {
     if (status != 0) {
         side.broken = true;
         side.closing = true;
@@ -292,7 +292,7 @@ void Link::on_written(Side& side, int status) {
     update_backpressure();
 }
 
-void Link::update_backpressure() {
+void Session::update_backpressure() {
     if (finishing_ || resuming_input_) return;
     const config::Limits& limits = env_.config->limits;
     const std::size_t largest = largest_queue();
@@ -316,7 +316,7 @@ void Link::update_backpressure() {
     server_->start_reading();
 }
 
-bool Link::resume_kept_input() {
+bool Session::resume_kept_input() {
     resuming_input_ = true;
     for (Side* side : {component_.get(), server_.get()}) {
         if (side->framer.paused() && !finishing_) handle_framed(*side, side->framer.resume());
@@ -329,7 +329,7 @@ bool Link::resume_kept_input() {
     return !component_->framer.paused() && !server_->framer.paused();
 }
 
-void Link::shut_down() {
+void Session::shut_down() {
     if (finishing_) return;
     if (component_->connected) {
         send_stream_error(*component_, "system-shutdown", "the proxy is shutting down");
@@ -340,7 +340,7 @@ void Link::shut_down() {
     after_input();
 }
 
-void Link::finish(const std::string& reason, spdlog::level::level_enum level) {
+void Session::finish(const std::string& reason, spdlog::level::level_enum level) {
     if (finishing_) return;
     finishing_ = true;
     spdlog::log(level, "link {}: session {}: down: {}", env_.config->name, session_, reason);
@@ -359,7 +359,7 @@ void Link::finish(const std::string& reason, spdlog::level::level_enum level) {
     release();
 }
 
-void Link::close_now() {
+void Session::close_now() {
     for (Side* side : {component_.get(), server_.get()}) {
         side->closing = true;
         if (side->handle_open && !uv_is_closing(reinterpret_cast<uv_handle_t*>(&side->tcp))) {
@@ -374,7 +374,7 @@ void Link::close_now() {
     finish("closed at once");
 }
 
-void Link::close_side(Side& side) {
+void Session::close_side(Side& side) {
     if (!side.handle_open || uv_is_closing(reinterpret_cast<uv_handle_t*>(&side.tcp))) return;
     if (side.connected && !side.broken && !side.out.idle())
         return;  // on_written calls again once drained
@@ -407,13 +407,13 @@ void Link::close_side(Side& side) {
     uv_close(reinterpret_cast<uv_handle_t*>(&side.tcp), on_closed);
 }
 
-void Link::release() {
+void Session::release() {
     if (!finishing_) return;
     for (uv_timer_t* timer : {&handshake_timer_, &connect_timer_}) {
         auto* handle = reinterpret_cast<uv_handle_t*>(timer);
         if (!uv_is_closing(handle)) {
             uv_close(handle, [](uv_handle_t* closed) {
-                auto* link = static_cast<Link*>(closed->data);
+                auto* link = static_cast<Session*>(closed->data);
                 --link->outstanding_;
                 link->release();
             });

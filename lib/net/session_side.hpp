@@ -1,18 +1,18 @@
 // One side of a session (the MUC's socket or the server's) with its write queue and framer.
-// Private to the Link's files (link.cpp, link_held_output.cpp).
+// Private to the Session's files (session.cpp, session_upstream.cpp, session_held_output.cpp).
 #pragma once
 
 #include <memory>
 #include <string>
 
-#include "net/link.hpp"
+#include "net/session.hpp"
 
 namespace net {
 
 inline constexpr std::size_t kReadBufferBytes = 64 * 1024;
 
-struct Link::Side : xml::FrameSink {
-    Link& link;
+struct Session::Side : xml::FrameSink {
+    Session& link;
     SideKind kind;
     uv_tcp_t tcp{};
     WriteQueue out;
@@ -30,7 +30,7 @@ struct Link::Side : xml::FrameSink {
     bool header_sent = false;
     std::string header_prefix;
 
-    Side(Link& owner, SideKind side_kind, std::size_t max_stanza_bytes)
+    Side(Session& owner, SideKind side_kind, std::size_t max_stanza_bytes)
         : link(owner),
           kind(side_kind),
           out(reinterpret_cast<uv_stream_t*>(&tcp),

@@ -1,9 +1,9 @@
 // A session's connection to the XMPP server: resolved and opened once the MUC's stream header
-// names this link's domain; a failure tells the MUC <remote-connection-failed/>.
+// names this session's link's domain; a failure tells the MUC <remote-connection-failed/>.
 #include <spdlog/spdlog.h>
 
-#include "net/link.hpp"
-#include "net/link_side.hpp"
+#include "net/session.hpp"
+#include "net/session_side.hpp"
 
 namespace net {
 namespace {
@@ -14,7 +14,7 @@ std::string upstream_name(const config::Link& link) {
 
 }  // namespace
 
-void Link::connect_upstream() {
+void Session::connect_upstream() {
     if (upstream_started_) return;
     upstream_started_ = true;
     uv_tcp_init(loop_, &server_->tcp);
@@ -28,7 +28,7 @@ void Link::connect_upstream() {
     int rc = uv_getaddrinfo(
         loop_, &resolve_request_,
         [](uv_getaddrinfo_t* request, int status, addrinfo* result) {
-            static_cast<Link*>(request->data)->on_resolved(status, result);
+            static_cast<Session*>(request->data)->on_resolved(status, result);
         },
         env_.config->upstream.host.c_str(), std::to_string(env_.config->upstream.port).c_str(),
         &hints);
@@ -39,11 +39,13 @@ void Link::connect_upstream() {
     }
     uv_timer_start(
         &connect_timer_,
-        [](uv_timer_t* timer) { static_cast<Link*>(timer->data)->on_timeout("upstream connect"); },
+        [](uv_timer_t* timer) {
+            static_cast<Session*>(timer->data)->on_timeout("upstream connect");
+        },
         env_.config->limits.upstream_connect_timeout_ms, 0);
 }
 
-void Link::on_resolved(int status, addrinfo* result) {
+void Session::on_resolved(int status, addrinfo* result) {
     --outstanding_;
     if (finishing_) {
         if (result != nullptr) uv_freeaddrinfo(result);
@@ -58,7 +60,7 @@ void Link::on_resolved(int status, addrinfo* result) {
     ++outstanding_;
     int rc = uv_tcp_connect(&connect_request_, &server_->tcp, result->ai_addr,
                             [](uv_connect_t* request, int rc) {
-                                auto* link = static_cast<Link*>(request->data);
+                                auto* link = static_cast<Session*>(request->data);
                                 --link->outstanding_;
                                 link->on_connected(rc);
                             });
@@ -69,7 +71,7 @@ void Link::on_resolved(int status, addrinfo* result) {
     }
 }
 
-void Link::on_connected(int status) {
+void Session::on_connected(int status) {
     uv_timer_stop(&connect_timer_);
     if (finishing_) {
         release();

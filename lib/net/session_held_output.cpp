@@ -3,12 +3,12 @@
 // what depended on it.
 #include <spdlog/spdlog.h>
 
-#include "net/link.hpp"
-#include "net/link_side.hpp"
+#include "net/session.hpp"
+#include "net/session_side.hpp"
 
 namespace net {
 
-void Link::send(Side& to, std::string_view bytes) {
+void Session::send(Side& to, std::string_view bytes) {
     if (barriers_ > 0) {
         held_.push_back(Held{&to, std::string(bytes), stanza_barrier_, false});
         held_bytes_ += bytes.size();
@@ -18,7 +18,7 @@ void Link::send(Side& to, std::string_view bytes) {
     to.out.append(bytes);
 }
 
-void Link::persist(xmpp::Direction fallback_direction, std::string_view fallback) {
+void Session::persist(xmpp::Direction fallback_direction, std::string_view fallback) {
     if (env_.durability == nullptr) return;
     ++barriers_;
     std::uint32_t barrier = 0;
@@ -38,14 +38,14 @@ void Link::persist(xmpp::Direction fallback_direction, std::string_view fallback
     });
 }
 
-bool Link::barrier_failed(std::uint32_t barrier) const {
+bool Session::barrier_failed(std::uint32_t barrier) const {
     for (; barrier != 0; barrier = held_barriers_[barrier - 1].after) {
         if (held_barriers_[barrier - 1].failed) return true;
     }
     return false;
 }
 
-void Link::release_held() {
+void Session::release_held() {
     for (Held& held : held_) {
         const bool written = held.fallback
                                  ? held_barriers_[held.barrier - 1].failed &&
