@@ -362,14 +362,8 @@ void Session::finish(const std::string& reason, spdlog::level::level_enum level)
 void Session::close_now() {
     for (Side* side : {component_.get(), server_.get()}) {
         side->closing = true;
-        if (side->handle_open && !uv_is_closing(reinterpret_cast<uv_handle_t*>(&side->tcp))) {
-            uv_close(reinterpret_cast<uv_handle_t*>(&side->tcp), [](uv_handle_t* handle) {
-                auto* closed = static_cast<Side*>(handle->data);
-                closed->handle_open = false;
-                --closed->link.outstanding_;
-                closed->link.release();
-            });
-        }
+        if (side->handle_open && !uv_is_closing(reinterpret_cast<uv_handle_t*>(&side->tcp)))
+            uv_close(reinterpret_cast<uv_handle_t*>(&side->tcp), on_side_closed);
     }
     finish("closed at once");
 }
@@ -378,12 +372,6 @@ void Session::close_side(Side& side) {
     if (!side.handle_open || uv_is_closing(reinterpret_cast<uv_handle_t*>(&side.tcp))) return;
     if (side.connected && !side.broken && !side.out.idle())
         return;  // on_written calls again once drained
-    auto on_closed = [](uv_handle_t* handle) {
-        auto* closed = static_cast<Side*>(handle->data);
-        closed->handle_open = false;
-        --closed->link.outstanding_;
-        closed->link.release();
-    };
     if (side.connected && !side.broken && !side.shutdown_started) {
         side.shutdown_started = true;
         auto* request = new uv_shutdown_t;
@@ -391,20 +379,22 @@ void Session::close_side(Side& side) {
         if (uv_shutdown(request, side.stream(), [](uv_shutdown_t* done, int) {
                 auto* shut = static_cast<Side*>(done->data);
                 delete done;
-                if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&shut->tcp))) {
-                    uv_close(reinterpret_cast<uv_handle_t*>(&shut->tcp), [](uv_handle_t* handle) {
-                        auto* closed = static_cast<Side*>(handle->data);
-                        closed->handle_open = false;
-                        --closed->link.outstanding_;
-                        closed->link.release();
-                    });
-                }
+                if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&shut->tcp)))
+                    uv_close(reinterpret_cast<uv_handle_t*>(&shut->tcp), on_side_closed);
             }) == 0) {
             return;
         }
         delete request;
     }
-    uv_close(reinterpret_cast<uv_handle_t*>(&side.tcp), on_closed);
+    uv_close(reinterpret_cast<uv_handle_t*>(&side.tcp), on_side_closed);
+}
+
+// The one close callback of a side's socket, however the close came about.
+void Session::on_side_closed(uv_handle_t* handle) {
+    auto* closed = static_cast<Side*>(handle->data);
+    closed->handle_open = false;
+    --closed->session.outstanding_;
+    closed->session.release();
 }
 
 void Session::release() {
@@ -413,9 +403,9 @@ void Session::release() {
         auto* handle = reinterpret_cast<uv_handle_t*>(timer);
         if (!uv_is_closing(handle)) {
             uv_close(handle, [](uv_handle_t* closed) {
-                auto* link = static_cast<Session*>(closed->data);
-                --link->outstanding_;
-                link->release();
+                auto* session = static_cast<Session*>(closed->data);
+                --session->outstanding_;
+                session->release();
             });
         }
     }

@@ -99,6 +99,7 @@ class Session : private xmpp::StanzaOutput {
     // The session ends; its one log line says why, at `level`.
     void finish(const std::string& reason, spdlog::level::level_enum level = spdlog::level::info);
     void close_side(Side& side);
+    static void on_side_closed(uv_handle_t* handle);
     void release();
     void update_backpressure();
     // Handles what the framers kept at a pause; true once nothing is kept.

@@ -12,7 +12,7 @@ namespace net {
 inline constexpr std::size_t kReadBufferBytes = 64 * 1024;
 
 struct Session::Side : xml::FrameSink {
-    Session& link;
+    Session& session;
     SideKind kind;
     uv_tcp_t tcp{};
     WriteQueue out;
@@ -31,10 +31,10 @@ struct Session::Side : xml::FrameSink {
     std::string header_prefix;
 
     Side(Session& owner, SideKind side_kind, std::size_t max_stanza_bytes)
-        : link(owner),
+        : session(owner),
           kind(side_kind),
           out(reinterpret_cast<uv_stream_t*>(&tcp),
-              [this](int status) { link.on_written(*this, status); }),
+              [this](int status) { session.on_written(*this, status); }),
           framer(*this, xml::FramerLimits{.max_unit_bytes = max_stanza_bytes}) {
         tcp.data = this;
     }
@@ -42,14 +42,14 @@ struct Session::Side : xml::FrameSink {
     uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp); }
 
     void on_stream_open(const xml::ElementView& header, std::string_view raw) override {
-        link.on_stream_open(*this, header, raw);
+        session.on_stream_open(*this, header, raw);
     }
     void on_stanza(const xml::ElementView& top, std::string_view raw) override {
-        link.on_stanza(*this, top, raw);
-        link.keep_rest_if_over_watermark(*this);
+        session.on_stanza(*this, top, raw);
+        session.keep_rest_if_over_watermark(*this);
     }
-    void on_whitespace(std::string_view raw) override { link.on_whitespace(*this, raw); }
-    void on_stream_close(std::string_view raw) override { link.on_stream_close(*this, raw); }
+    void on_whitespace(std::string_view raw) override { session.on_whitespace(*this, raw); }
+    void on_stream_close(std::string_view raw) override { session.on_stream_close(*this, raw); }
 
     void start_reading() {
         if (reading || closing || !connected) return;
@@ -62,7 +62,7 @@ struct Session::Side : xml::FrameSink {
             },
             [](uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
                 auto* side = static_cast<Side*>(stream->data);
-                side->link.on_read(*side, nread);
+                side->session.on_read(*side, nread);
             });
     }
     void stop_reading() {

@@ -60,9 +60,9 @@ void Session::on_resolved(int status, addrinfo* result) {
     ++outstanding_;
     int rc = uv_tcp_connect(&connect_request_, &server_->tcp, result->ai_addr,
                             [](uv_connect_t* request, int rc) {
-                                auto* link = static_cast<Session*>(request->data);
-                                --link->outstanding_;
-                                link->on_connected(rc);
+                                auto* session = static_cast<Session*>(request->data);
+                                --session->outstanding_;
+                                session->on_connected(rc);
                             });
     uv_freeaddrinfo(result);
     if (rc != 0) {
