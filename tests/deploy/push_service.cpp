@@ -6,14 +6,12 @@
 #include <memory>
 
 #include "../e2e/rig/pump.hpp"
+#include "../e2e/rig/push_service.hpp"
 #include "xmpp/stream_text.hpp"
 
 namespace deploy {
 namespace {
 
-constexpr const char* kPubsubNs = "http://jabber.org/protocol/pubsub";
-constexpr const char* kPushNs = "urn:xmpp:push:0";
-constexpr const char* kDataFormsNs = "jabber:x:data";
 constexpr rig::Millis kLogin(10000);
 constexpr rig::Millis kSlice(100);
 
@@ -29,15 +27,6 @@ class Parser {
 
     xmpp_stanza_t* parse(const std::string& xml) const {
         return ctx_ == nullptr ? nullptr : xmpp_stanza_new_from_string(ctx_, xml.c_str());
-    }
-
-    std::string text(xmpp_stanza_t* element) const {
-        if (element == nullptr) return "";
-        char* raw = xmpp_stanza_get_text(element);
-        if (raw == nullptr) return "";
-        std::string copy(raw);
-        xmpp_free(ctx_, raw);
-        return copy;
     }
 
   private:
@@ -77,34 +66,14 @@ void answer(rig::Client& service, const rig::StanzaRecord& iq) {
 std::string describe_publish(const std::string& iq) {
     static const Parser parser;
     std::unique_ptr<xmpp_stanza_t, StanzaRelease> tree(parser.parse(iq));
-    if (!tree) return "";
-    xmpp_stanza_t* pubsub = xmpp_stanza_get_child_by_name_and_ns(tree.get(), "pubsub", kPubsubNs);
-    xmpp_stanza_t* publish =
-        pubsub != nullptr ? xmpp_stanza_get_child_by_name(pubsub, "publish") : nullptr;
-    if (publish == nullptr) return "";
-    const char* node = xmpp_stanza_get_attribute(publish, "node");
-    std::string line = "publish node=" + std::string(node != nullptr ? node : "");
-
-    xmpp_stanza_t* item = xmpp_stanza_get_child_by_name(publish, "item");
-    xmpp_stanza_t* notification =
-        item != nullptr ? xmpp_stanza_get_child_by_name_and_ns(item, "notification", kPushNs)
-                        : nullptr;
-    xmpp_stanza_t* form = notification != nullptr ? xmpp_stanza_get_child_by_name_and_ns(
-                                                        notification, "x", kDataFormsNs)
-                                                  : nullptr;
-    if (form == nullptr) return line;
-    for (const char* wanted : {"message-count", "last-message-sender", "last-message-body"}) {
-        for (xmpp_stanza_t* field = xmpp_stanza_get_children(form); field != nullptr;
-             field = xmpp_stanza_get_next(field)) {
-            const char* name = xmpp_stanza_get_name(field);
-            const char* var = xmpp_stanza_get_attribute(field, "var");
-            if (name == nullptr || var == nullptr || std::string(name) != "field" ||
-                std::string(var) != wanted) {
-                continue;
-            }
-            line += " " + std::string(wanted) + "=" +
-                    on_one_line(parser.text(xmpp_stanza_get_child_by_name(field, "value")));
-        }
+    rig::PushPublish publish;
+    if (!tree || !rig::read_publish(tree.get(), publish)) return "";
+    std::string line = "publish node=" + publish.node;
+    for (const auto& [name, value] :
+         {std::pair{"message-count", &publish.message_count},
+          std::pair{"last-message-sender", &publish.last_message_sender},
+          std::pair{"last-message-body", &publish.last_message_body}}) {
+        if (!value->empty()) line += " " + std::string(name) + "=" + on_one_line(*value);
     }
     return line;
 }

@@ -62,6 +62,21 @@ void read_summary(xmpp_stanza_t* publish, PushPublish& record) {
     field_value(form, "last-message-body", record.last_message_body);
 }
 
+}  // namespace
+
+bool read_publish(xmpp_stanza_t* iq, PushPublish& out) {
+    xmpp_stanza_t* pubsub = xmpp_stanza_get_child_by_name_and_ns(iq, "pubsub", kPubsubNs);
+    xmpp_stanza_t* publish =
+        pubsub != nullptr ? xmpp_stanza_get_child_by_name(pubsub, "publish") : nullptr;
+    if (publish == nullptr) return false;
+    out.node = attribute(publish, "node");
+    out.has_publish_options = xmpp_stanza_get_child_by_name(pubsub, "publish-options") != nullptr;
+    read_summary(publish, out);
+    return true;
+}
+
+namespace {
+
 std::string describe(const std::vector<PushPublish>& publishes, std::size_t since) {
     if (publishes.size() <= since) return "no publish at all";
     std::ostringstream out;
@@ -86,27 +101,20 @@ void PushService::on_stanza(Client& client, xmpp_stanza_t* stanza) {
     }
     const std::string from = attribute(stanza, "from");
     const std::string id = attribute(stanza, "id");
-    xmpp_stanza_t* pubsub = xmpp_stanza_get_child_by_name_and_ns(stanza, "pubsub", kPubsubNs);
-    xmpp_stanza_t* publish =
-        pubsub != nullptr ? xmpp_stanza_get_child_by_name(pubsub, "publish") : nullptr;
     const std::string reply_head =
         "<iq to='" + xmpp::escape_xml(from) + "' id='" + xmpp::escape_xml(id) + "' type=";
-    if (type != "set" || publish == nullptr) {
+    PushPublish record;
+    if (type != "set" || !read_publish(stanza, record)) {
         // RFC 6120 §8.4: an iq nobody here handles still gets an answer.
         client.send(reply_head +
                     "'error'><error type='cancel'><service-unavailable "
                     "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
         return;
     }
-    PushPublish record;
     record.t = seconds_since(stack_.epoch());
     record.from = from;
     record.id = id;
-    record.node = attribute(publish, "node");
-    record.has_publish_options =
-        xmpp_stanza_get_child_by_name(pubsub, "publish-options") != nullptr;
     record.xml = client.received().back().xml;
-    read_summary(publish, record);
     publishes_.push_back(std::move(record));
     client.send(reply_head + "'result'/>");
 }

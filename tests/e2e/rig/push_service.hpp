@@ -32,6 +32,10 @@ struct PushPublish {
     std::string xml;
 };
 
+// Reads a pubsub publish iq (XEP-0357 §7) into `out`: node, publish-options, the summary form;
+// false when `iq` is no publish. Leaves t, from, id and xml as they were.
+bool read_publish(xmpp_stanza_t* iq, PushPublish& out);
+
 class PushService {
   public:
     // Logs user@<domain>/resource in; `user` must be one of the stack's accounts
