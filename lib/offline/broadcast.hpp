@@ -27,6 +27,11 @@ class BroadcastTracker {
                          std::string_view recipient) const;
     // Whether the room's latest message went to `recipient`.
     bool reached(const std::string& room, std::string_view recipient) const;
+    // The room's broadcast is over: whatever comes next for it is a new message. Keeps the
+    // tracker to the broadcasts under way, however many rooms the MUC has (strangers can
+    // create rooms).
+    void forget(const std::string& room) { rooms_.erase(room); }
+    std::size_t rooms() const { return rooms_.size(); }
 
   private:
     struct Current {

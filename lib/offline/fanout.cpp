@@ -27,6 +27,7 @@ void OfflineDelivery::complete_broadcast(xmpp::Moment now, xmpp::Decisions& out)
         occupancy_.leave(room, full_jid);
         gone.emplace_back(xmpp::bare_part(full_jid));
     }
+    broadcasts_.forget(room);
     flush_fanout(now, out);
     // A member whose gone session kept them from this message's copy (the fan-out ran at the
     // end of an earlier read) gets it now, late but once.

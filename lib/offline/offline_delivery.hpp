@@ -60,6 +60,8 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     const Registrations& registrations() const { return registrations_; }
     Registrations& registrations() { return registrations_; }
     const Occupancy& occupancy() const { return occupancy_; }
+    // Rooms whose broadcast may still be under way (at most one in practice).
+    std::size_t broadcast_rooms() const { return broadcasts_.rooms(); }
     bool is_paused(std::string_view member) const { return paused_.contains(std::string(member)); }
     std::size_t paused_members() const { return paused_.size(); }
     // Whether `member` gets notices instead of copies (delivery "notice", or "auto" after a

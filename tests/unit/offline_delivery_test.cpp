@@ -541,3 +541,21 @@ TEST_CASE("offline: the MUC refusing a submit persists nothing") {
     REQUIRE(out.size() == 1);
     CHECK(out[0].how == Decision::Kind::forward);
 }
+
+TEST_CASE("offline: a room's broadcast tracker is dropped once its broadcast is over") {
+    Harness h;
+    h.opt_in("bob@localhost", "bob");
+    h.join("alice@localhost/desk", "alice");
+    // Messages in many rooms, each followed by another stanza (here the next room's message).
+    for (int i = 0; i < 1000; ++i) {
+        h.from_muc({"<message from='r" + std::to_string(i) +
+                    "@conference.localhost/alice' to='alice@localhost/desk' type='groupchat' "
+                    "id='m'><body>hi</body></message>"});
+    }
+    CHECK(h.delivery->broadcast_rooms() == 1);  // the one still open
+    // The same text again in the room is still a new message, and copied.
+    h.from_muc({groupchat("alice@localhost/desk", "m1", "same")});
+    h.from_muc({groupchat("alice@localhost/desk", "m1", "same")});
+    CHECK(h.injected().size() == 1);
+    CHECK(h.delivery->counters().copies_sent == 2);
+}
