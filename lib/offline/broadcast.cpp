@@ -46,9 +46,24 @@ std::uint64_t broadcast_key(const xml::ElementView& top, std::string_view raw) {
     return (key ^ std::hash<std::string_view>{}(content)) * kPrime;
 }
 
+void BroadcastTracker::forget(const std::string& room) {
+    auto node = rooms_.extract(room);
+    if (!node.empty()) spare_ = std::move(node);
+}
+
+BroadcastTracker::Current& BroadcastTracker::entry(const std::string& room) {
+    auto it = rooms_.find(room);
+    if (it != rooms_.end()) return it->second;
+    if (spare_.empty()) return rooms_[room];
+    spare_.key() = room;
+    spare_.mapped().key = 0;
+    spare_.mapped().recipients.clear();
+    return rooms_.insert(std::move(spare_)).position->second;
+}
+
 bool BroadcastTracker::is_new_message(const std::string& room, std::uint64_t key,
                                       std::string_view recipient) {
-    Current& current = rooms_[room];
+    Current& current = entry(room);
     std::uint64_t who = fnv(recipient);
     if (current.key == key && !current.recipients.empty()) {
         if (current.recipients.insert(who).second) return false;
