@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "xml/element_view.hpp"
+#include "xml/tokens.hpp"
 
 namespace xml {
 
@@ -24,7 +25,7 @@ class StanzaScanner {
         unsure,     // hand the element to expat
     };
     // One token's outcome, inside the scan.
-    enum class Step { ok, more, unsure };
+    using Step = tokens::Step;
 
     // Forgets the element being scanned.
     void reset();
