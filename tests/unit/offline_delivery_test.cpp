@@ -22,6 +22,13 @@ using test_support::Out;
 
 using Harness = test_support::RoomHarness;
 
+// bob's phone submits the register form with nick bob and the offline field on.
+const std::string kBobOptsIn =
+    "<iq to='room@conference.localhost' id='set1' from='bob@localhost/phone' type='set'><query "
+    "xmlns='jabber:iq:register'><x xmlns='jabber:x:data' type='submit'><field "
+    "var='muc#register_roomnick'><value>bob</value></field><field "
+    "var='{http://tigase.org/protocol/muc}offline'><value>1</value></field></x></query></iq>";
+
 std::string groupchat(const std::string& to, const std::string& id, const std::string& body,
                       const std::string& extra = "") {
     return "<message from='" + std::string(kRoom) + "/alice' to='" + to +
@@ -482,13 +489,7 @@ TEST_CASE("offline: standalone, an occupant known only from a broadcast may regi
     options.registration = offline::RegistrationMode::standalone;
     Harness h(options);
     h.from_muc({groupchat("bob@localhost/phone", "m1", "x")});  // bob is in; his nick is not known
-    auto out =
-        h.from_server({"<iq to='room@conference.localhost' id='set1' from='bob@localhost/phone' "
-                       "type='set'><query "
-                       "xmlns='jabber:iq:register'><x xmlns='jabber:x:data' type='submit'><field "
-                       "var='muc#register_roomnick'><value>bob</value></field><field "
-                       "var='{http://tigase.org/protocol/muc}offline'><value>1</value></field></"
-                       "x></query></iq>"});
+    auto out = h.from_server({kBobOptsIn});
     REQUIRE(h.injected().size() == 1);
     CHECK(h.injected()[0].find("type=\"result\"") != std::string::npos);
     REQUIRE(h.delivery->registrations().find(kRoom, "bob@localhost") != nullptr);
@@ -503,13 +504,7 @@ TEST_CASE(
     options.registration = offline::RegistrationMode::standalone;
     Harness h(options, &recorded);
     h.join("bob@localhost/phone", "bob");
-    auto out =
-        h.from_server({"<iq to='room@conference.localhost' id='set1' from='bob@localhost/phone' "
-                       "type='set'><query "
-                       "xmlns='jabber:iq:register'><x xmlns='jabber:x:data' type='submit'><field "
-                       "var='muc#register_roomnick'><value>bob</value></field><field "
-                       "var='{http://tigase.org/protocol/muc}offline'><value>1</value></field></"
-                       "x></query></iq>"});
+    auto out = h.from_server({kBobOptsIn});
     REQUIRE(out.size() == 2);
     CHECK(out[0].how == Decision::Kind::persist);
     CHECK(out[0].direction == Direction::to_server);

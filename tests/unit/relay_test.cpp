@@ -449,6 +449,16 @@ struct PersistBeforeResults : xmpp::StanzaFilter {
     }
 };
 
+// A chain of one filter of type Filter per session.
+template <typename Filter>
+net::ChainFactory chain_of() {
+    return [](const config::Link&) {
+        auto chain = std::make_unique<xmpp::FilterChain>();
+        chain->add(std::make_shared<Filter>());
+        return chain;
+    };
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -456,14 +466,8 @@ TEST_CASE(
     "durable") {
     ListeningSocket upstream;
     HeldDurability durability;
-    ProxyThread proxy(
-        test_link(upstream.port()),
-        [](const config::Link&) {
-            auto chain = std::make_unique<xmpp::FilterChain>();
-            chain->add(std::make_shared<PersistBeforeResults>());
-            return chain;
-        },
-        {}, &durability);
+    ProxyThread proxy(test_link(upstream.port()), chain_of<PersistBeforeResults>(), {},
+                      &durability);
     Session session = establish(proxy, upstream);
     session.component.send_all(
         "<message id='before'/><iq type='result' id='r1'/><message id='after'/>");
@@ -589,14 +593,7 @@ TEST_CASE(
     "order") {
     ListeningSocket upstream;
     HeldDurability durability;
-    ProxyThread proxy(
-        test_link(upstream.port()),
-        [](const config::Link&) {
-            auto chain = std::make_unique<xmpp::FilterChain>();
-            chain->add(std::make_shared<PersistWithFallback>());
-            return chain;
-        },
-        {}, &durability);
+    ProxyThread proxy(test_link(upstream.port()), chain_of<PersistWithFallback>(), {}, &durability);
     Session session = establish(proxy, upstream);
     session.component.send_all(
         "<iq type='result' id='r1'/><message id='next'/><presence id='p'/><iq type='result' "
