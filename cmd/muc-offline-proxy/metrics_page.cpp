@@ -32,7 +32,7 @@ std::string MetricsPage::metrics() const {
                              auto to_component) {
         out.family(name(suffix), "counter", help);
         for (const auto& listener : listeners) {
-            const net::LinkCounters& c = listener->counters();
+            const session::LinkCounters& c = listener->counters();
             out.sample({{"link", listener->config().name}, {"direction", "to_server"}},
                        std::uint64_t{(c.*to_server).load()});
             out.sample({{"link", listener->config().name}, {"direction", "to_component"}},
@@ -49,9 +49,11 @@ std::string MetricsPage::metrics() const {
              "Component sessions whose handshake the server accepted",
              [](const net::Listener& l) { return l.counters().sessions_authenticated.load(); });
     per_direction("stanzas_total", "Stanzas written, by direction (to_server: from the MUC)",
-                  &net::LinkCounters::stanzas_to_server, &net::LinkCounters::stanzas_to_component);
+                  &session::LinkCounters::stanzas_to_server,
+                  &session::LinkCounters::stanzas_to_component);
     per_direction("stanza_bytes_total", "Stanza bytes written, by direction",
-                  &net::LinkCounters::bytes_to_server, &net::LinkCounters::bytes_to_component);
+                  &session::LinkCounters::bytes_to_server,
+                  &session::LinkCounters::bytes_to_component);
     per_link("write_queue_bytes", "gauge", "Bytes waiting to be written on the link now",
              [](const net::Listener& l) { return l.queued_bytes(); });
     per_link("write_queue_peak_bytes", "gauge", "Largest write queue seen on the link",
@@ -63,10 +65,10 @@ std::string MetricsPage::metrics() const {
              "Times the server's component port could not be reached",
              [](const net::Listener& l) { return l.counters().upstream_failures.load(); });
     // Stream errors, counted per link by (side, condition).
-    using ErrorCounts = decltype(net::LinkCounters::stream_errors_by_condition);
+    using ErrorCounts = decltype(session::LinkCounters::stream_errors_by_condition);
     auto per_condition = [&](std::string_view suffix, std::string_view help,
                              const std::string& side_label,
-                             ErrorCounts net::LinkCounters::*counts) {
+                             ErrorCounts session::LinkCounters::*counts) {
         out.family(name(suffix), "counter", help);
         for (const auto& listener : listeners) {
             for (const auto& [key, count] : listener->counters().*counts) {
@@ -79,10 +81,10 @@ std::string MetricsPage::metrics() const {
     };
     per_condition("stream_errors_total",
                   "Stream errors the proxy sent, by the side they went to and their condition",
-                  "to", &net::LinkCounters::stream_errors_by_condition);
+                  "to", &session::LinkCounters::stream_errors_by_condition);
     per_condition("peer_stream_errors_total",
                   "Stream errors a peer sent (relayed), by the side that sent them and condition",
-                  "from", &net::LinkCounters::peer_stream_errors_by_condition);
+                  "from", &session::LinkCounters::peer_stream_errors_by_condition);
 
     // The feature's numbers exist only on links where it is on.
     auto per_feature =

@@ -53,7 +53,8 @@ int replay_command(const std::string& capture, const std::string& config_path,
     Features features(*config);
     const config::Link& link = config->links.front();
     std::unique_ptr<xmpp::FilterChain> chain = features.chain_for(link);
-    replay::ReplayResult result = replay::replay_capture(*chunks, *chain);
+    replay::ReplayResult result = replay::replay_capture(
+        *chunks, replay::ReplayLink{link.domain, link.limits.max_stanza_bytes}, std::move(chain));
     std::shared_ptr<offline::OfflineDelivery> delivery = features.delivery(link.name);
     const std::string actual =
         replay::report(result, delivery ? offline::summary_line(*delivery) : std::string());

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "net/close_handles.hpp"
 #include "net/tcp_server.hpp"
 
 namespace net {
@@ -94,10 +95,9 @@ void Listener::stop(std::function<void()> on_closed) {
     on_closed_ = std::move(on_closed);
     // libuv closes the socket now (the address can be bound again at once); the handle is
     // released in the callback.
-    uv_close(reinterpret_cast<uv_handle_t*>(&server_), [](uv_handle_t* handle) {
-        auto* self = static_cast<Listener*>(handle->data);
-        self->listen_closed_ = true;
-        if (self->on_closed_) self->on_closed_();
+    close_handles({as_handle(&server_)}, [this] {
+        listen_closed_ = true;
+        if (on_closed_) on_closed_();
     });
 }
 

@@ -11,7 +11,7 @@
 
 #include "config/config.hpp"
 #include "net/capture.hpp"
-#include "net/link_counters.hpp"
+#include "session/link_counters.hpp"
 #include "net/session.hpp"
 
 namespace net {
@@ -49,7 +49,7 @@ class Listener {
     // The port actually bound (the configured one, or the kernel's pick when it was 0).
     std::uint16_t bound_port() const;
     const config::Link& config() const { return config_; }
-    const LinkCounters& counters() const { return counters_; }
+    const session::LinkCounters& counters() const { return counters_; }
     std::size_t queued_bytes() const;
 
   private:
@@ -61,7 +61,7 @@ class Listener {
     Durability* durability_;
     std::uint64_t proxy_start_ns_;
     ChainFactory chain_factory_;
-    LinkCounters counters_;
+    session::LinkCounters counters_;
     uv_tcp_t server_{};
     bool listening_ = false;  // the listen handle is open
     bool accepting_ = false;

@@ -179,7 +179,7 @@ void Proxy::check_shutdown_done() {
 
 void Proxy::log_counters() const {
     for (const auto& listener : listeners_) {
-        const LinkCounters& c = listener->counters();
+        const session::LinkCounters& c = listener->counters();
         spdlog::info(
             "link {}: sessions {} accepted, {} authenticated; stanzas {} to server, {} to "
             "component; bytes {} to "

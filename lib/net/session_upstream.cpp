@@ -15,16 +15,13 @@ std::string upstream_name(const config::Link& link) {
 }  // namespace
 
 void Session::connect_upstream() {
-    if (upstream_started_) return;
-    upstream_started_ = true;
     uv_tcp_init(loop_, &server_->tcp);
-    server_->handle_open = true;
-    ++outstanding_;
+    server_->open = true;
     resolve_request_.data = this;
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    ++outstanding_;
+    resolving_ = true;
     int rc = uv_getaddrinfo(
         loop_, &resolve_request_,
         [](uv_getaddrinfo_t* request, int status, addrinfo* result) {
@@ -33,7 +30,7 @@ void Session::connect_upstream() {
         env_.config->upstream.host.c_str(), std::to_string(env_.config->upstream.port).c_str(),
         &hints);
     if (rc != 0) {
-        // No callback will come: on_resolved settles the request's count, once.
+        // No callback will come.
         on_resolved(rc, nullptr);
         return;
     }
@@ -46,46 +43,37 @@ void Session::connect_upstream() {
 }
 
 void Session::on_resolved(int status, addrinfo* result) {
-    --outstanding_;
-    if (finishing_) {
+    resolving_ = false;
+    if (core_.ended()) {
         if (result != nullptr) uv_freeaddrinfo(result);
-        release();
+        close_handles_when_done();
         return;
     }
     if (status != 0 || result == nullptr) {
+        if (result != nullptr) uv_freeaddrinfo(result);
         on_connected(status != 0 ? status : UV_EAI_NONAME);
         return;
     }
     connect_request_.data = this;
-    ++outstanding_;
     int rc = uv_tcp_connect(&connect_request_, &server_->tcp, result->ai_addr,
-                            [](uv_connect_t* request, int rc) {
-                                auto* session = static_cast<Session*>(request->data);
-                                --session->outstanding_;
-                                session->on_connected(rc);
+                            [](uv_connect_t* request, int connected) {
+                                static_cast<Session*>(request->data)->on_connected(connected);
                             });
     uv_freeaddrinfo(result);
-    if (rc != 0) {
-        --outstanding_;
-        on_connected(rc);
-    }
+    if (rc != 0) on_connected(rc);
 }
 
+// Also called with UV_ECANCELED when the session's handles close before the connect is done.
 void Session::on_connected(int status) {
     uv_timer_stop(&connect_timer_);
-    if (finishing_) {
-        release();
-        return;
-    }
+    if (core_.ended()) return;
     if (status != 0) {
         env_.counters->upstream_failures++;
-        send_stream_error(
-            *component_, "remote-connection-failed",
-            "the proxy cannot reach the XMPP server at " + upstream_name(*env_.config));
-        finish("cannot connect to the server at " + upstream_name(*env_.config) + ": " +
-                   uv_strerror(status) + " (the component got <remote-connection-failed/>)",
-               spdlog::level::err);
-        after_input();
+        core_.upstream_failed(
+            "the proxy cannot reach the XMPP server at " + upstream_name(*env_.config),
+            "cannot connect to the server at " + upstream_name(*env_.config) + ": " +
+                uv_strerror(status) + " (the component got <remote-connection-failed/>)");
+        after_core();
         return;
     }
     server_->connected = true;
@@ -93,7 +81,7 @@ void Session::on_connected(int status) {
     server_->out.hold(false);
     // Paused by what the MUC sent meanwhile: the server is read once the queues drain.
     if (!paused_) server_->start_reading();
-    after_input();
+    after_core();
 }
 
 }  // namespace net

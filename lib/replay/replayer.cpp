@@ -2,107 +2,79 @@
 
 #include <cmath>
 
-#include "xml/framer.hpp"
+#include "session/component_session.hpp"
 
 namespace replay {
 namespace {
 
-using xmpp::Decision;
+using session::Side;
 using xmpp::Direction;
 
 std::size_t index_of(Direction direction) {
     return direction == Direction::to_server ? 0 : 1;
 }
 
-class Session : public xmpp::StanzaOutput {
+Direction direction_to(Side side) {
+    return side == Side::server ? Direction::to_server : Direction::to_component;
+}
+
+// The driver a capture gives the session core: it records instead of writing.
+class Recorder : public session::SessionActions {
   public:
-    Session(xmpp::FilterChain& chain, ReplayResult& result)
-        : chain_(chain),
-          result_(result),
-          component_(*this, Direction::to_server),
-          server_(*this, Direction::to_component) {}
+    explicit Recorder(ReplayResult& result) : result_(result) {}
 
-    void feed(const Chunk& chunk) {
-        t_ = chunk.t;
-        Side& side = chunk.direction == Direction::to_server ? component_ : server_;
-        if (!side.framer.feed(chunk.data)) {
-            result_.error = std::string(xmpp::direction_name(chunk.direction)) + ": " +
-                            std::string(xml::condition_name(side.framer.error().kind)) + ": " +
-                            side.framer.error().text;
-            return;
+    void attach(session::ComponentSession& core) { core_ = &core; }
+    void at(double t) { t_ = t; }
+
+    void write(const session::Write& write) override {
+        const Direction direction = direction_to(write.to);
+        result_.output[index_of(direction)] += write.bytes;
+        std::string bytes(write.bytes);
+        switch (write.unit) {
+            case session::Unit::stream:
+                return;
+            case session::Unit::relayed:
+                // What waited for a commit is worth seeing: the guarantee is in its order.
+                if (write.after_persist) add(Change::Kind::forward, direction, std::move(bytes));
+                return;
+            case session::Unit::rewritten:
+                add(Change::Kind::rewrite, direction, std::move(bytes));
+                return;
+            case session::Unit::added:
+            case session::Unit::fallback:
+                add(Change::Kind::inject, direction, std::move(bytes));
+                return;
         }
-        if (authenticated_) chain_.end_batch(chunk.direction, now(), *this);
     }
-
-    void emit(Direction direction, std::string_view bytes, Decision::Kind how) override {
-        result_.output[index_of(direction)] += bytes;
-        if (how == Decision::Kind::forward) {
-            forwarded_ = true;
-            // What waited for a commit is worth seeing: the guarantee is in its order.
-            if (persisted_)
-                result_.changes.push_back(
-                    {Change::Kind::forward, direction, std::string(bytes), t_});
-        } else if (how == Decision::Kind::forward_rewritten) {
-            forwarded_ = true;
-            result_.changes.push_back({Change::Kind::rewrite, direction, std::string(bytes), t_});
-        } else {
-            result_.changes.push_back({Change::Kind::inject, direction, std::string(bytes), t_});
-        }
+    void wait_durable(std::uint32_t ticket, Side fallback_to, std::string_view fallback) override {
+        add(Change::Kind::persist, direction_to(fallback_to), std::string(fallback));
+        core_->durable(ticket, true);
     }
     void note(std::string_view line) override {
-        result_.changes.push_back(
-            {Change::Kind::note, Direction::to_server, std::string(line), t_});
+        add(Change::Kind::note, Direction::to_server, std::string(line));
     }
-    void persist(Direction fallback_direction, std::string_view fallback) override {
-        persisted_ = true;
-        result_.changes.push_back(
-            {Change::Kind::persist, fallback_direction, std::string(fallback), t_});
+    void dropped(Direction direction, std::string_view raw) override {
+        add(Change::Kind::drop, direction, std::string(raw));
     }
+    void log(session::LogLevel level, std::string_view line) override {
+        if (level >= session::LogLevel::warn) last_warning_ = line;
+    }
+    void ended() override {
+        if (!last_warning_.empty()) result_.error = last_warning_;
+    }
+    void connect_upstream() override {}
+    void handshake_accepted() override {}
+    bool over_high_watermark() override { return false; }
 
   private:
-    struct Side : xml::FrameSink {
-        Session& session;
-        Direction direction;
-        xml::Framer framer;
-        Side(Session& owner, Direction d)
-            : session(owner), direction(d), framer(*this, xml::FramerLimits{}) {}
-        void on_stream_open(const xml::ElementView&, std::string_view raw) override {
-            session.pass(direction, raw);
-        }
-        void on_stanza(const xml::ElementView& top, std::string_view raw) override {
-            session.stanza(direction, top, raw);
-        }
-        void on_whitespace(std::string_view raw) override { session.pass(direction, raw); }
-        void on_stream_close(std::string_view raw) override { session.pass(direction, raw); }
-    };
-
-    xmpp::Moment now() const { return xmpp::Moment(std::llround(t_ * 1e6)); }
-    void pass(Direction direction, std::string_view raw) {
-        result_.output[index_of(direction)] += raw;
+    void add(Change::Kind kind, Direction direction, std::string bytes) {
+        result_.changes.push_back({kind, direction, std::move(bytes), t_});
     }
 
-    void stanza(Direction direction, const xml::ElementView& top, std::string_view raw) {
-        if (!authenticated_) {
-            if (direction == Direction::to_component && top.name.local == "handshake")
-                authenticated_ = true;
-            pass(direction, raw);
-            return;
-        }
-        forwarded_ = false;
-        persisted_ = false;
-        chain_.run(direction, xmpp::Stanza{top, raw}, now(), *this);
-        if (!forwarded_)
-            result_.changes.push_back({Change::Kind::drop, direction, std::string(raw), t_});
-    }
-
-    xmpp::FilterChain& chain_;
     ReplayResult& result_;
-    Side component_;
-    Side server_;
-    bool authenticated_ = false;
-    bool forwarded_ = false;
-    bool persisted_ = false;  // the stanza being run asked for a persist
+    session::ComponentSession* core_ = nullptr;
     double t_ = 0;
+    std::string last_warning_;
 };
 
 }  // namespace
@@ -125,12 +97,20 @@ std::string_view kind_name(Change::Kind kind) {
     return "?";
 }
 
-ReplayResult replay_capture(const std::vector<Chunk>& chunks, xmpp::FilterChain& chain) {
+ReplayResult replay_capture(const std::vector<Chunk>& chunks, const ReplayLink& link,
+                            std::unique_ptr<xmpp::FilterChain> chain) {
     ReplayResult result;
-    Session session(chain, result);
+    Recorder recorder(result);
+    session::LinkCounters counters;
+    session::ComponentSession core(
+        session::SessionRules{link.domain, link.max_stanza_bytes, 1, /*durable=*/true},
+        std::move(chain), recorder, counters);
+    recorder.attach(core);
     for (const Chunk& chunk : chunks) {
-        session.feed(chunk);
-        if (!result.error.empty()) break;
+        if (core.ended()) break;
+        recorder.at(chunk.t);
+        core.feed(chunk.direction == Direction::to_server ? Side::component : Side::server,
+                  chunk.data, xmpp::Moment(std::llround(chunk.t * 1e6)));
     }
     return result;
 }

@@ -13,13 +13,32 @@ void FilterChain::run(Direction direction, const Stanza& stanza, Moment now, Sta
     run_from(0, direction, stanza, now, out);
 }
 
-void FilterChain::end_batch(Direction direction, Moment now, StanzaOutput& out) {
+template <typename Hook>
+void FilterChain::tell_every_filter(Hook&& hook, Moment now, StanzaOutput& out) {
     for (std::size_t index = 0; index < filters_.size(); ++index) {
         Decisions& decisions = decisions_[index];
         decisions.clear();
-        filters_[index]->on_batch_end(direction, now, decisions);
+        hook(*filters_[index], decisions);
         carry_out(index, decisions, nullptr, now, out);
     }
+}
+
+void FilterChain::end_batch(Direction direction, Moment now, StanzaOutput& out) {
+    tell_every_filter([&](StanzaFilter& filter,
+                          Decisions& decisions) { filter.on_batch_end(direction, now, decisions); },
+                      now, out);
+}
+
+void FilterChain::start_session(Moment now, StanzaOutput& out) {
+    tell_every_filter([&](StanzaFilter& filter,
+                          Decisions& decisions) { filter.on_session_start(now, decisions); },
+                      now, out);
+}
+
+void FilterChain::end_session(Moment now, StanzaOutput& out) {
+    tell_every_filter(
+        [&](StanzaFilter& filter, Decisions& decisions) { filter.on_session_end(now, decisions); },
+        now, out);
 }
 
 void FilterChain::run_from(std::size_t index, Direction direction, const Stanza& stanza, Moment now,

@@ -36,8 +36,13 @@ class FilterChain {
     void run(Direction direction, const Stanza& stanza, Moment now, StanzaOutput& out);
     // Tells every filter that a read from `direction`'s source has been processed.
     void end_batch(Direction direction, Moment now, StanzaOutput& out);
+    // Tells every filter that a component session started (handshake accepted) or ended.
+    void start_session(Moment now, StanzaOutput& out);
+    void end_session(Moment now, StanzaOutput& out);
 
   private:
+    template <typename Hook>
+    void tell_every_filter(Hook&& hook, Moment now, StanzaOutput& out);
     void carry_out(std::size_t index, const Decisions& decisions, const Stanza* stanza, Moment now,
                    StanzaOutput& out);
     void run_from(std::size_t index, Direction direction, const Stanza& stanza, Moment now,

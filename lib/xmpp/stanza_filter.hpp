@@ -95,6 +95,18 @@ class StanzaFilter {
         (void)now;
         (void)out;
     }
+    // The server accepted a component session's handshake: stanzas follow. Every session of
+    // a link starts and ends, so per-session state lives from one to the other.
+    virtual void on_session_start(Moment now, Decisions& out) {
+        (void)now;
+        (void)out;
+    }
+    // The session is over (either peer left, a stream error, a shutdown): nothing more comes
+    // from it. What is decided here still goes out if a side can take it (notes always).
+    virtual void on_session_end(Moment now, Decisions& out) {
+        (void)now;
+        (void)out;
+    }
 };
 
 }  // namespace xmpp

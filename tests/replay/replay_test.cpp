@@ -58,10 +58,11 @@ Replayed run(const fs::path& capture) {
     static offline::DiscardingChangeSink kept_nowhere;
     auto delivery =
         std::make_shared<offline::OfflineDelivery>(link.offline, link.domain, &kept_nowhere);
-    xmpp::FilterChain chain;
-    chain.add(delivery);
+    auto chain = std::make_unique<xmpp::FilterChain>();
+    chain->add(delivery);
     Replayed replayed;
-    replayed.result = replay::replay_capture(*chunks, chain);
+    replayed.result = replay::replay_capture(
+        *chunks, replay::ReplayLink{link.domain, link.limits.max_stanza_bytes}, std::move(chain));
     replayed.report = replay::report(replayed.result, offline::summary_line(*delivery));
     return replayed;
 }

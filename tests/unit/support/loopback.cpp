@@ -219,7 +219,7 @@ void ProxyThread::shut_down() {
     uv_loop_close(&loop_);
 }
 
-const net::LinkCounters& ProxyThread::counters() const {
+const session::LinkCounters& ProxyThread::counters() const {
     return proxy_->listeners().front()->counters();
 }
 

@@ -74,7 +74,7 @@ class ProxyThread {
     void run_on_loop(std::function<void()> task);
     ~ProxyThread();
     std::uint16_t port() const { return port_; }
-    const net::LinkCounters& counters() const;
+    const session::LinkCounters& counters() const;
     std::size_t sessions() const;
     // Graceful shutdown, as on SIGTERM; returns when the loop has ended.
     void shut_down();

@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-namespace net {
+namespace session {
 
 struct LinkCounters {
     using Counter = std::atomic<std::uint64_t>;
@@ -40,4 +40,4 @@ struct LinkCounters {
     }
 };
 
-}  // namespace net
+}  // namespace session
