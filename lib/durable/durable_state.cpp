@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "net/close_handles.hpp"
+
 namespace durable {
 
 namespace {
@@ -37,7 +39,6 @@ DurableState::DurableState(uv_loop_t* loop, std::unique_ptr<store::SqliteStore> 
     end_of_iteration_.data = this;
     uv_timer_init(loop_, &write_behind_);
     write_behind_.data = this;
-    open_handles_ = 2;
 }
 
 DurableState::~DurableState() = default;
@@ -194,8 +195,9 @@ void DurableState::keep_within_bound() {
 }
 
 void DurableState::close(std::function<void()> done) {
-    closing_ = true;
     on_closed_ = std::move(done);
+    if (closing_) return;  // the close under way calls the newest `done`
+    closing_ = true;
     uv_check_stop(&end_of_iteration_);
     uv_timer_stop(&write_behind_);
     if (!in_flight_) commit_rest_and_close();
@@ -215,14 +217,10 @@ void DurableState::commit_rest_and_close() {
     auto callbacks = std::move(waiting_);
     waiting_.clear();
     for (auto& done : callbacks) done(durable);
-    for (uv_handle_t* handle : {reinterpret_cast<uv_handle_t*>(&end_of_iteration_),
-                                reinterpret_cast<uv_handle_t*>(&write_behind_)}) {
-        if (uv_is_closing(handle)) continue;
-        uv_close(handle, [](uv_handle_t* closed) {
-            auto* self = static_cast<DurableState*>(closed->data);
-            if (--self->open_handles_ == 0 && self->on_closed_) self->on_closed_();
-        });
-    }
+    net::close_handles({net::as_handle(&end_of_iteration_), net::as_handle(&write_behind_)},
+                       [this] {
+                           if (on_closed_) on_closed_();
+                       });
 }
 
 }  // namespace durable

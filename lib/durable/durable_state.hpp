@@ -93,7 +93,6 @@ class DurableState : public net::Durability {
     uv_timer_t write_behind_{};
     bool closing_ = false;
     std::function<void()> on_closed_;
-    int open_handles_ = 0;
     std::uint64_t batches_ = 0;
     double last_commit_ms_ = 0;
     double max_commit_ms_ = 0;

@@ -72,6 +72,7 @@ void Listener::on_connection(int status) {
         [this](Session* finished) {
             sessions_.remove_if([finished](const auto& l) { return l.get() == finished; });
             spdlog::debug("link {}: session closed, {} left", config_.name, sessions_.size());
+            if (on_change_) on_change_();
         }};
     sessions_.push_back(
         std::make_unique<Session>(loop_, std::move(environment), chain_factory_(config_), session));
@@ -98,6 +99,7 @@ void Listener::stop(std::function<void()> on_closed) {
     close_handles({as_handle(&server_)}, [this] {
         listen_closed_ = true;
         if (on_closed_) on_closed_();
+        if (on_change_) on_change_();
     });
 }
 

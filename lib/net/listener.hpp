@@ -11,8 +11,8 @@
 
 #include "config/config.hpp"
 #include "net/capture.hpp"
-#include "session/link_counters.hpp"
 #include "net/session.hpp"
+#include "session/link_counters.hpp"
 
 namespace net {
 
@@ -37,6 +37,10 @@ class Listener {
     void update(const config::Link& config) { config_ = config; }
     // Where stanza contents are logged when the operator asked for it (log.stanzas).
     void log_stanzas_from(const bool* flag) { log_stanzas_ = flag; }
+    // Called whenever a session has finished or the listen socket has closed (after stop()):
+    // what finished() answers may have changed. Never called from inside a Listener method the
+    // owner called.
+    void on_change(std::function<void()> changed) { on_change_ = std::move(changed); }
     // Graceful end of every session (SIGTERM), or an immediate one after the grace period.
     void shut_down_sessions();
     void close_sessions_now();
@@ -68,6 +72,7 @@ class Listener {
     bool listen_closed_ = false;
     const bool* log_stanzas_ = nullptr;
     std::function<void()> on_closed_;
+    std::function<void()> on_change_;
     unsigned next_session_ = 1;
     std::list<std::unique_ptr<Session>> sessions_;
 };

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "metrics/exposition.hpp"
+#include "net/close_handles.hpp"
 #include "net/tcp_server.hpp"
 namespace net {
 namespace {
@@ -53,7 +54,7 @@ struct MetricsEndpoint::Connection {
     bool close_after_write = false;
     bool closing = false;
     int writes_in_flight = 0;
-    int open_handles = 0;
+    bool started = false;  // the deadline timer is initialized
     char buffer[kReadBufferBytes];
 
     explicit Connection(MetricsEndpoint& endpoint) : owner(endpoint) {
@@ -118,7 +119,7 @@ struct MetricsEndpoint::Connection {
         http_parser_init(&parser, HTTP_REQUEST);
         parser.data = this;
         uv_timer_init(owner.loop_, &deadline);
-        ++open_handles;
+        started = true;
         start_deadline(owner.limits_.idle_timeout_ms);
         uv_read_start(
             reinterpret_cast<uv_stream_t*>(&tcp),
@@ -224,15 +225,9 @@ struct MetricsEndpoint::Connection {
     void close() {
         if (closing) return;
         closing = true;
-        --owner.open_connections_;
-        for (uv_handle_t* handle :
-             {reinterpret_cast<uv_handle_t*>(&tcp), reinterpret_cast<uv_handle_t*>(&deadline)}) {
-            if (uv_is_closing(handle)) continue;
-            uv_close(handle, [](uv_handle_t* closed) {
-                auto* c = static_cast<Connection*>(closed->data);
-                if (--c->open_handles == 0) c->owner.forget(c);
-            });
-        }
+        if (started) --owner.open_connections_;
+        close_handles({as_handle(&tcp), started ? as_handle(&deadline) : nullptr},
+                      [this] { owner.forget(this); });
     }
 };
 
@@ -280,7 +275,6 @@ void MetricsEndpoint::on_connection(int status) {
     const bool room = make_room();
     auto connection = std::make_unique<Connection>(*this);
     uv_tcp_init(loop_, &connection->tcp);
-    connection->open_handles = 1;
     Connection& accepted = *connection;
     accepted.position = connections_.insert(connections_.end(), std::move(connection));
     if (uv_accept(reinterpret_cast<uv_stream_t*>(&server_),
@@ -288,11 +282,7 @@ void MetricsEndpoint::on_connection(int status) {
         !room) {
         if (!room) ++counters_->refused;
         // Not started: only the socket is open.
-        accepted.closing = true;
-        uv_close(reinterpret_cast<uv_handle_t*>(&accepted.tcp), [](uv_handle_t* closed) {
-            auto* c = static_cast<Connection*>(closed->data);
-            if (--c->open_handles == 0) c->owner.forget(c);
-        });
+        accepted.close();
         return;
     }
     ++open_connections_;
@@ -326,10 +316,9 @@ void MetricsEndpoint::stop(std::function<void()> on_closed) {
     on_closed_ = std::move(on_closed);
     for (auto& connection : connections_) connection->close();
     if (server_open_) {
-        uv_close(reinterpret_cast<uv_handle_t*>(&server_), [](uv_handle_t* handle) {
-            auto* self = static_cast<MetricsEndpoint*>(handle->data);
-            self->server_open_ = false;
-            self->check_closed();
+        close_handles({as_handle(&server_)}, [this] {
+            server_open_ = false;
+            check_closed();
         });
     } else {
         check_closed();

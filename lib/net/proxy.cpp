@@ -2,9 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "net/close_handles.hpp"
+
 namespace net {
 namespace {
-constexpr std::uint64_t kShutdownPollMs = 20;
 // Sessions of a removed or restarted link get this long to end gracefully.
 constexpr std::uint64_t kRetireGraceMs = 5000;
 
@@ -22,10 +23,7 @@ Proxy::Proxy(uv_loop_t* loop, config::Config config, ChainFactory chain_factory,
       chain_factory_(std::move(chain_factory)),
       durability_(durability),
       start_ns_(uv_hrtime()),
-      log_stanzas_(config_.log.stanzas) {
-    shutdown_timer_.data = this;
-    retire_timer_.data = this;
-}
+      log_stanzas_(config_.log.stanzas) {}
 
 Proxy::~Proxy() = default;
 
@@ -45,6 +43,7 @@ std::unique_ptr<Listener> Proxy::make_listener(const config::Link& link) {
     auto listener =
         std::make_unique<Listener>(loop_, link, &capture_, durability_, start_ns_, chain_factory_);
     listener->log_stanzas_from(&log_stanzas_);
+    listener->on_change([this] { settle_soon(); });
     ++listeners_open_;
     return listener;
 }
@@ -109,72 +108,83 @@ Proxy::Reconfigured Proxy::reconfigure(const config::Config& next) {
     return report;
 }
 
+void Proxy::open_timers() {
+    if (timers_open_) return;
+    timers_open_ = true;
+    for (uv_timer_t* timer : {&settle_timer_, &retire_deadline_, &shutdown_deadline_}) {
+        uv_timer_init(loop_, timer);
+        timer->data = this;
+    }
+}
+
 void Proxy::retire(std::unique_ptr<Listener> listener) {
+    open_timers();
     // Every listener in listeners_ is stopped exactly once: here, or at shutdown.
     listener->stop([this] { --listeners_open_; });
     listener->shut_down_sessions();
     retiring_.push_back(std::move(listener));
-    retire_deadline_ms_ = uv_now(loop_) + kRetireGraceMs;
-    if (!retire_timer_open_) {
-        uv_timer_init(loop_, &retire_timer_);
-        retire_timer_open_ = true;
-    }
     uv_timer_start(
-        &retire_timer_, [](uv_timer_t* timer) { static_cast<Proxy*>(timer->data)->reap_retired(); },
-        kShutdownPollMs, kShutdownPollMs);
+        &retire_deadline_,
+        [](uv_timer_t* timer) {
+            auto* self = static_cast<Proxy*>(timer->data);
+            for (auto& listener : self->retiring_) {
+                if (listener->session_count() == 0) continue;
+                spdlog::warn(
+                    "link {}: {} session(s) of the old link did not close in time: closing "
+                    "them now",
+                    listener->config().name, listener->session_count());
+                listener->close_sessions_now();
+            }
+        },
+        kRetireGraceMs, 0);
+    settle_soon();
 }
 
-void Proxy::reap_retired() {
-    const bool late = uv_now(loop_) >= retire_deadline_ms_;
-    for (auto& listener : retiring_) {
-        if (late && listener->session_count() > 0) {
-            spdlog::warn(
-                "link {}: {} session(s) of the old link did not close in time: closing "
-                "them now",
-                listener->config().name, listener->session_count());
-            listener->close_sessions_now();
-        }
-    }
+void Proxy::settle_soon() {
+    if (!timers_open_ || shutdown_done_) return;
+    uv_timer_start(
+        &settle_timer_, [](uv_timer_t* timer) { static_cast<Proxy*>(timer->data)->settle(); }, 0,
+        0);
+}
+
+void Proxy::settle() {
     std::erase_if(retiring_, [](const auto& listener) { return listener->finished(); });
-    if (retiring_.empty()) uv_timer_stop(&retire_timer_);
+    if (retiring_.empty()) uv_timer_stop(&retire_deadline_);
+    if (!shutting_down_ || session_count() > 0 || listeners_open_ > 0) return;
+    shutdown_done_ = true;
+    close_handles(
+        {as_handle(&settle_timer_), as_handle(&retire_deadline_), as_handle(&shutdown_deadline_)},
+        [this] {
+            timers_open_ = false;
+            capture_.flush();
+            if (on_shutdown_done_) on_shutdown_done_();
+        });
 }
 
 void Proxy::shut_down(std::uint64_t grace_ms, std::function<void()> on_done) {
-    if (shutdown_timer_open_) return;
+    if (shutting_down_) return;
     shutting_down_ = true;
+    open_timers();
     on_shutdown_done_ = std::move(on_done);
-    shutdown_deadline_ms_ = uv_now(loop_) + grace_ms;
     for (auto& listener : listeners_) {
         listener->stop([this] { --listeners_open_; });
         listener->shut_down_sessions();
     }
     for (auto& listener : retiring_) listener->shut_down_sessions();
-    uv_timer_init(loop_, &shutdown_timer_);
-    shutdown_timer_open_ = true;
     uv_timer_start(
-        &shutdown_timer_,
-        [](uv_timer_t* timer) { static_cast<Proxy*>(timer->data)->check_shutdown_done(); },
-        kShutdownPollMs, kShutdownPollMs);
+        &shutdown_deadline_,
+        [](uv_timer_t* timer) {
+            static_cast<Proxy*>(timer->data)->close_sessions_now("did not close in time");
+        },
+        grace_ms, 0);
+    settle_soon();
 }
 
-void Proxy::check_shutdown_done() {
-    if (session_count() > 0 && !forced_ && uv_now(loop_) >= shutdown_deadline_ms_) {
-        forced_ = true;
-        spdlog::warn("{} session(s) did not close in time: closing them now", session_count());
-        for (auto& listener : listeners_) listener->close_sessions_now();
-        for (auto& listener : retiring_) listener->close_sessions_now();
-    }
-    if (session_count() > 0 || listeners_open_ > 0) return;
-    uv_timer_stop(&shutdown_timer_);
-    if (retire_timer_open_) {
-        retire_timer_open_ = false;
-        uv_close(reinterpret_cast<uv_handle_t*>(&retire_timer_), nullptr);
-    }
-    uv_close(reinterpret_cast<uv_handle_t*>(&shutdown_timer_), [](uv_handle_t* handle) {
-        auto* self = static_cast<Proxy*>(handle->data);
-        self->capture_.flush();
-        if (self->on_shutdown_done_) self->on_shutdown_done_();
-    });
+void Proxy::close_sessions_now(const char* why) {
+    if (session_count() == 0) return;
+    spdlog::warn("{} session(s) {}: closing them now", session_count(), why);
+    for (auto& listener : listeners_) listener->close_sessions_now();
+    for (auto& listener : retiring_) listener->close_sessions_now();
 }
 
 void Proxy::log_counters() const {

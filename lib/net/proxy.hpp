@@ -48,10 +48,16 @@ class Proxy {
     void log_counters() const;
 
   private:
-    void check_shutdown_done();
     std::unique_ptr<Listener> make_listener(const config::Link& link);
     void retire(std::unique_ptr<Listener> listener);
-    void reap_retired();
+    // Deadlines and the reaping of finished listeners run on timers; the timers are opened on
+    // first use and closed with the shutdown.
+    void open_timers();
+    // On the next loop iteration (a listener calls back from inside its own session's
+    // callback): frees retired listeners that finished, and ends the shutdown once all have.
+    void settle_soon();
+    void settle();
+    void close_sessions_now(const char* why);
 
     uv_loop_t* loop_;
     config::Config config_;
@@ -62,15 +68,13 @@ class Proxy {
     std::vector<std::unique_ptr<Listener>> listeners_;
     // Removed or restarted links whose sessions are still ending.
     std::vector<std::unique_ptr<Listener>> retiring_;
-    uv_timer_t retire_timer_{};
-    bool retire_timer_open_ = false;
-    std::uint64_t retire_deadline_ms_ = 0;
+    uv_timer_t settle_timer_{};
+    uv_timer_t retire_deadline_{};    // sessions of retired links still open then are closed
+    uv_timer_t shutdown_deadline_{};  // sessions still open then are closed
+    bool timers_open_ = false;
     bool log_stanzas_ = false;
     bool shutting_down_ = false;
-    uv_timer_t shutdown_timer_{};
-    bool shutdown_timer_open_ = false;
-    std::uint64_t shutdown_deadline_ms_ = 0;
-    bool forced_ = false;
+    bool shutdown_done_ = false;
     int listeners_open_ = 0;
     std::function<void()> on_shutdown_done_;
 };

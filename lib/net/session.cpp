@@ -277,7 +277,9 @@ void Session::close_handles_when_done() {
     close_handles({as_handle(&component_->tcp), server_->open ? as_handle(&server_->tcp) : nullptr,
                    as_handle(&handshake_timer_), as_handle(&connect_timer_)},
                   [this] {
-                      if (env_.on_finished) env_.on_finished(this);
+                      // It frees this session: it must not be a member while it runs.
+                      auto finished = std::move(env_.on_finished);
+                      if (finished) finished(this);
                   });
 }
 

@@ -192,8 +192,9 @@ void ComponentSession::durable(std::uint32_t ticket, bool ok) {
 }
 
 void ComponentSession::send(Side to, std::string_view bytes, Unit unit) {
-    // After the end only held output still goes out: nothing new is decided.
-    if (ended_) return;
+    // After the end only held output still goes out: nothing new is decided. Nothing is
+    // decided for a side after its closing tag (what was decided before may still be held).
+    if (ended_ || peer(to).stream_closed) return;
     const Write write{to, bytes, unit, after_persist_};
     if (held_.holding()) {
         held_.hold(write);
@@ -203,8 +204,6 @@ void ComponentSession::send(Side to, std::string_view bytes, Unit unit) {
 }
 
 void ComponentSession::write_now(const Write& write) {
-    Peer& to = peer(write.to);
-    if (to.stream_closed) return;
     if (write.unit != Unit::stream) {
         // Counted as written, not as decided: a commit that fails drops what depended on it.
         if (write.to == Side::server) {

@@ -1,5 +1,7 @@
-// The relay between a fake MUC and a fake server on loopback: transparency, order,
-// backpressure, disconnects, limits and shutdown.
+// The relay's sockets between a fake MUC and a fake server on loopback: transparency through
+// real reads and writes, backpressure, disconnects, timers, the upstream connection, capture
+// and shutdown. The session's rules themselves (stream errors, limits, persist) are tested
+// deterministically on the core, in component_session_test.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -189,88 +191,6 @@ TEST_CASE("relay: the MUC reconnects and is relayed again") {
     CHECK(proxy.counters().sessions_authenticated == 2);
 }
 
-namespace {
-
-// What each side saw when one side broke the rules.
-struct Aftermath {
-    std::string at_offender;
-    std::string at_other;
-    bool offender_closed;
-    bool other_closed;
-};
-
-Aftermath after_bad_input(bool component_offends, const std::string& good, const std::string& bad,
-                          config::Link link = test_link(0)) {
-    ListeningSocket upstream;
-    link.upstream.port = upstream.port();
-    ProxyThread proxy(link);
-    Session session = establish(proxy, upstream);
-    Socket& offender = component_offends ? session.component : session.server;
-    Socket& other = component_offends ? session.server : session.component;
-    offender.send_all(good + bad);
-    Aftermath result;
-    result.offender_closed = offender.read_to_eof(result.at_offender, 5s);
-    result.other_closed = other.read_to_eof(result.at_other, 5s);
-    return result;
-}
-
-const std::string kGood = "<message to='a@b/c'><body>before</body></message><presence/>";
-
-}  // namespace
-
-TEST_CASE("relay: bad XML from the MUC gets a stream error; what came before is delivered") {
-    Aftermath comment = after_bad_input(true, kGood, "<!-- no comments -->");
-    CHECK(comment.offender_closed);
-    CHECK(
-        comment.at_offender.find("<restricted-xml xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>") !=
-        std::string::npos);
-    CHECK(comment.at_offender.ends_with("</stream:error></stream:stream>"));
-    CHECK(comment.other_closed);
-    CHECK(comment.at_other == kGood + "</stream:stream>");
-
-    Aftermath malformed = after_bad_input(true, kGood, "<message></iq>");
-    CHECK(malformed.at_offender.find("<not-well-formed ") != std::string::npos);
-    CHECK(malformed.at_other == kGood + "</stream:stream>");
-
-    Aftermath entity = after_bad_input(true, kGood, "<message><body>&xxe;</body></message>");
-    CHECK(entity.at_offender.find("<restricted-xml ") != std::string::npos);
-    CHECK(entity.at_other == kGood + "</stream:stream>");
-
-    Aftermath pi = after_bad_input(true, kGood, "<?php?>");
-    CHECK(pi.at_offender.find("<restricted-xml ") != std::string::npos);
-}
-
-TEST_CASE("relay: bad XML from the server gets a stream error too") {
-    Aftermath doctype = after_bad_input(false, kGood, "<message><body>&bad;</body></message>");
-    CHECK(doctype.offender_closed);
-    CHECK(doctype.at_offender.find("<restricted-xml ") != std::string::npos);
-    CHECK(doctype.at_offender.ends_with("</stream:stream>"));
-    CHECK(doctype.other_closed);
-    CHECK(doctype.at_other == kGood + "</stream:stream>");
-}
-
-TEST_CASE("relay: a stanza over the size limit is a policy violation") {
-    config::Link link = test_link(0);
-    link.limits.max_stanza_bytes = 4096;
-    const std::string big = "<message><body>" + std::string(5000, 'z') + "</body></message>";
-    Aftermath result = after_bad_input(true, kGood, big, link);
-    CHECK(result.at_offender.find(
-              "<policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>") !=
-          std::string::npos);
-    CHECK(result.at_other == kGood + "</stream:stream>");
-
-    // Under the limit it passes.
-    const std::string fits = "<message><body>" + std::string(3000, 'z') + "</body></message>";
-    ListeningSocket upstream;
-    link.upstream.port = upstream.port();
-    ProxyThread proxy(link);
-    Session session = establish(proxy, upstream);
-    session.component.send_all(fits);
-    std::string at_server;
-    CHECK(session.server.read_exactly(at_server, fits.size(), 5s));
-    CHECK((at_server == fits));
-}
-
 TEST_CASE(
     "relay: a stream to another domain is refused with host-unknown, the server never sees it") {
     ListeningSocket upstream;
@@ -420,75 +340,6 @@ TEST_CASE("relay: --capture records every chunk read, in the reference capture f
 
 namespace {
 
-// Holds the durability callbacks until the test lets them run, on the proxy's loop.
-struct HeldDurability : net::Durability {
-    std::vector<std::function<void(bool)>> waiting;
-    void after_durable(std::function<void(bool)> done) override {
-        waiting.push_back(std::move(done));
-    }
-    // Answers every waiting barrier, on the proxy's loop; how many there were.
-    std::size_t answer(ProxyThread& proxy, bool durable) {
-        std::size_t count = 0;
-        proxy.run_on_loop([&] {
-            count = waiting.size();
-            auto callbacks = std::move(waiting);
-            waiting.clear();
-            for (auto& done : callbacks) done(durable);
-        });
-        return count;
-    }
-};
-
-// Persists before forwarding every iq result from the MUC, as the registration commit does.
-struct PersistBeforeResults : xmpp::StanzaFilter {
-    void on_stanza(xmpp::Direction direction, const xmpp::Stanza& stanza, xmpp::Moment,
-                   xmpp::Decisions& out) override {
-        if (stanza.top.name.local == "iq" && stanza.top.attribute("type") == "result")
-            out.persist();
-        out.forward(direction);
-    }
-};
-
-// A chain of one filter of type Filter per session.
-template <typename Filter>
-net::ChainFactory chain_of() {
-    return [](const config::Link&) {
-        auto chain = std::make_unique<xmpp::FilterChain>();
-        chain->add(std::make_shared<Filter>());
-        return chain;
-    };
-}
-
-}  // namespace
-
-TEST_CASE(
-    "relay: after a persist decision nothing from the session goes out until the state is "
-    "durable") {
-    ListeningSocket upstream;
-    HeldDurability durability;
-    ProxyThread proxy(test_link(upstream.port()), chain_of<PersistBeforeResults>(), {},
-                      &durability);
-    Session session = establish(proxy, upstream);
-    session.component.send_all(
-        "<message id='before'/><iq type='result' id='r1'/><message id='after'/>");
-    std::string at_server;
-    CHECK(session.server.read_exactly(at_server, 22, 2s));
-    CHECK(at_server == "<message id='before'/>");
-    // Nothing more while the commit is outstanding, in either direction.
-    session.server.send_all("<presence id='down'/>");
-    CHECK(session.server.read_some(300ms).empty());
-    std::string at_component;
-    CHECK(session.component.read_some(300ms).empty());
-
-    CHECK(durability.answer(proxy, true) == 1);
-    CHECK(session.server.read_exactly(at_server, 22 + 27 + 21, 2s));
-    CHECK(at_server == "<message id='before'/><iq type='result' id='r1'/><message id='after'/>");
-    CHECK(session.component.read_exactly(at_component, 21, 2s));
-    CHECK(at_component == "<presence id='down'/>");
-}
-
-namespace {
-
 // Like the offline feature: a groupchat message's copies (one per member) go out once the next
 // stanza shows its broadcast is over, or at the end of the read.
 struct CopiesToMembers : xmpp::StanzaFilter {
@@ -517,24 +368,6 @@ struct CopiesToMembers : xmpp::StanzaFilter {
         for (std::size_t m = 0; m < members; ++m)
             out.inject(xmpp::Direction::to_server, copy(pending_id, m));
         pending_id.clear();
-    }
-};
-
-// As the registration flow does: an iq result from the MUC is persisted with the error to send
-// instead, and an extra stanza follows it; a presence is persisted without a fallback.
-struct PersistWithFallback : xmpp::StanzaFilter {
-    void on_stanza(xmpp::Direction direction, const xmpp::Stanza& stanza, xmpp::Moment,
-                   xmpp::Decisions& out) override {
-        const std::string id(stanza.top.attribute("id"));
-        if (stanza.top.name.local == "iq" && stanza.top.attribute("type") == "result") {
-            out.persist();
-            out.if_not_durable(direction, "<iq type='error' id='" + id + "'/>");
-            out.forward(direction);
-            out.inject(direction, "<message id='" + id + "-extra'/>");
-            return;
-        }
-        if (stanza.top.name.local == "presence") out.persist();
-        out.forward(direction);
     }
 };
 
@@ -586,41 +419,4 @@ TEST_CASE(
     const std::size_t bound = link.limits.write_queue_high_bytes + largest_stanza + largest_fanout;
     INFO("queue peak " << proxy.counters().queue_peak_bytes.load() << ", bound " << bound);
     CHECK(proxy.counters().queue_peak_bytes.load() <= bound);
-}
-
-TEST_CASE(
-    "relay: a failed commit replaces what depended on it by the fallback; the rest goes out in "
-    "order") {
-    ListeningSocket upstream;
-    HeldDurability durability;
-    ProxyThread proxy(test_link(upstream.port()), chain_of<PersistWithFallback>(), {}, &durability);
-    Session session = establish(proxy, upstream);
-    session.component.send_all(
-        "<iq type='result' id='r1'/><message id='next'/><presence id='p'/><iq type='result' "
-        "id='r2'/>");
-    CHECK(session.server.read_some(300ms).empty());
-
-    SUBCASE("failed") {
-        CHECK(durability.answer(proxy, false) == 3);
-        const std::string expected =
-            "<iq type='error' id='r1'/><message id='next'/><presence id='p'/>"
-            "<iq type='error' id='r2'/>";
-        std::string at_server;
-        CHECK(session.server.read_exactly(at_server, expected.size(), 2s));
-        CHECK(at_server == expected);
-        CHECK(session.server.read_some(200ms).empty());
-        CHECK(proxy.counters().answers_not_durable == 2);
-        // The count of stanzas written follows what went out, not what was decided.
-        CHECK(proxy.counters().stanzas_to_server == 4 + 1);  // and the handshake before
-    }
-    SUBCASE("durable") {
-        CHECK(durability.answer(proxy, true) == 3);
-        const std::string expected =
-            "<iq type='result' id='r1'/><message id='r1-extra'/><message id='next'/>"
-            "<presence id='p'/><iq type='result' id='r2'/><message id='r2-extra'/>";
-        std::string at_server;
-        CHECK(session.server.read_exactly(at_server, expected.size(), 2s));
-        CHECK(at_server == expected);
-        CHECK(proxy.counters().answers_not_durable == 0);
-    }
 }
