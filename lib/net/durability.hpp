@@ -1,8 +1,8 @@
-// How a link waits for state to be durable before it writes what depends on it (a
+// How a session waits for state to be durable before it writes what depends on it (a
 // registration the MUC accepted is on disk before the member hears "registered").
 //
 // The contract: `done(true)` means every change recorded before the call is on disk (a crash,
-// even kill -9, keeps it). `done(false)` means the commit holding them failed: the link writes
+// even kill -9, keeps it). `done(false)` means the commit holding them failed: the session writes
 // the persist decision's fallback (the member hears an error, not "registered") instead of what
 // depended on it. A failed change is not forgotten: the writer keeps it and retries, so it may
 // reach the disk later (a member told "error" may end up registered; never the reverse).

@@ -196,7 +196,9 @@ void ComponentSession::send(Side to, std::string_view bytes, Unit unit) {
     // decided for a side after its closing tag (what was decided before may still be held).
     if (ended_ || peer(to).stream_closed) return;
     const Write write{to, bytes, unit, after_persist_};
-    if (held_.holding()) {
+    // What depends on a commit waits for it, and so does what must not overtake it; the rest
+    // goes out at once.
+    if (held_.holding() && (write.after_persist || held_.must_wait(write))) {
         held_.hold(write);
         return;
     }

@@ -1,22 +1,57 @@
 #include "session/held_output.hpp"
 
+#include "xml/start_tag.hpp"
+
 namespace session {
+
+namespace {
+
+std::size_t index_of(Side side) {
+    return side == Side::component ? 0 : 1;
+}
+
+std::string_view recipient_of(std::string_view stanza) {
+    const std::optional<xml::ValueSpan> to = xml::find_attribute(stanza, "to");
+    return to ? stanza.substr(to->offset, to->length) : std::string_view();
+}
+
+}  // namespace
 
 std::uint32_t HeldOutput::add_barrier(Side fallback_to, std::string_view fallback) {
     ++outstanding_;
     if (fallback.empty()) return 0;
     barriers_.push_back(Barrier{false, stanza_barrier_});
     const auto barrier = static_cast<std::uint32_t>(barriers_.size());
-    held_.push_back(Held{fallback_to, Unit::added, true, true, barrier, std::string(fallback)});
-    bytes_ += fallback.size();
+    add(Held{fallback_to, {}, Unit::added, true, true, barrier, std::string(fallback)});
     stanza_barrier_ = barrier;
     return barrier;
 }
 
 void HeldOutput::hold(const Write& write) {
-    held_.push_back(Held{write.to, write.unit, write.after_persist, false, stanza_barrier_,
-                         std::string(write.bytes)});
-    bytes_ += write.bytes.size();
+    add(Held{write.to,
+             {},
+             write.unit,
+             write.after_persist,
+             false,
+             stanza_barrier_,
+             std::string(write.bytes)});
+}
+
+void HeldOutput::add(Held held) {
+    bytes_ += held.bytes.size();
+    ++held_for_[index_of(held.to)];
+    held_.push_back(std::move(held));
+    Held& kept = held_.back();
+    if (kept.unit != Unit::stream) {
+        kept.recipient = recipient_of(kept.bytes);
+        recipients_[index_of(kept.to)].insert(kept.recipient);
+    }
+}
+
+bool HeldOutput::must_wait(const Write& write) const {
+    if (held_for_[index_of(write.to)] == 0) return false;
+    if (write.unit == Unit::stream) return true;
+    return recipients_[index_of(write.to)].contains(recipient_of(write.bytes));
 }
 
 bool HeldOutput::settle(std::uint32_t ticket, bool durable) {

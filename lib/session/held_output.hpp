@@ -4,9 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
-#include <vector>
+#include <unordered_set>
 
 #include "session/session_actions.hpp"
 
@@ -24,6 +25,10 @@ class HeldOutput {
     // depends on it.
     std::uint32_t add_barrier(Side fallback_to, std::string_view fallback);
     void hold(const Write& write);
+    // Whether a write that does not depend on any barrier must still wait: something to the
+    // same recipient (the `to` of a stanza) is held, and XMPP keeps the order of what one
+    // entity sends another. A stream-level write waits for everything held for its side.
+    bool must_wait(const Write& write) const;
     // A barrier's commit is over. True when none is left outstanding: call release().
     bool settle(std::uint32_t ticket, bool durable);
     // Calls `out(write)` for each entry to be written, in order, and forgets them all.
@@ -38,11 +43,15 @@ class HeldOutput {
         barriers_.clear();
         stanza_barrier_ = 0;
         bytes_ = 0;
+        held_for_[0] = held_for_[1] = 0;
+        recipients_[0].clear();
+        recipients_[1].clear();
     }
 
   private:
     struct Held {
         Side to;
+        std::string_view recipient;  // in `bytes`
         Unit unit;
         bool after_persist;
         bool fallback;          // that barrier's fallback: written only if it failed
@@ -57,10 +66,14 @@ class HeldOutput {
     bool goes_out(const Held& held) const;
 
     int outstanding_ = 0;
-    std::vector<Held> held_;
-    std::vector<Barrier> barriers_;  // barriers with a fallback, until released
+    std::deque<Held> held_;         // a deque: `recipient` views stay valid as it grows
+    std::deque<Barrier> barriers_;  // barriers with a fallback, until released
+    void add(Held held);
+
     std::uint32_t stanza_barrier_ = 0;
     std::size_t bytes_ = 0;
+    std::size_t held_for_[2] = {0, 0};                    // entries held for each side
+    std::unordered_set<std::string_view> recipients_[2];  // of the stanzas held, by side
 };
 
 }  // namespace session

@@ -19,9 +19,10 @@ class StanzaOutput {
     // (forward_rewritten) or an extra stanza (inject).
     virtual void emit(Direction direction, std::string_view bytes, Decision::Kind how) = 0;
     virtual void note(std::string_view line) = 0;
-    // Everything emitted after this waits until the state recorded so far is durable. When
-    // `fallback` is not empty and the commit fails, it is written in `fallback_direction`
-    // instead of what the same stanza emits after this call.
+    // What the same stanza emits after this waits until the state recorded so far is durable
+    // (and so does whatever would overtake it). When `fallback` is not empty and the commit
+    // fails, it is written in `fallback_direction` instead of what the stanza emits after this
+    // call.
     virtual void persist(Direction fallback_direction, std::string_view fallback) {
         (void)fallback_direction;
         (void)fallback;

@@ -34,10 +34,10 @@ struct Decision {
         forward_rewritten,  // `bytes` instead of the stanza, in its direction
         inject,             // `bytes` as an extra stanza in `direction`
         note,               // `bytes` is a line for the log (filters do no I/O themselves)
-        persist,            // what the filter recorded so far must be durable before anything
-                            // that follows is written; `bytes`, when not empty, is the fallback:
-                            // written in `direction` instead of what this stanza's decisions
-                            // emit after the persist, should the commit fail
+        persist,            // what the filter recorded so far must be durable before what this
+                            // stanza emits after it is written; `bytes`, when not empty, is the
+                            // fallback, written in `direction` instead of that, should the
+                            // commit fail
     };
     Kind kind;
     Direction direction;

@@ -343,23 +343,32 @@ TEST_CASE("session core: a peer's stream error is relayed and counted by conditi
     CHECK(core.driver.logged("the server sent stream error <conflict/>"));
 }
 
-TEST_CASE("session core: after a persist nothing goes out until the state is durable") {
+TEST_CASE(
+    "session core: a persist holds what depends on it and what must not overtake it; the rest "
+    "goes out at once") {
     Core core(std::make_shared<PersistWithFallback>());
     core.establish();
-    core.from_component("<message id='before'/><presence id='p'/><message id='after'/>");
-    CHECK(core.driver.to(Side::server) == "<message id='before'/>");
+    core.from_component(
+        "<message id='before' to='a@x'/><presence id='p' to='b@x/r'/>"
+        "<message id='after' to='b@x/r'/><message id='other' to='c@x'/>");
+    // The presence waits for its commit; the message to the same occupant waits behind it.
+    CHECK(core.driver.to(Side::server) ==
+          "<message id='before' to='a@x'/><message id='other' to='c@x'/>");
     CHECK(core.session.holding());
-    // Nothing more while the commit is outstanding, in either direction.
-    core.from_server("<message id='down'/>");
-    CHECK(core.driver.to(Side::component).empty());
     CHECK(core.session.held_bytes() > 0);
+    // The other direction is not held up.
+    core.from_server("<message id='down' to='room@conference.localhost'/>");
+    CHECK(core.driver.to(Side::component) == "<message id='down' to='room@conference.localhost'/>");
     REQUIRE(core.driver.waiting.size() == 1);
     core.answer_all(true);
     CHECK(core.driver.to(Side::server) ==
-          "<message id='before'/><presence id='p'/><message id='after'/>");
-    CHECK(core.driver.to(Side::component) == "<message id='down'/>");
+          "<message id='before' to='a@x'/><message id='other' to='c@x'/>"
+          "<presence id='p' to='b@x/r'/><message id='after' to='b@x/r'/>");
     CHECK_FALSE(core.session.holding());
     CHECK(core.session.held_bytes() == 0);
+    // Nothing waits any more.
+    core.from_component("<message id='later' to='b@x/r'/>");
+    CHECK(core.driver.to(Side::server).ends_with("<message id='later' to='b@x/r'/>"));
 }
 
 TEST_CASE("session core: a failed commit replaces what depended on it by the fallback") {
