@@ -1,10 +1,11 @@
 // bench-load: the load generator of bench/ (see bench/README.md).
 //   bench-load suite [--rounds N] [--scale X] [--proxy PATH]
 //       every figure, relays interleaved; Markdown on stdout; exit 1 if any run failed
-//   bench-load one --relay direct|socat|off|on [--flow to-server|to-muc|fanout]
-//                  [--count N] [--fanout K] [--bystanders N] [--rooms N] [--proxy PATH]
-//       one run, one line of figures; BENCH_PROXY_PREFIX puts words before the proxy's
-//       command (e.g. a profiler)
+//   bench-load one --relay direct|socat|off|on [--flow to-server|guests|to-muc|fanout]
+//                  [--count N] [--rate R] [--fanout K] [--bystanders N] [--rooms N]
+//                  [--proxy PATH]
+//       one run, one line of figures (with --rate, paced at R stanzas/s and one-way latency
+//       measured); BENCH_PROXY_PREFIX puts words before the proxy's command (e.g. a profiler)
 #include <unistd.h>
 
 #include <cstdlib>
@@ -25,13 +26,14 @@ struct Args {
     std::uint64_t count = 100000;
     int fanout = 0, bystanders = 0, rooms = 1000, rounds = 3;
     double scale = 1.0;
+    double rate = 0;
 };
 
 int usage() {
     std::cerr << "usage: bench-load suite [--rounds N] [--scale X] [--proxy PATH]\n"
                  "       bench-load one --relay direct|socat|off|on [--flow "
-                 "to-server|to-muc|fanout] [--count N] [--fanout K] [--bystanders N] [--rooms N] "
-                 "[--proxy PATH]\n";
+                 "to-server|guests|to-muc|fanout] [--count N] [--rate R] [--fanout K] "
+                 "[--bystanders N] [--rooms N] [--proxy PATH]\n";
     return 2;
 }
 
@@ -86,12 +88,13 @@ int one(const Args& args, const std::filesystem::path& dir) {
         measured.to_server = {traffic.get(), args.count};
     } else {
         setup = bench::joins(rooms);
-        if (args.flow == "to-server") {
-            traffic = bench::muc_broadcasts(rooms);
-            measured.to_server = {traffic.get(), args.count};
+        if (args.flow == "to-server" || args.flow == "guests") {
+            traffic = args.flow == "guests" ? bench::guests_among_broadcasts(rooms)
+                                            : bench::muc_broadcasts(rooms);
+            measured.to_server = {traffic.get(), args.count, args.rate};
         } else if (args.flow == "to-muc") {
             traffic = bench::client_traffic(rooms);
-            measured.to_muc = {traffic.get(), args.count};
+            measured.to_muc = {traffic.get(), args.count, args.rate};
         } else {
             return usage();
         }
@@ -104,6 +107,7 @@ int one(const Args& args, const std::filesystem::path& dir) {
     }
     const std::uint64_t joins_count = args.flow == "fanout" ? 1 : rooms.occupant_sessions();
     spec.phases = {bench::Phase{{setup.get(), joins_count}, {}}, measured};
+    spec.latency = args.rate > 0;
     bench::RunResult r = bench::run_load(spec);
     if (!r.ok) {
         std::cerr << "bench-load: " << r.error << "\n";
@@ -113,7 +117,11 @@ int one(const Args& args, const std::filesystem::path& dir) {
     std::cout << "relay=" << bench::relay_name(spec.relay.kind) << " flow=" << args.flow
               << " stanzas=" << f.stanzas << " copies=" << f.copies << " bytes=" << f.bytes
               << " seconds=" << f.seconds << " stanzas_per_s=" << f.stanzas_per_second()
-              << " relay_cpu_us=" << r.relay_cpu_ns / 1000 << " rss=" << r.rss_after << "\n";
+              << " relay_cpu_us=" << r.relay_cpu_ns / 1000 << " rss=" << r.rss_after;
+    if (spec.latency)
+        std::cout << " p50_us=" << f.p50_us << " p99_us=" << f.p99_us << " p999_us=" << f.p999_us
+                  << " waited_p50_us=" << f.waited_p50_us << " waited_p99_us=" << f.waited_p99_us;
+    std::cout << "\n";
     return 0;
 }
 
@@ -141,6 +149,8 @@ int main(int argc, char** argv) {
             args.bystanders = std::stoi(value);
         else if (flag == "--rooms")
             args.rooms = std::stoi(value);
+        else if (flag == "--rate")
+            args.rate = std::stod(value);
         else if (flag == "--rounds")
             args.rounds = std::stoi(value);
         else if (flag == "--scale")

@@ -116,6 +116,63 @@ TEST_CASE("the arrival check wants each owed copy once, before the next stanza")
     CHECK_FALSE(verdict(first_message + a + copy_to("x@localhost") + next));  // not owed
 }
 
+TEST_CASE("the arrival check lets a stanza that may wait for a commit come late, once") {
+    const bench::RoomShape rooms = small_rooms();
+    auto script = bench::guests_among_broadcasts(rooms);
+    // A cycle: the message to each occupant, a presence, an iq; then a guest's join and leave.
+    const std::uint64_t cycle = static_cast<std::uint64_t>(rooms.occupants) + 2;
+    const std::uint64_t count = cycle + 2 + 1;  // and the next cycle's first stanza
+    REQUIRE_FALSE(script->may_arrive_late(cycle - 1));
+    REQUIRE(script->may_arrive_late(cycle));
+    REQUIRE(script->may_arrive_late(cycle + 1));
+    std::string head, join, leave, next;
+    for (std::uint64_t i = 0; i < cycle; ++i) script->append(i, head);
+    script->append(cycle, join);
+    script->append(cycle + 1, leave);
+    script->append(cycle + 2, next);
+    auto verdict = [&](const std::string& bytes) {
+        bench::ArrivalCheck check(*script, count, false, nullptr);
+        std::string_view view(bytes);
+        return check.consume(view, 0) && check.done();
+    };
+    CHECK(verdict(head + join + leave + next));
+    CHECK(verdict(head + next + join + leave));
+    CHECK(verdict(head + join + next + leave));
+    CHECK_FALSE(verdict(head + next + join));                 // the leave never came
+    CHECK_FALSE(verdict(head + next + join + join + leave));  // twice
+    CHECK_FALSE(verdict(next + head + join + leave));         // room traffic may not be reordered
+}
+
+TEST_CASE("smoke: guests joining among broadcasts, through socat and the proxy with a store") {
+    const std::string proxy = proxy_binary();
+    REQUIRE(std::filesystem::exists(proxy));
+    TempDir dir;
+    const bench::RoomShape rooms = small_rooms();
+    bench::write_state_json(dir.path / "state.json", rooms, 0);
+    bench::import_state(proxy, dir.path / "state.json", dir.path / "prepared.db");
+    auto join = bench::joins(rooms);
+    auto traffic = bench::guests_among_broadcasts(rooms);
+    const std::uint64_t n = 1400;
+    for (bench::RelayKind kind : {bench::RelayKind::socat, bench::RelayKind::proxy_on}) {
+        const std::string relay = bench::relay_name(kind);
+        CAPTURE(relay);
+        bench::RunSpec spec;
+        spec.relay.kind = kind;
+        spec.relay.proxy_binary = proxy;
+        spec.relay.work_dir = dir.path;
+        spec.relay.store = dir.path / "prepared.db";
+        spec.stall_seconds = 20;
+        spec.latency = true;
+        spec.phases = {bench::Phase{{join.get(), rooms.occupant_sessions()}, {}},
+                       bench::Phase{{traffic.get(), n, 5000}, {}}};
+        const bench::RunResult r = bench::run_load(spec);
+        INFO(r.error);
+        REQUIRE(r.ok);
+        CHECK(r.to_server.stanzas == n);
+        CHECK(r.to_server.waited_p50_us > 0);
+    }
+}
+
 TEST_CASE("smoke: traffic both ways through every relay arrives complete, in order, unchanged") {
     const std::string proxy = proxy_binary();
     if (!std::filesystem::exists(proxy)) {

@@ -55,6 +55,7 @@ class Suite {
         throughput();
         latency(10000);
         latency(50000);
+        latency_while_committing(10000);
         fanout();
         memory();
         growth();
@@ -62,6 +63,52 @@ class Suite {
     }
 
   private:
+    // MUC -> server with a guest joining and leaving the room after each cycle (2 stanzas in
+    // 14): with a store, each join is a commit that its self-presence waits for. What does
+    // not depend on it (the room's traffic) must not wait too.
+    void latency_while_committing(double rate) {
+        const RoomShape rooms;
+        auto join = joins(rooms);
+        auto traffic = guests_among_broadcasts(rooms);
+        const auto store = store_for(rooms, 0);
+        const std::uint64_t n = scaled(rate * 4);
+        struct Figures {
+            std::vector<double> p50, p99, p999, waited50, waited99;
+        };
+        std::map<RelayKind, Figures> figures;
+        const RelayKind relays[] = {RelayKind::socat, RelayKind::proxy_on};
+        for (int round = 0; round < options_.rounds; ++round) {
+            for (RelayKind kind : relays) {
+                const Phase setup{{join.get(), rooms.occupant_sessions()}, {}};
+                const Phase paced{{traffic.get(), n, rate}, {}};
+                RunResult r = go(kind, store, {setup, paced}, true, "latency while committing");
+                if (!r.ok) continue;
+                Figures& f = figures[kind];
+                f.p50.push_back(r.to_server.p50_us);
+                f.p99.push_back(r.to_server.p99_us);
+                f.p999.push_back(r.to_server.p999_us);
+                f.waited50.push_back(r.to_server.waited_p50_us);
+                f.waited99.push_back(r.to_server.waited_p99_us);
+            }
+        }
+        out_ << "\n### Latency while joins are committed, MUC → server at " << fixed(rate / 1000, 0)
+             << "k stanzas/s (" << n << " stanzas per run, " << options_.rounds
+             << " rounds), µs\n\n"
+             << "A guest joins and leaves after each broadcast cycle (2 stanzas in 14); with the "
+                "feature on each join is a commit to the store (SQLite, fsync) that the guest's "
+                "self-presence waits for, and its leave waits behind it (same recipient). The "
+                "room's traffic depends on no commit. Median (min–max) over rounds.\n\n"
+             << "| relay | room traffic p50 | p99 | p99.9 | guests' presences p50 | p99 |\n"
+             << "|---|---|---|---|---|---|\n";
+        for (RelayKind kind : relays) {
+            const Figures& f = figures[kind];
+            out_ << "| " << relay_name(kind) << " | " << spread(f.p50, 0) << " | "
+                 << spread(f.p99, 0) << " | " << spread(f.p999, 0) << " | " << spread(f.waited50, 0)
+                 << " | " << spread(f.waited99, 0) << " |\n";
+        }
+        out_.flush();
+    }
+
     std::uint64_t scaled(double n) const {
         return std::max<std::uint64_t>(10, static_cast<std::uint64_t>(n * options_.scale));
     }

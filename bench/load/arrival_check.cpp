@@ -28,6 +28,8 @@ bool ArrivalCheck::consume(std::string_view& bytes, std::uint64_t now_ns) {
         Step step = Step::failed;
         if (next_ < count_) step = take_expected(bytes, now_ns);
         if (step == Step::failed && copies_due_ > 0) step = take_copy(bytes);
+        if (step == Step::failed && !late_.empty()) step = take_late(bytes, now_ns);
+        if (step == Step::failed && error_.empty() && defer_expected()) continue;
         if (step == Step::need_more) return true;
         if (step == Step::failed) {
             if (!error_.empty()) return false;
@@ -78,15 +80,49 @@ ArrivalCheck::Step ArrivalCheck::take_expected(std::string_view& bytes, std::uin
         return Step::failed;
     }
     enter_stanza(next_);
-    if (sent_at_ != nullptr) {
-        latencies_ns_.push_back(static_cast<std::uint32_t>(
-            std::min<std::uint64_t>(now_ns - (*sent_at_)[next_], UINT32_MAX)));
-    }
+    note_latency(next_, now_ns);
     stanza_bytes_ += expected_.size();
     bytes.remove_prefix(expected_.size());
     ++next_;
     expected_ready_ = false;
     return Step::consumed;
+}
+
+void ArrivalCheck::note_latency(std::uint64_t seq, std::uint64_t now_ns) {
+    if (sent_at_ == nullptr) return;
+    (script_.may_arrive_late(seq) ? waited_latencies_ns_ : latencies_ns_)
+        .push_back(static_cast<std::uint32_t>(
+            std::min<std::uint64_t>(now_ns - (*sent_at_)[seq], UINT32_MAX)));
+}
+
+bool ArrivalCheck::defer_expected() {
+    if (next_ >= count_ || !script_.may_arrive_late(next_)) return false;
+    if (!expected_ready_) {
+        expected_.clear();
+        script_.append(next_, expected_);
+    }
+    late_.push_back(Late{next_, expected_});
+    ++next_;
+    expected_ready_ = false;
+    return true;
+}
+
+ArrivalCheck::Step ArrivalCheck::take_late(std::string_view& bytes, std::uint64_t now_ns) {
+    bool partial = false;
+    for (auto late = late_.begin(); late != late_.end(); ++late) {
+        const std::size_t n = std::min(bytes.size(), late->bytes.size());
+        if (std::memcmp(bytes.data(), late->bytes.data(), n) != 0) continue;
+        if (n < late->bytes.size()) {
+            partial = true;
+            continue;
+        }
+        note_latency(late->seq, now_ns);
+        stanza_bytes_ += late->bytes.size();
+        bytes.remove_prefix(late->bytes.size());
+        late_.erase(late);
+        return Step::consumed;
+    }
+    return partial ? Step::need_more : Step::failed;
 }
 
 ArrivalCheck::Step ArrivalCheck::take_copy(std::string_view& bytes) {

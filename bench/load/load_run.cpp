@@ -435,6 +435,18 @@ void LoadRun::on_watchdog() {
     fail(why);
 }
 
+void percentiles(std::vector<std::uint32_t>& ns, double& p50_us, double& p99_us, double& p999_us) {
+    if (ns.empty()) return;
+    std::sort(ns.begin(), ns.end());
+    auto at = [&](double q) {
+        const auto i = std::min(ns.size() - 1, static_cast<std::size_t>(q * ns.size()));
+        return ns[i] / 1000.0;
+    };
+    p50_us = at(0.5);
+    p99_us = at(0.99);
+    p999_us = at(0.999);
+}
+
 FlowResult LoadRun::flow_result(End& receiver, const End& sender) {
     FlowResult r;
     ArrivalCheck& check = *receiver.check;
@@ -443,17 +455,9 @@ FlowResult LoadRun::flow_result(End& receiver, const End& sender) {
     r.bytes = check.stanza_bytes() + check.copy_bytes();
     if (sender.flow.count > 0 && check.last_arrival_ns() > phase_start_)
         r.seconds = static_cast<double>(check.last_arrival_ns() - phase_start_) / 1e9;
-    auto& lat = check.latencies_ns();
-    if (!lat.empty()) {
-        std::sort(lat.begin(), lat.end());
-        auto at = [&](double q) {
-            const auto i = std::min(lat.size() - 1, static_cast<std::size_t>(q * lat.size()));
-            return lat[i] / 1000.0;
-        };
-        r.p50_us = at(0.5);
-        r.p99_us = at(0.99);
-        r.p999_us = at(0.999);
-    }
+    percentiles(check.latencies_ns(), r.p50_us, r.p99_us, r.p999_us);
+    double ignored = 0;
+    percentiles(check.waited_latencies_ns(), r.waited_p50_us, r.waited_p99_us, ignored);
     return r;
 }
 

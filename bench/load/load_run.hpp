@@ -36,6 +36,8 @@ struct FlowResult {
     std::uint64_t stanzas = 0, copies = 0, bytes = 0;
     double seconds = 0;  // first send to last arrival
     double p50_us = 0, p99_us = 0, p999_us = 0;
+    // Of the stanzas that may wait for a commit (Script::may_arrive_late), apart.
+    double waited_p50_us = 0, waited_p99_us = 0;
     double stanzas_per_second() const { return seconds > 0 ? stanzas / seconds : 0; }
     double copies_per_second() const { return seconds > 0 ? copies / seconds : 0; }
     double megabytes_per_second() const { return seconds > 0 ? bytes / seconds / 1e6 : 0; }

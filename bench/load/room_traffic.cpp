@@ -145,6 +145,58 @@ class MucBroadcasts : public Script {
     std::vector<std::unique_ptr<CopyTargets>> copies_;
 };
 
+// MucBroadcasts with occupants coming and going: after each cycle a guest joins the room (the
+// MUC's self-presence to a full JID it has not seen) and leaves it again. 2 stanzas in 14.
+class GuestsAmongBroadcasts : public Script {
+  public:
+    explicit GuestsAmongBroadcasts(const RoomShape& shape)
+        : broadcasts_(shape), rooms_(static_cast<std::uint64_t>(shape.rooms)) {}
+    static constexpr std::uint64_t kGuestStanzas = 2;
+
+    void append(std::uint64_t seq, std::string& out) const override {
+        const std::uint64_t cycle = seq / period(), slot = seq % period();
+        if (slot < broadcasts_.cycle()) {
+            broadcasts_.append(cycle * broadcasts_.cycle() + slot, out);
+            return;
+        }
+        std::string room, nick = "g", guest = "guest";
+        room_jid(room, static_cast<int>(cycle % rooms_));
+        append_number(nick, cycle);
+        append_number(guest, cycle);
+        guest += "@localhost/phone";
+        if (slot == broadcasts_.cycle()) {
+            self_presence(out, room, nick, guest);
+            return;
+        }
+        out += "<presence type='unavailable' from='";
+        out += room;
+        out += '/';
+        out += nick;
+        out += "' to='";
+        out += guest;
+        out +=
+            "'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' "
+            "role='none'/><status code='110'/></x></presence>";
+    }
+    std::int64_t broadcast_of(std::uint64_t seq) const override {
+        const std::uint64_t slot = seq % period();
+        if (slot >= broadcasts_.cycle()) return -1;
+        return broadcasts_.broadcast_of(seq / period() * broadcasts_.cycle() + slot);
+    }
+    const CopyTargets* copies_of(std::uint64_t seq) const override {
+        return broadcasts_.copies_of(seq / period() * broadcasts_.cycle() + seq % period());
+    }
+    bool may_arrive_late(std::uint64_t seq) const override {
+        return seq % period() >= broadcasts_.cycle();
+    }
+
+  private:
+    std::uint64_t period() const { return broadcasts_.cycle() + kGuestStanzas; }
+
+    MucBroadcasts broadcasts_;
+    std::uint64_t rooms_;
+};
+
 class ClientTraffic : public Script {
   public:
     explicit ClientTraffic(RoomShape shape) : shape_(std::move(shape)) {}
@@ -248,6 +300,9 @@ std::unique_ptr<Script> joins(const RoomShape& shape) {
 }
 std::unique_ptr<Script> muc_broadcasts(const RoomShape& shape) {
     return std::make_unique<MucBroadcasts>(shape);
+}
+std::unique_ptr<Script> guests_among_broadcasts(const RoomShape& shape) {
+    return std::make_unique<GuestsAmongBroadcasts>(shape);
 }
 std::unique_ptr<Script> client_traffic(const RoomShape& shape) {
     return std::make_unique<ClientTraffic>(shape);

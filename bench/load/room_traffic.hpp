@@ -33,6 +33,11 @@ std::unique_ptr<Script> joins(const RoomShape& shape);
 // an occupant's presence broadcast and an iq result; rooms take turns.
 std::unique_ptr<Script> muc_broadcasts(const RoomShape& shape);
 
+// muc_broadcasts with a guest (a JID the MUC never saw in the room) joining and leaving after
+// each cycle: 2 stanzas in 14 are a new occupant's self-presence or its leave. With a store,
+// each join is a commit the proxy's answer to that guest waits for.
+std::unique_ptr<Script> guests_among_broadcasts(const RoomShape& shape);
+
 // Server -> MUC: occupants' groupchat messages to their room (~600 bytes), presences to
 // their nick, pings, and a share of registration form requests (XEP-0045 §7.10).
 std::unique_ptr<Script> client_traffic(const RoomShape& shape);

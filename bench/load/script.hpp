@@ -31,6 +31,9 @@ class Script {
     virtual std::int64_t broadcast_of(std::uint64_t) const { return -1; }
     // The members a proxy with the feature on copies broadcast `seq` belongs to.
     virtual const CopyTargets* copies_of(std::uint64_t) const { return nullptr; }
+    // Whether stanza `seq` may arrive after later ones: a proxy holds what depends on a commit
+    // (a new occupant's self-presence) and keeps the order only per recipient.
+    virtual bool may_arrive_late(std::uint64_t) const { return false; }
 };
 
 // Appends decimal numbers and text without formatting machinery (the generator must outrun
