@@ -14,9 +14,7 @@ Features::Features(const config::Config& config, durable::DurableState* durable)
 
 std::shared_ptr<offline::OfflineDelivery> Features::make_delivery(const config::Link& link) const {
     // State is kept by link name: renaming a link in the config starts it afresh.
-    auto delivery = std::make_shared<offline::OfflineDelivery>(
-        link.offline, link.domain,
-        durable_ != nullptr ? durable_->sink_for(link.name) : &discarded_changes_);
+    auto delivery = std::make_shared<offline::OfflineDelivery>(link.offline, link.domain);
     if (durable_ != nullptr) delivery->restore(durable_->load(link.name));
     return delivery;
 }

@@ -14,8 +14,8 @@
 
 class Features {
   public:
-    // With `durable`, each link's filter records its changes there and starts from what it
-    // kept.
+    // With `durable`, each link's filter starts from what it kept (the changes it decides to
+    // keep reach it through the sessions' record decisions).
     Features(const config::Config& config, durable::DurableState* durable = nullptr);
 
     // A reload: a link whose feature stays on for the same domain keeps its state and takes
@@ -35,7 +35,5 @@ class Features {
     std::shared_ptr<offline::OfflineDelivery> make_delivery(const config::Link& link) const;
 
     durable::DurableState* durable_;
-    // Without a store (replay) the filters still decide as with one: their persist points show.
-    mutable offline::DiscardingChangeSink discarded_changes_;
     std::map<std::string, std::shared_ptr<offline::OfflineDelivery>> by_link_;
 };

@@ -24,13 +24,6 @@ std::size_t bytes_of(const std::pair<std::string, offline::StateChange>& entry) 
 
 }  // namespace
 
-struct DurableState::LinkSink : offline::ChangeSink {
-    DurableState& owner;
-    std::string link;
-    LinkSink(DurableState& state, std::string name) : owner(state), link(std::move(name)) {}
-    void record(offline::StateChange change) override { owner.record(link, std::move(change)); }
-};
-
 DurableState::DurableState(uv_loop_t* loop, std::unique_ptr<store::SqliteStore> store,
                            std::size_t max_retained_bytes)
     : loop_(loop), store_(std::move(store)), max_retained_bytes_(max_retained_bytes) {
@@ -43,10 +36,10 @@ DurableState::DurableState(uv_loop_t* loop, std::unique_ptr<store::SqliteStore> 
 
 DurableState::~DurableState() = default;
 
-offline::ChangeSink* DurableState::sink_for(const std::string& link) {
-    auto& sink = sinks_[link];
-    if (!sink) sink = std::make_unique<LinkSink>(*this, link);
-    return sink.get();
+void DurableState::record(const std::string& link, const xmpp::StateRecord& change) {
+    // A record from another kind of filter is not this store's to keep.
+    if (const auto* offline_change = dynamic_cast<const offline::StateChangeRecord*>(&change))
+        record(link, offline_change->change);
 }
 
 void DurableState::record(const std::string& link, offline::StateChange change) {

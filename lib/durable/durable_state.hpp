@@ -35,8 +35,12 @@ class DurableState : public net::Durability {
                  std::size_t max_retained_bytes = config::Store{}.max_retained_bytes);
     ~DurableState() override;
 
-    offline::ChangeSink* sink_for(const std::string& link);
     offline::StoredState load(const std::string& link) { return store_->load(link); }
+
+    // A link's filter decided to keep a change (an offline::StateChangeRecord); it goes into
+    // the next batch, in order.
+    void record(const std::string& link, const xmpp::StateRecord& change) override;
+    void record(const std::string& link, offline::StateChange change);
 
     void after_durable(std::function<void(bool durable)> done) override;
 
@@ -63,11 +67,9 @@ class DurableState : public net::Durability {
     std::uint64_t changes_dropped() const { return changes_dropped_; }
 
   private:
-    struct LinkSink;
     using Batch = std::vector<std::pair<std::string, offline::StateChange>>;
     using Waiters = std::vector<std::function<void(bool)>>;
 
-    void record(const std::string& link, offline::StateChange change);
     void schedule_write_behind(std::uint64_t delay_ms);
     void start_batch();
     void on_batch_done();
@@ -77,7 +79,6 @@ class DurableState : public net::Durability {
 
     uv_loop_t* loop_;
     std::unique_ptr<store::SqliteStore> store_;
-    std::map<std::string, std::unique_ptr<LinkSink>> sinks_;
     Batch pending_;
     std::size_t pending_bytes_ = 0;
     std::size_t max_retained_bytes_;

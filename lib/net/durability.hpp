@@ -9,12 +9,17 @@
 #pragma once
 
 #include <functional>
+#include <string>
+
+#include "xmpp/stanza_filter.hpp"
 
 namespace net {
 
 class Durability {
   public:
     virtual ~Durability() = default;
+    // A change a filter of `link` decided to keep, in the order it was decided.
+    virtual void record(const std::string& link, const xmpp::StateRecord& change) = 0;
     // Calls `done` on the loop thread once every change recorded so far is durable (true) or
     // the commit holding them has failed (false; the writer logs why and retries).
     virtual void after_durable(std::function<void(bool durable)> done) = 0;

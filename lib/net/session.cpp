@@ -144,6 +144,10 @@ void Session::handshake_accepted() {
     uv_timer_stop(&handshake_timer_);
 }
 
+void Session::record(const xmpp::StateRecord& change) {
+    if (env_.durability != nullptr) env_.durability->record(env_.config->name, change);
+}
+
 void Session::wait_durable(std::uint32_t ticket, session::Side, std::string_view) {
     std::weak_ptr<bool> alive = alive_;
     env_.durability->after_durable([this, alive, ticket](bool durable) {

@@ -62,6 +62,7 @@ class Session : private session::SessionActions {
     void write(const session::Write& write) override;
     void connect_upstream() override;
     void handshake_accepted() override;
+    void record(const xmpp::StateRecord& change) override;
     void wait_durable(std::uint32_t ticket, session::Side fallback_to,
                       std::string_view fallback) override;
     bool over_high_watermark() override;

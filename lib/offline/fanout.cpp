@@ -24,7 +24,7 @@ void OfflineDelivery::complete_broadcast(xmpp::Moment now, xmpp::Decisions& out)
     std::vector<std::string> gone;
     for (const std::string& full_jid : occupancy_.full_jids_in(room)) {
         if (broadcasts_.reached(room, full_jid)) continue;
-        occupancy_.leave(room, full_jid);
+        occupancy_.leave(room, full_jid, &out);
         gone.emplace_back(xmpp::bare_part(full_jid));
     }
     broadcasts_.forget(room);

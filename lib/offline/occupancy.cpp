@@ -3,22 +3,23 @@
 #include "xmpp/jid.hpp"
 
 namespace offline {
-void Occupancy::enter(const std::string& room, const std::string& full_jid, std::string_view nick) {
+void Occupancy::enter(const std::string& room, const std::string& full_jid, std::string_view nick,
+                      xmpp::Decisions* out) {
     Room& r = rooms_[room];
     auto [it, inserted] = r.nick_by_full_jid.try_emplace(full_jid, nick);
     if (!inserted) {
         if (!nick.empty() && it->second != nick) {
             it->second.assign(nick);
-            if (observer_) observer_(room, full_jid, &it->second);
+            if (observer_ && out != nullptr) observer_(room, full_jid, &it->second, *out);
         }
         return;
     }
     ++r.sessions_by_bare_jid[xmpp::bare_part(it->first)];
     ++session_count_;
-    if (observer_) observer_(room, full_jid, &it->second);
+    if (observer_ && out != nullptr) observer_(room, full_jid, &it->second, *out);
 }
 
-void Occupancy::leave(std::string_view room, std::string_view full_jid) {
+void Occupancy::leave(std::string_view room, std::string_view full_jid, xmpp::Decisions* out) {
     auto r = rooms_.find(room);
     if (r == rooms_.end()) return;
     auto s = r->second.nick_by_full_jid.find(full_jid);
@@ -45,17 +46,17 @@ void Occupancy::leave(std::string_view room, std::string_view full_jid) {
     --session_count_;
     const std::string room_name = r->first;
     if (r->second.nick_by_full_jid.empty()) rooms_.erase(r);
-    if (observer_) observer_(room_name, left, nullptr);
+    if (observer_ && out != nullptr) observer_(room_name, left, nullptr, *out);
 }
 
-void Occupancy::rename(std::string_view room, std::string_view full_jid,
-                       std::string_view new_nick) {
+void Occupancy::rename(std::string_view room, std::string_view full_jid, std::string_view new_nick,
+                       xmpp::Decisions* out) {
     auto r = rooms_.find(room);
     if (r == rooms_.end()) return;
     auto s = r->second.nick_by_full_jid.find(full_jid);
     if (s == r->second.nick_by_full_jid.end()) return;
     s->second.assign(new_nick);
-    if (observer_) observer_(r->first, s->first, &s->second);
+    if (observer_ && out != nullptr) observer_(r->first, s->first, &s->second, *out);
 }
 
 std::optional<std::string> Occupancy::nick_of(std::string_view room,

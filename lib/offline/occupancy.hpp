@@ -12,20 +12,25 @@
 #include <vector>
 
 #include "offline/string_keys.hpp"
+#include "xmpp/stanza_filter.hpp"
 
 namespace offline {
 
 class Occupancy {
   public:
-    // Called after a session begins, changes nick (`nick` set) or ends (`nick` null).
+    // Called after a session begins, changes nick (`nick` set) or ends (`nick` null), when the
+    // change was made with decisions to add what it means to (a record); a change without
+    // (restoring what a store kept) is not observed.
     using ChangeObserver = std::function<void(const std::string& room, const std::string& full_jid,
-                                              const std::string* nick)>;
+                                              const std::string* nick, xmpp::Decisions& out)>;
     void observe(ChangeObserver observer) { observer_ = std::move(observer); }
 
     // Starts (or keeps, updating the nick) the session of `full_jid` in `room`.
-    void enter(const std::string& room, const std::string& full_jid, std::string_view nick);
-    void leave(std::string_view room, std::string_view full_jid);
-    void rename(std::string_view room, std::string_view full_jid, std::string_view new_nick);
+    void enter(const std::string& room, const std::string& full_jid, std::string_view nick,
+               xmpp::Decisions* out = nullptr);
+    void leave(std::string_view room, std::string_view full_jid, xmpp::Decisions* out = nullptr);
+    void rename(std::string_view room, std::string_view full_jid, std::string_view new_nick,
+                xmpp::Decisions* out = nullptr);
 
     std::optional<std::string> nick_of(std::string_view room, std::string_view full_jid) const;
     bool is_present(std::string_view room, std::string_view bare_jid) const;

@@ -82,7 +82,8 @@ void OccupantTracker::forget_join(Joins::iterator join) {
 
 PresenceOutcome OccupantTracker::on_room_presence(const xml::ElementView& top, std::string_view raw,
                                                   const std::string& room, std::string_view nick,
-                                                  const std::string& to_full_jid) {
+                                                  const std::string& to_full_jid,
+                                                  xmpp::Decisions& out) {
     PresenceOutcome outcome;
     outcome.room = room;
     outcome.member = std::string(xmpp::bare_part(to_full_jid));
@@ -105,7 +106,7 @@ PresenceOutcome OccupantTracker::on_room_presence(const xml::ElementView& top, s
         // Someone else's presence, sent to an occupant we already know under another nick.
         if (!asked_for_it && known_nick && !nick_unknown) return outcome;
         if (asked_for_it || muc_user().self) {
-            occupancy_.enter(room, to_full_jid, nick);
+            occupancy_.enter(room, to_full_jid, nick, &out);
             if (join != joins_.end()) forget_join(join);
             outcome.session_started = !known_nick;
         }
@@ -116,7 +117,7 @@ PresenceOutcome OccupantTracker::on_room_presence(const xml::ElementView& top, s
         if (join != joins_.end() && join->second.nick == nick) {
             forget_join(join);
             if (known_nick && *known_nick == nick) {
-                occupancy_.leave(room, to_full_jid);
+                occupancy_.leave(room, to_full_jid, &out);
                 outcome.session_ended = true;
             }
         }
@@ -134,10 +135,10 @@ PresenceOutcome OccupantTracker::on_room_presence(const xml::ElementView& top, s
     MucUserDetails details = muc_user();
     if (nick_unknown && !details.self) return outcome;
     if (details.nick_change && !details.new_nick.empty()) {
-        occupancy_.rename(room, to_full_jid, details.new_nick);
+        occupancy_.rename(room, to_full_jid, details.new_nick, &out);
         return outcome;
     }
-    occupancy_.leave(room, to_full_jid);
+    occupancy_.leave(room, to_full_jid, &out);
     outcome.session_ended = true;
     outcome.banned_or_removed = details.banned || details.removed;
     return outcome;

@@ -45,9 +45,10 @@ class OccupantTracker {
     void on_join_request(const std::string& room, const std::string& full_jid,
                          std::string_view nick);
     // A presence from room/nick to a user's full JID (MUC -> server).
+    // The occupancy changes it makes add their records to `out`.
     PresenceOutcome on_room_presence(const xml::ElementView& top, std::string_view raw,
                                      const std::string& room, std::string_view nick,
-                                     const std::string& to_full_jid);
+                                     const std::string& to_full_jid, xmpp::Decisions& out);
 
     std::size_t join_bytes() const { return join_bytes_; }
     // Join attempts forgotten, unanswered, to stay within max_join_bytes. The MUC's status 110

@@ -28,32 +28,36 @@ std::optional<xmpp::Jid> user_jid(std::string_view text) {
 
 }  // namespace
 
-OfflineDelivery::OfflineDelivery(Options options, std::string muc_domain, ChangeSink* changes)
+OfflineDelivery::OfflineDelivery(Options options, std::string muc_domain)
     : options_(options),
       domain_(std::move(muc_domain)),
-      changes_(changes),
       occupants_(occupancy_, options_.max_pending_join_bytes, options_.tree_limits),
       flow_(options_, domain_, registrations_, occupancy_),
       bounces_(options_.bounce_ttl, options_.max_tracked_copies) {
     registrations_.observe(
         [this](const std::string& room, const std::string& member, const Registration* now,
-               std::string_view why) { on_registration_change(room, member, now, why); });
+               std::string_view why,
+               xmpp::Decisions& out) { on_registration_change(room, member, now, why, out); });
     occupancy_.observe([this](const std::string& room, const std::string& full_jid,
-                              const std::string* nick) {
+                              const std::string* nick, xmpp::Decisions& out) {
         // Back in the room: the member has seen what the notices were about.
         if (nick != nullptr && notice_pacer_.tracked() > 0)
             notice_pacer_.forget(room, xmpp::bare_part(full_jid));
-        if (restoring_ || changes_ == nullptr) return;
         StateChange change{
             nick != nullptr ? StateChange::Kind::put_session : StateChange::Kind::remove_session,
             room, full_jid, Registration{nick != nullptr ? *nick : std::string(), false}};
-        change.at_ms = now_ms_;
-        changes_->record(std::move(change));
+        record(std::move(change), out);
     });
 }
 
+void OfflineDelivery::record(StateChange change, xmpp::Decisions& out) const {
+    change.at_ms = now_ms_;
+    out.record(std::make_shared<StateChangeRecord>(std::move(change)));
+}
+
 void OfflineDelivery::on_registration_change(const std::string& room, const std::string& member,
-                                             const Registration* now, std::string_view why) {
+                                             const Registration* now, std::string_view why,
+                                             xmpp::Decisions& out) {
     // Opting in again is how a paused member asks for delivery to resume, and how a member
     // switched to notices asks for copies again (their server may take them now).
     const bool opted_in = now != nullptr && now->offline;
@@ -61,44 +65,37 @@ void OfflineDelivery::on_registration_change(const std::string& room, const std:
     const bool resumed =
         (opted_in && (paused_.erase(member) + bounce_streaks_.erase(member)) > 0) || back_to_copies;
     if (now == nullptr || !now->offline) notice_pacer_.forget(room, member);
-    // One log line per change the operator may be asked about (restoring is not a change).
-    if (!restoring_ && current_out_ != nullptr) {
-        if (now != nullptr) {
-            current_out_->note("registration of " + member + " in " + room +
-                               " committed: offline " + (now->offline ? "on" : "off") +
-                               (resumed ? ", copies resumed" : "") +
-                               (back_to_copies ? " (notices until now)" : "") +
-                               (why.empty() ? std::string() : " (" + std::string(why) + ")"));
-        } else {
-            current_out_->note("registration of " + member + " in " + room + " removed" +
-                               (why.empty() ? std::string() : ": " + std::string(why)));
-        }
+    // One log line per change the operator may be asked about.
+    if (now != nullptr) {
+        out.note("registration of " + member + " in " + room + " committed: offline " +
+                 (now->offline ? "on" : "off") + (resumed ? ", copies resumed" : "") +
+                 (back_to_copies ? " (notices until now)" : "") +
+                 (why.empty() ? std::string() : " (" + std::string(why) + ")"));
+    } else {
+        out.note("registration of " + member + " in " + room + " removed" +
+                 (why.empty() ? std::string() : ": " + std::string(why)));
     }
-    if (restoring_ || changes_ == nullptr) return;
-    StateChange change{now != nullptr ? StateChange::Kind::put_registration
+    record(StateChange{now != nullptr ? StateChange::Kind::put_registration
                                       : StateChange::Kind::remove_registration,
-                       room, member, now != nullptr ? *now : Registration{}};
-    change.at_ms = now_ms_;
-    changes_->record(std::move(change));
-    if (resumed) record_member(member);
+                       room, member, now != nullptr ? *now : Registration{}},
+           out);
+    if (resumed) record_member(member, out);
     // The member is told about this change by what follows (the MUC's result): not before it
     // is on disk.
-    if (current_out_ != nullptr) current_out_->persist();
+    out.persist();
 }
 
-void OfflineDelivery::record_member(const std::string& member) {
-    if (restoring_ || changes_ == nullptr) return;
+void OfflineDelivery::record_member(const std::string& member, xmpp::Decisions& out) {
     StateChange change{StateChange::Kind::put_member, "", member, {}};
     change.paused = paused_.contains(member);
     auto streak = bounce_streaks_.find(member);
     change.bounce_streak = streak == bounce_streaks_.end() ? 0 : streak->second;
     change.notices = on_notices_.contains(member);
-    change.at_ms = now_ms_;
-    changes_->record(std::move(change));
+    record(std::move(change), out);
 }
 
+// Nothing here is observed (no decisions): what the store kept is not a change.
 void OfflineDelivery::restore(const StoredState& state) {
-    restoring_ = true;
     for (const StoredRegistration& r : state.registrations)
         registrations_.set(r.room, r.member, r.registration);
     for (const StoredSession& s : state.sessions) occupancy_.enter(s.room, s.full_jid, s.nick);
@@ -107,7 +104,6 @@ void OfflineDelivery::restore(const StoredState& state) {
         if (m.bounce_streak > 0) bounce_streaks_[m.member] = m.bounce_streak;
         if (m.notices) on_notices_.insert(m.member);
     }
-    restoring_ = false;
 }
 
 void OfflineDelivery::set_options(const Options& options) {
@@ -121,22 +117,19 @@ void OfflineDelivery::set_options(const Options& options) {
 void OfflineDelivery::on_stanza(Direction direction, const xmpp::Stanza& stanza, xmpp::Moment now,
                                 xmpp::Decisions& out) {
     now_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
-    current_out_ = &out;
-    bounces_.expire(now, [this](std::string_view member) { on_bounce_free_copy(member); });
+    bounces_.expire(now,
+                    [this, &out](std::string_view member) { on_bounce_free_copy(member, out); });
     if (direction == Direction::to_server) {
         from_component(stanza, now, out);
     } else {
         from_server(stanza, now, out);
     }
-    current_out_ = nullptr;
 }
 
 void OfflineDelivery::on_batch_end(Direction direction, xmpp::Moment now, xmpp::Decisions& out) {
-    current_out_ = &out;
     // The broadcast may go on in the next read (mu-conference writes each copy on its own):
     // who it missed is only known once another stanza comes.
     if (direction == Direction::to_server) flush_fanout(now, out);
-    current_out_ = nullptr;
 }
 
 void OfflineDelivery::from_component(const xmpp::Stanza& stanza, xmpp::Moment now,
@@ -156,7 +149,7 @@ void OfflineDelivery::from_component(const xmpp::Stanza& stanza, xmpp::Moment no
         // said; it only shows that its recipient is in the room.
         if (top.has_child("delay", "urn:xmpp:delay") || top.has_child("x", "jabber:x:delay")) {
             complete_broadcast(now, out);
-            occupancy_.enter(from->room, recipient, "");
+            occupancy_.enter(from->room, recipient, "", &out);
             out.forward(Direction::to_server);
             return;
         }
@@ -166,7 +159,7 @@ void OfflineDelivery::from_component(const xmpp::Stanza& stanza, xmpp::Moment no
         bool is_new = broadcasts_.is_new_message(from->room, key, recipient);
         // A groupchat copy to a full JID proves that session is in the room (and rebuilds the
         // picture after a restart).
-        occupancy_.enter(from->room, recipient, "");
+        occupancy_.enter(from->room, recipient, "", &out);
         if (is_new) {
             open_broadcast_room_ = from->room;
             on_room_message(stanza, from->room, key);
@@ -178,7 +171,7 @@ void OfflineDelivery::from_component(const xmpp::Stanza& stanza, xmpp::Moment no
 
     if (name == "presence" && from && !from->nick.empty() && to && !to->resource.empty()) {
         PresenceOutcome outcome =
-            occupants_.on_room_presence(top, stanza.raw, from->room, from->nick, to->full());
+            occupants_.on_room_presence(top, stanza.raw, from->room, from->nick, to->full(), out);
         if (outcome.over_tree_limit) {
             presence_tree_limit_refusals_.count(*outcome.over_tree_limit);
             out.note(over_tree_limit_note(
@@ -187,12 +180,13 @@ void OfflineDelivery::from_component(const xmpp::Stanza& stanza, xmpp::Moment no
                 "forwarded as it is, its status codes unread"));
         }
         if (outcome.banned_or_removed &&
-            registrations_.remove(outcome.room, outcome.member, "banned or no longer a member")) {
+            registrations_.remove(outcome.room, outcome.member, "banned or no longer a member",
+                                  &out)) {
             ++counters_.registrations_revoked;
         }
         // An occupant may register as soon as they see they are in: by then the proxy must
         // still know it after a crash (standalone registration accepts occupants only).
-        if (outcome.session_started && changes_ != nullptr) out.persist();
+        if (outcome.session_started) out.persist();
         out.forward(Direction::to_server);
         return;
     }
@@ -246,7 +240,7 @@ bool OfflineDelivery::swallow_bounce(const xmpp::Stanza& stanza, xmpp::Decisions
         out.note("offline delivery to " + member + " paused after " + std::to_string(streak) +
                  " bounced copies in a row");
     }
-    record_member(member);
+    record_member(member, out);
     return true;  // dropped: the MUC never sent that copy
 }
 
@@ -268,17 +262,17 @@ bool OfflineDelivery::switch_to_notices(const xmpp::Stanza& bounce, const std::s
     notice_pacer_.count_missed(room, member);
     out.note("offline delivery to " + member + " switched to notices: its server refused a copy (" +
              condition + ")");
-    record_member(member);
+    record_member(member, out);
     return true;
 }
 
-void OfflineDelivery::on_bounce_free_copy(std::string_view member) {
+void OfflineDelivery::on_bounce_free_copy(std::string_view member, xmpp::Decisions& out) {
     if (bounce_streaks_.empty()) return;  // the common case: no lookup per expired copy
     auto streak = bounce_streaks_.find(member);
     if (streak == bounce_streaks_.end()) return;
     const std::string name = streak->first;
     bounce_streaks_.erase(streak);
-    record_member(name);
+    record_member(name, out);
 }
 
 std::string summary_line(const offline::OfflineDelivery& delivery) {

@@ -42,8 +42,9 @@ struct DeliveryCounters {
 
 class OfflineDelivery : public xmpp::StanzaFilter {
   public:
-    // `changes` (may be null) receives every change worth keeping across a restart.
-    OfflineDelivery(Options options, std::string muc_domain, ChangeSink* changes = nullptr);
+    // Every change worth keeping across a restart is a `record` decision (StateChangeRecord),
+    // in order with the others: a persist that follows waits for it.
+    OfflineDelivery(Options options, std::string muc_domain);
 
     // Loads what a store kept; records nothing.
     void restore(const StoredState& state);
@@ -93,10 +94,12 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     void from_component(const xmpp::Stanza& stanza, xmpp::Moment now, xmpp::Decisions& out);
     void from_server(const xmpp::Stanza& stanza, xmpp::Moment now, xmpp::Decisions& out);
     void on_room_message(const xmpp::Stanza& stanza, const std::string& room, std::uint64_t key);
-    void on_bounce_free_copy(std::string_view member);
+    void on_bounce_free_copy(std::string_view member, xmpp::Decisions& out);
     void on_registration_change(const std::string& room, const std::string& member,
-                                const Registration* now, std::string_view why);
-    void record_member(const std::string& member);
+                                const Registration* now, std::string_view why,
+                                xmpp::Decisions& out);
+    void record(StateChange change, xmpp::Decisions& out) const;
+    void record_member(const std::string& member, xmpp::Decisions& out);
     bool swallow_bounce(const xmpp::Stanza& stanza, xmpp::Decisions& out);
     void flush_fanout(xmpp::Moment now, xmpp::Decisions& out);
     void complete_broadcast(xmpp::Moment now, xmpp::Decisions& out);
@@ -126,10 +129,7 @@ class OfflineDelivery : public xmpp::StanzaFilter {
 
     Options options_;
     std::string domain_;
-    ChangeSink* changes_;
-    bool restoring_ = false;
     std::int64_t now_ms_ = 0;
-    xmpp::Decisions* current_out_ = nullptr;  // while a stanza is handled: where persist goes
     Registrations registrations_;
     Occupancy occupancy_;
     OccupantTracker occupants_;

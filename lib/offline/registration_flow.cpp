@@ -225,10 +225,10 @@ bool RegistrationFlow::keep_or_refuse(const RoomRequest& request, PendingIq iq,
 
 // Removals happen when the request is seen, so that no forgotten request can leave a
 // registration in place; the pending entry keeps what was taken, given back on an error.
-void RegistrationFlow::take_away(const std::string& room, const PendingIq& iq,
-                                 std::string_view why) {
+void RegistrationFlow::take_away(const std::string& room, const PendingIq& iq, std::string_view why,
+                                 xmpp::Decisions& out) {
     for (const auto& [member, registration] : iq.taken) {
-        if (registrations_.remove(room, member, why)) ++counters_.removed;
+        if (registrations_.remove(room, member, why, &out)) ++counters_.removed;
     }
 }
 
@@ -242,7 +242,7 @@ bool RegistrationFlow::track_removal(const RoomRequest& request, xmpp::Moment no
     }
     PendingIq removal = iq;
     if (!keep_or_refuse(request, std::move(iq), out)) return true;
-    take_away(request.room, removal, "<remove/>");
+    take_away(request.room, removal, "<remove/>", out);
     return false;
 }
 
@@ -263,7 +263,8 @@ void RegistrationFlow::answer_register(const RoomRequest& request, std::string_v
     auto tree = xmpp::StanzaTree::parse(raw, options_.tree_limits);
     xmpp_stanza_t* query = tree ? xmpp::child(tree->root(), "query", kRegisterNs) : nullptr;
     if (xmpp::child(query, "remove", nullptr) != nullptr) {
-        if (registrations_.remove(request.room, request.member, "<remove/>")) ++counters_.removed;
+        if (registrations_.remove(request.room, request.member, "<remove/>", &out))
+            ++counters_.removed;
         out.inject(Direction::to_server, empty_result(request.reply));
         return;
     }
@@ -294,7 +295,8 @@ void RegistrationFlow::answer_register(const RoomRequest& request, std::string_v
                        Registration{occupancy_.nick_of(request.room, request.requester)->empty()
                                         ? nick
                                         : *occupancy_.nick_of(request.room, request.requester),
-                                    offline});
+                                    offline},
+                       {}, &out);
     ++counters_.committed;
     out.if_not_durable(Direction::to_server, iq_error(request.reply, registration_not_stored()));
     out.inject(Direction::to_server, empty_result(request.reply));
@@ -356,7 +358,7 @@ bool RegistrationFlow::track_revocation(const RoomRequest& request, std::string_
     }
     PendingIq revocation = iq;
     if (!keep_or_refuse(request, std::move(iq), out)) return true;
-    take_away(request.room, revocation, kRevokedWhy);
+    take_away(request.room, revocation, kRevokedWhy, out);
     return false;
 }
 
@@ -382,7 +384,7 @@ bool RegistrationFlow::settle(PendingIq iq, const std::string& room, const std::
             return accepted && augment_register_result(room, member, raw, out);
         case PendingIq::Kind::submit:
             if (accepted) {
-                registrations_.set(room, member, std::move(iq.choice));
+                registrations_.set(room, member, std::move(iq.choice), {}, &out);
                 ++counters_.committed;
             } else {
                 ++counters_.refused;
@@ -399,20 +401,21 @@ bool RegistrationFlow::settle(PendingIq iq, const std::string& room, const std::
                 // Already removed at the request; again, in case a refused request for the same
                 // member answered before this one gave it back (a MUC answers in order).
                 for (const std::string& revoked : iq.members) {
-                    if (registrations_.remove(room, revoked, why)) ++counters_.removed;
+                    if (registrations_.remove(room, revoked, why, &out)) ++counters_.removed;
                 }
                 return false;
             }
             for (auto& [revoked, registration] : iq.taken) {
                 if (registrations_.find(room, revoked) != nullptr) continue;  // chosen anew since
                 registrations_.set(room, revoked, std::move(registration),
-                                   "given back: the MUC refused the removal");
+                                   "given back: the MUC refused the removal", &out);
                 ++counters_.restored;
             }
             return false;
         }
         case PendingIq::Kind::destroy:
-            if (accepted) counters_.removed += registrations_.remove_room(room, "room destroyed");
+            if (accepted)
+                counters_.removed += registrations_.remove_room(room, "room destroyed", &out);
             return false;
     }
     return false;

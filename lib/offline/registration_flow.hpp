@@ -90,7 +90,8 @@ class RegistrationFlow {
     bool track_destroy(const RoomRequest& request, std::string_view raw, xmpp::Moment now,
                        xmpp::Decisions& out);
     bool keep_or_refuse(const RoomRequest& request, PendingIq iq, xmpp::Decisions& out);
-    void take_away(const std::string& room, const PendingIq& iq, std::string_view why);
+    void take_away(const std::string& room, const PendingIq& iq, std::string_view why,
+                   xmpp::Decisions& out);
 
     bool settle(PendingIq iq, const std::string& room, const std::string& member,
                 const xml::ElementView& answer, std::string_view raw, xmpp::Decisions& out);

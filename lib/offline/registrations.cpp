@@ -10,7 +10,7 @@ const Registration* Registrations::find(std::string_view room, std::string_view 
 }
 
 void Registrations::set(const std::string& room, const std::string& member,
-                        Registration registration, std::string_view why) {
+                        Registration registration, std::string_view why, xmpp::Decisions* out) {
     Room& r = rooms_[room];
     auto [it, inserted] = r.members.insert_or_assign(member, std::move(registration));
     if (inserted) ++count_;
@@ -19,10 +19,11 @@ void Registrations::set(const std::string& room, const std::string& member,
     } else {
         r.opted_in.erase(&it->first);
     }
-    if (observer_) observer_(room, member, &it->second, why);
+    if (observer_ && out != nullptr) observer_(room, member, &it->second, why, *out);
 }
 
-bool Registrations::remove(std::string_view room, std::string_view member, std::string_view why) {
+bool Registrations::remove(std::string_view room, std::string_view member, std::string_view why,
+                           xmpp::Decisions* out) {
     auto r = rooms_.find(std::string(room));
     if (r == rooms_.end()) return false;
     auto m = r->second.members.find(member);
@@ -33,11 +34,12 @@ bool Registrations::remove(std::string_view room, std::string_view member, std::
     --count_;
     const std::string room_name = r->first;
     if (r->second.members.empty()) rooms_.erase(r);
-    if (observer_) observer_(room_name, removed_member, nullptr, why);
+    if (observer_ && out != nullptr) observer_(room_name, removed_member, nullptr, why, *out);
     return true;
 }
 
-std::size_t Registrations::remove_room(std::string_view room, std::string_view why) {
+std::size_t Registrations::remove_room(std::string_view room, std::string_view why,
+                                       xmpp::Decisions* out) {
     auto r = rooms_.find(std::string(room));
     if (r == rooms_.end()) return 0;
     std::size_t removed = r->second.members.size();
@@ -45,9 +47,9 @@ std::size_t Registrations::remove_room(std::string_view room, std::string_view w
     auto members = std::move(r->second.members);
     const std::string room_name = r->first;
     rooms_.erase(r);
-    if (observer_) {
+    if (observer_ && out != nullptr) {
         for (const auto& [member, registration] : members)
-            observer_(room_name, member, nullptr, why);
+            observer_(room_name, member, nullptr, why, *out);
     }
     return removed;
 }

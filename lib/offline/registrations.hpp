@@ -10,6 +10,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "xmpp/stanza_filter.hpp"
+
 namespace offline {
 
 struct Registration {
@@ -20,17 +22,23 @@ struct Registration {
 
 class Registrations {
   public:
-    // Called after every change: `now` is the new registration, or null when it was removed;
-    // `why` says what removed it, or why a registration was set other than by a commit.
-    using ChangeObserver = std::function<void(const std::string& room, const std::string& member,
-                                              const Registration* now, std::string_view why)>;
+    // Called after every change made with decisions to add to: `now` is the new registration,
+    // or null when it was removed; `why` says what removed it, or why a registration was set
+    // other than by a commit. The observer adds what the change means (a record, a persist, a
+    // note) to `out`, in place. A change without decisions (restoring what a store kept) is
+    // not observed.
+    using ChangeObserver =
+        std::function<void(const std::string& room, const std::string& member,
+                           const Registration* now, std::string_view why, xmpp::Decisions& out)>;
     void observe(ChangeObserver observer) { observer_ = std::move(observer); }
 
     const Registration* find(std::string_view room, std::string_view member) const;
     void set(const std::string& room, const std::string& member, Registration registration,
-             std::string_view why = {});
-    bool remove(std::string_view room, std::string_view member, std::string_view why);
-    std::size_t remove_room(std::string_view room, std::string_view why);
+             std::string_view why = {}, xmpp::Decisions* out = nullptr);
+    bool remove(std::string_view room, std::string_view member, std::string_view why,
+                xmpp::Decisions* out = nullptr);
+    std::size_t remove_room(std::string_view room, std::string_view why,
+                            xmpp::Decisions* out = nullptr);
 
     // Members of `room` with offline == true, in a stable order.
     void for_each_opted_in(std::string_view room,

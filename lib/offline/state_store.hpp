@@ -1,5 +1,5 @@
-// What of the feature's state must survive a restart, and the interface through which it
-// does. lib/offline only describes changes; lib/store writes them (SQLite) and reads them back.
+// What of the feature's state must survive a restart. lib/offline only describes changes (as
+// decisions); lib/store writes them (SQLite) and reads them back.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "offline/registrations.hpp"
+#include "xmpp/stanza_filter.hpp"
 
 namespace offline {
 
@@ -55,19 +56,12 @@ struct StoredState {
     std::vector<StoredMember> members;
 };
 
-// Where the filter records its changes, in order. Recording is an in-memory append: the
-// link makes them durable (for registrations, before anything the filter decided after).
-class ChangeSink {
-  public:
-    virtual ~ChangeSink() = default;
-    virtual void record(StateChange change) = 0;
-};
-
-// Keeps nothing: the feature then decides as it does with a store, persist points included,
-// where nothing is to be kept (replay).
-class DiscardingChangeSink : public ChangeSink {
-  public:
-    void record(StateChange) override {}
+// A change as the filter decides it: an xmpp::StateRecord decision, in order with the others,
+// so that a persist after it waits for it. The link hands it to lib/durable, which batches it
+// into the store.
+struct StateChangeRecord : xmpp::StateRecord {
+    explicit StateChangeRecord(StateChange kept) : change(std::move(kept)) {}
+    StateChange change;
 };
 
 }  // namespace offline

@@ -178,6 +178,10 @@ void ComponentSession::persist(xmpp::Direction fallback_direction, std::string_v
     actions_.wait_durable(ticket, fallback_to, fallback);
 }
 
+void ComponentSession::record(const xmpp::StateRecord& change) {
+    actions_.record(change);
+}
+
 void ComponentSession::durable(std::uint32_t ticket, bool ok) {
     if (!held_.settle(ticket, ok)) return;
     held_.release([this](const Write& write) {

@@ -88,6 +88,7 @@ class ComponentSession : private xmpp::StanzaOutput {
     void emit(xmpp::Direction direction, std::string_view bytes, xmpp::Decision::Kind how) override;
     void note(std::string_view line) override;
     void persist(xmpp::Direction fallback_direction, std::string_view fallback) override;
+    void record(const xmpp::StateRecord& change) override;
 
     void send(Side to, std::string_view bytes, Unit unit);
     void write_now(const Write& write);

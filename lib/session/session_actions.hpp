@@ -66,6 +66,8 @@ class SessionActions {
     virtual void log(LogLevel level, std::string_view line) = 0;
     // A filter's line about the link (a member registered, a member paused).
     virtual void note(std::string_view line) = 0;
+    // A change of a filter's state to make durable; a later wait_durable covers it.
+    virtual void record(const xmpp::StateRecord& change) { (void)change; }
     // A stanza the filters neither forwarded nor rewrote.
     virtual void dropped(xmpp::Direction direction, std::string_view raw) {
         (void)direction;

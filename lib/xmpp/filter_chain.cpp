@@ -81,6 +81,9 @@ void FilterChain::carry_out(std::size_t index, const Decisions& decisions, const
             case Decision::Kind::persist:
                 out.persist(decision.direction, decision.bytes);
                 break;
+            case Decision::Kind::record:
+                if (decision.record) out.record(*decision.record);
+                break;
         }
     }
 }

@@ -27,6 +27,8 @@ class StanzaOutput {
         (void)fallback_direction;
         (void)fallback;
     }
+    // A change of a filter's state to keep, before anything decided after it.
+    virtual void record(const StateRecord& change) { (void)change; }
 };
 
 class FilterChain {

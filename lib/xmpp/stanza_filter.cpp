@@ -11,7 +11,12 @@ Decision& Decisions::next_slot(Decision::Kind kind, Direction direction) {
     Decision& slot = items_[count_++];
     slot.kind = kind;
     slot.direction = direction;
+    if (slot.record) slot.record.reset();
     return slot;
+}
+
+void Decisions::record(std::shared_ptr<const StateRecord> change) {
+    next_slot(Decision::Kind::record, Direction::to_server).record = std::move(change);
 }
 
 void Decisions::add(Decision::Kind kind, Direction direction, std::string bytes) {

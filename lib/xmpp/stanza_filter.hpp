@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,14 @@ struct Stanza {
     std::string_view raw;
 };
 
+// A change of a filter's state that must survive a restart. What it holds is the filter's
+// business (lib/offline's StateChangeRecord); the relay carries it, in order with the other
+// decisions, to whatever makes it durable.
+class StateRecord {
+  public:
+    virtual ~StateRecord() = default;
+};
+
 struct Decision {
     enum class Kind {
         forward,            // the stanza as received, byte for byte
@@ -38,10 +47,13 @@ struct Decision {
                             // stanza emits after it is written; `bytes`, when not empty, is the
                             // fallback, written in `direction` instead of that, should the
                             // commit fail
+        record,             // `record` is a change to keep: handed on in this order, so a
+                            // persist after it waits for it
     };
     Kind kind;
     Direction direction;
     std::string bytes;
+    std::shared_ptr<const StateRecord> record;
 };
 
 // Ordered decisions for one stanza. A stanza that is neither forwarded nor rewritten is
@@ -63,6 +75,7 @@ class Decisions {
         add(Decision::Kind::note, Direction::to_server, std::move(line));
     }
     void persist() { add(Decision::Kind::persist, Direction::to_server, {}); }
+    void record(std::shared_ptr<const StateRecord> change);
     // Gives the last persist decision a fallback (see Decision::Kind::persist): the answer a
     // requester gets when the state its answer depends on cannot be stored. Without an earlier
     // persist nothing waits for a commit, and nothing needs replacing.

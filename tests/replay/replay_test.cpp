@@ -55,9 +55,7 @@ Replayed run(const fs::path& capture) {
     config::Link link =
         link_for(capture.parent_path().filename().string(), capture.stem().string());
     // As a link with a store runs it: the persist points are part of the expectation.
-    static offline::DiscardingChangeSink kept_nowhere;
-    auto delivery =
-        std::make_shared<offline::OfflineDelivery>(link.offline, link.domain, &kept_nowhere);
+    auto delivery = std::make_shared<offline::OfflineDelivery>(link.offline, link.domain);
     auto chain = std::make_unique<xmpp::FilterChain>();
     chain->add(delivery);
     Replayed replayed;

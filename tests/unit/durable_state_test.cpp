@@ -73,6 +73,16 @@ void close_and_wait(uv_loop_t& loop, DurableState& durable) {
     run_until(loop, [&] { return closed; });
 }
 
+// What a session of the link does with its filter's record decisions.
+struct LinkRecords {
+    DurableState& durable;
+    std::string link;
+    void record(StateChange change) {
+        const xmpp::StateRecord& decided = offline::StateChangeRecord(std::move(change));
+        durable.record(link, decided);
+    }
+};
+
 StateChange registration(const std::string& member) {
     StateChange change{StateChange::Kind::put_registration, "room@c", member, {}};
     change.registration = {"nick", true};
@@ -87,9 +97,9 @@ TEST_CASE("durable state: the barrier is released after the changes before it ar
     uv_loop_t& loop = test_loop.loop;
     {
         DurableState durable(&loop, open_store(temp.path));
-        offline::ChangeSink* sink = durable.sink_for("link");
-        sink->record(registration("a@x"));
-        sink->record(registration("b@x"));
+        LinkRecords sink{durable, "link"};
+        sink.record(registration("a@x"));
+        sink.record(registration("b@x"));
         std::size_t on_disk_when_released = 0;
         bool released = false;
         durable.after_durable([&](bool durable_now) {
@@ -97,14 +107,14 @@ TEST_CASE("durable state: the barrier is released after the changes before it ar
             released = true;
             on_disk_when_released = temp.registrations_on_disk("link");
         });
-        sink->record(registration("c@x"));  // same iteration: same transaction
+        sink.record(registration("c@x"));  // same iteration: same transaction
         CHECK_FALSE(released);
         run_until(loop, [&] { return released; });
         CHECK(on_disk_when_released == 3);
         CHECK(durable.batches() == 1);
 
         // Written behind: a change no one waits for still reaches the file, at the latest on close.
-        sink->record(registration("d@x"));
+        sink.record(registration("d@x"));
         close_and_wait(loop, durable);
         CHECK(temp.registrations_on_disk("link") == 4);
     }
@@ -119,14 +129,14 @@ TEST_CASE(
     uv_loop_t& loop = test_loop.loop;
     {
         DurableState durable(&loop, open_store(temp.path));
-        offline::ChangeSink* sink = durable.sink_for("link");
-        sink->record(registration("a@x"));
+        LinkRecords sink{durable, "link"};
+        sink.record(registration("a@x"));
         const bool first = wait_durable(loop, durable);
         CHECK(first);
         CHECK(durable.writable());
 
         disk.set_full(true);
-        sink->record(registration("b@x"));
+        sink.record(registration("b@x"));
         const bool second = wait_durable(loop, durable);
         CHECK_FALSE(second);
         CHECK_FALSE(durable.writable());
@@ -136,13 +146,13 @@ TEST_CASE(
         CHECK(temp.registrations_on_disk("link") == 1);
 
         // Still full: a new waiter fails too, and nothing is lost.
-        sink->record(registration("c@x"));
+        sink.record(registration("c@x"));
         const bool third = wait_durable(loop, durable);
         CHECK_FALSE(third);
         CHECK(durable.pending_changes() == 2);
 
         // Space comes back: the retry (no one waits) writes everything kept, in order.
-        sink->record(registration("d@x"));
+        sink.record(registration("d@x"));
         disk.set_full(false);
         run_until(loop, [&] { return durable.writable(); });
         CHECK(durable.pending_changes() == 0);
@@ -161,9 +171,9 @@ TEST_CASE("durable state: past max_retained_bytes the oldest unwritten changes a
     uv_loop_t& loop = test_loop.loop;
     {
         DurableState durable(&loop, open_store(temp.path), 20000);
-        offline::ChangeSink* sink = durable.sink_for("link");
+        LinkRecords sink{durable, "link"};
         disk.set_full(true);
-        for (int i = 0; i < 1000; ++i) sink->record(registration("m" + std::to_string(i) + "@x"));
+        for (int i = 0; i < 1000; ++i) sink.record(registration("m" + std::to_string(i) + "@x"));
         const bool answer = wait_durable(loop, durable);
         CHECK_FALSE(answer);
         CHECK(durable.changes_dropped() > 0);
@@ -185,13 +195,13 @@ TEST_CASE(
     uv_loop_t& loop = test_loop.loop;
     {
         DurableState durable(&loop, open_store(temp.path));
-        offline::ChangeSink* sink = durable.sink_for("link");
-        sink->record(registration("a@x"));
+        LinkRecords sink{durable, "link"};
+        sink.record(registration("a@x"));
         const bool first = wait_durable(loop, durable);
         CHECK(first);
 
         for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(temp.path + suffix);
-        sink->record(registration("b@x"));
+        sink.record(registration("b@x"));
         const bool second = wait_durable(loop, durable);
         CHECK_FALSE(second);
         CHECK_FALSE(durable.writable());

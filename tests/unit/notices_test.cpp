@@ -17,11 +17,6 @@ using xmpp::Direction;
 
 constexpr const char* kRoom = "room@conference.localhost";
 
-struct Changes : offline::ChangeSink {
-    std::vector<offline::StateChange> recorded;
-    void record(offline::StateChange change) override { recorded.push_back(std::move(change)); }
-};
-
 class Harness : public test_support::RoomHarness {
   public:
     using RoomHarness::RoomHarness;
@@ -191,8 +186,7 @@ TEST_CASE("auto: copies until the member's server refuses one, notices from then
     offline::Options options;
     options.delivery = offline::Delivery::automatic;
     options.notice.min_interval = std::chrono::seconds(0);
-    Changes changes;
-    Harness h(options, &changes);
+    Harness h(options);
     h.opt_in("bob@localhost", "bob");      // a stock server
     h.opt_in("carol@localhost", "carol");  // a server that takes copies
     auto sent = h.say("m1", "one", 0);
@@ -200,7 +194,7 @@ TEST_CASE("auto: copies until the member's server refuses one, notices from then
     CHECK(sent[0].find("type='groupchat'") != std::string::npos);
     CHECK(sent[1].find("type='groupchat'") != std::string::npos);
 
-    changes.recorded.clear();
+    h.recorded.clear();
     CHECK(h.from_server({bounce("bob@localhost", "m1")}, 10).empty());  // swallowed
     CHECK(h.delivery->gets_notices("bob@localhost"));
     CHECK_FALSE(h.delivery->gets_notices("carol@localhost"));
@@ -209,9 +203,9 @@ TEST_CASE("auto: copies until the member's server refuses one, notices from then
     CHECK(h.notes[0] ==
           "offline delivery to bob@localhost switched to notices: its server "
           "refused a copy (service-unavailable)");
-    REQUIRE(changes.recorded.size() == 1);
-    CHECK(changes.recorded[0].kind == offline::StateChange::Kind::put_member);
-    CHECK(changes.recorded[0].notices);
+    REQUIRE(h.recorded.size() == 1);
+    CHECK(h.recorded[0].kind == offline::StateChange::Kind::put_member);
+    CHECK(h.recorded[0].notices);
 
     sent = h.say("m2", "two", 20);
     REQUIRE(sent.size() == 2);

@@ -334,18 +334,12 @@ void check_not_stored_error(const std::string& bytes) {
           std::string::npos);
 }
 
-struct RecordedChanges : offline::ChangeSink {
-    std::vector<offline::StateChange> changes;
-    void record(offline::StateChange change) override { changes.push_back(std::move(change)); }
-};
-
 }  // namespace
 
 TEST_CASE(
     "offline: a registration the MUC accepts is recorded and made durable before its result goes "
     "out") {
-    RecordedChanges recorded;
-    Harness h({}, &recorded);
+    Harness h;
     h.from_server(
         {"<iq to='room@conference.localhost' id='set1' from='bob@localhost/phone' "
          "type='set'><query "
@@ -355,7 +349,7 @@ TEST_CASE(
          "var='{http://tigase.org/protocol/muc}offline'><value>true</value></field></x></query></"
          "iq>"},
         1000);
-    CHECK(recorded.changes.empty());  // nothing is committed before the MUC says yes
+    CHECK(h.recorded.empty());  // nothing is committed before the MUC says yes
     auto out = h.from_muc(
         {"<iq from='room@conference.localhost' id='set1' to='bob@localhost/phone' type='result'/>"},
         1500);
@@ -365,28 +359,27 @@ TEST_CASE(
     CHECK(out[0].direction == Direction::to_server);
     check_not_stored_error(out[0].bytes);
     CHECK(out[1].how == Decision::Kind::forward);
-    REQUIRE(recorded.changes.size() == 1);
-    CHECK(recorded.changes[0].kind == offline::StateChange::Kind::put_registration);
-    CHECK(recorded.changes[0].room == kRoom);
-    CHECK(recorded.changes[0].member == "bob@localhost");
-    CHECK(recorded.changes[0].registration == offline::Registration{"bob", true});
-    CHECK(recorded.changes[0].at_ms == 1500);
+    REQUIRE(h.recorded.size() == 1);
+    CHECK(h.recorded[0].kind == offline::StateChange::Kind::put_registration);
+    CHECK(h.recorded[0].room == kRoom);
+    CHECK(h.recorded[0].member == "bob@localhost");
+    CHECK(h.recorded[0].registration == offline::Registration{"bob", true});
+    CHECK(h.recorded[0].at_ms == 1500);
 }
 
 TEST_CASE("offline: sessions and member states are recorded, without holding traffic back") {
-    RecordedChanges recorded;
     offline::Options options;
     options.pause_after_bounces = 1;
-    Harness h(options, &recorded);
+    Harness h(options);
     h.opt_in("bob@localhost", "bob");
-    recorded.changes.clear();
+    h.recorded.clear();
     h.join("carol@localhost/pc", "carol");
-    REQUIRE(recorded.changes.size() == 1);
-    CHECK(recorded.changes[0].kind == offline::StateChange::Kind::put_session);
-    CHECK(recorded.changes[0].member == "carol@localhost/pc");
-    CHECK(recorded.changes[0].registration.nick == "carol");
+    REQUIRE(h.recorded.size() == 1);
+    CHECK(h.recorded[0].kind == offline::StateChange::Kind::put_session);
+    CHECK(h.recorded[0].member == "carol@localhost/pc");
+    CHECK(h.recorded[0].registration.nick == "carol");
     h.leave("carol@localhost/pc", "carol");
-    CHECK(recorded.changes.back().kind == offline::StateChange::Kind::remove_session);
+    CHECK(h.recorded.back().kind == offline::StateChange::Kind::remove_session);
 
     h.from_muc({groupchat("alice@localhost/desk", "m1", "x")});
     auto out = h.from_server(
@@ -394,14 +387,13 @@ TEST_CASE("offline: sessions and member states are recorded, without holding tra
          "id='m1'><error type='cancel'><service-unavailable "
          "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>"});
     CHECK(out.empty());
-    CHECK(recorded.changes.back().kind == offline::StateChange::Kind::put_member);
-    CHECK(recorded.changes.back().paused);
-    CHECK(recorded.changes.back().bounce_streak == 1);
+    CHECK(h.recorded.back().kind == offline::StateChange::Kind::put_member);
+    CHECK(h.recorded.back().paused);
+    CHECK(h.recorded.back().bounce_streak == 1);
 }
 
 TEST_CASE("offline: restored state is used at once and not recorded again") {
-    RecordedChanges recorded;
-    Harness h({}, &recorded);
+    Harness h;
     offline::StoredState state;
     state.registrations.push_back({kRoom, "bob@localhost", {"bob", true}, 1});
     state.registrations.push_back({kRoom, "carol@localhost", {"carol", true}, 1});
@@ -409,7 +401,7 @@ TEST_CASE("offline: restored state is used at once and not recorded again") {
     state.sessions.push_back({kRoom, "carol@localhost/pc", "carol"});
     state.members.push_back({"dave@localhost", true, 3});
     h.delivery->restore(state);
-    CHECK(recorded.changes.empty());
+    CHECK(h.recorded.empty());
     CHECK(h.delivery->is_paused("dave@localhost"));
     CHECK(h.delivery->occupancy().is_present(kRoom, "carol@localhost"));
     h.from_muc(
@@ -476,8 +468,7 @@ TEST_CASE(
 
 TEST_CASE(
     "offline: a new occupant session is made durable before the MUC's self-presence goes out") {
-    RecordedChanges recorded;
-    Harness h({}, &recorded);
+    Harness h;
     h.join("bob@localhost/phone", "bob");
     REQUIRE(h.out.size() == 2);
     CHECK(h.out[0].how == Decision::Kind::persist);
@@ -499,10 +490,9 @@ TEST_CASE("offline: standalone, an occupant known only from a broadcast may regi
 TEST_CASE(
     "offline: standalone, the proxy's own result waits for the commit, with the error to send "
     "instead") {
-    RecordedChanges recorded;
     offline::Options options;
     options.registration = offline::RegistrationMode::standalone;
-    Harness h(options, &recorded);
+    Harness h(options);
     h.join("bob@localhost/phone", "bob");
     auto out = h.from_server({kBobOptsIn});
     REQUIRE(out.size() == 2);
@@ -523,8 +513,7 @@ TEST_CASE(
 }
 
 TEST_CASE("offline: the MUC refusing a submit persists nothing") {
-    RecordedChanges recorded;
-    Harness h({}, &recorded);
+    Harness h;
     h.from_server(
         {"<iq to='room@conference.localhost' id='set1' from='bob@localhost/phone' "
          "type='set'><query xmlns='jabber:iq:register'><x xmlns='jabber:x:data' "

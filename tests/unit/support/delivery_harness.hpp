@@ -23,9 +23,8 @@ struct Out {
 
 class DeliveryHarness : public xmpp::StanzaOutput {
   public:
-    explicit DeliveryHarness(offline::Options options = {}, offline::ChangeSink* changes = nullptr)
-        : delivery(std::make_shared<offline::OfflineDelivery>(options, "conference.localhost",
-                                                              changes)) {
+    explicit DeliveryHarness(offline::Options options = {})
+        : delivery(std::make_shared<offline::OfflineDelivery>(options, "conference.localhost")) {
         chain.add(delivery);
     }
 
@@ -66,11 +65,25 @@ class DeliveryHarness : public xmpp::StanzaOutput {
     void persist(xmpp::Direction fallback_direction, std::string_view fallback) override {
         out.push_back({fallback_direction, xmpp::Decision::Kind::persist, std::string(fallback)});
     }
+    // The changes kept, in order (not cleared by feed()).
+    void record(const xmpp::StateRecord& change) override {
+        const auto* kept = dynamic_cast<const offline::StateChangeRecord*>(&change);
+        REQUIRE(kept != nullptr);
+        recorded.push_back(kept->change);
+    }
+    // Carries out decisions made outside a stanza (a registration set by the test itself).
+    void carry_out(const xmpp::Decisions& decisions) {
+        for (const xmpp::Decision& decision : decisions) {
+            if (decision.kind == xmpp::Decision::Kind::record) record(*decision.record);
+            if (decision.kind == xmpp::Decision::Kind::note) note(decision.bytes);
+        }
+    }
 
     std::shared_ptr<offline::OfflineDelivery> delivery;
     xmpp::FilterChain chain;
     std::vector<Out> out;
     std::vector<std::string> notes;
+    std::vector<offline::StateChange> recorded;
 };
 
 // The harness on one room, room@conference.localhost, with its members opting in, joining and
@@ -80,8 +93,12 @@ class RoomHarness : public DeliveryHarness {
     static constexpr const char* kRoom = "room@conference.localhost";
     using DeliveryHarness::DeliveryHarness;
 
+    // As a commit would (its record and its effects on the member's delivery).
     void opt_in(const std::string& member, const std::string& nick) {
-        delivery->registrations().set(kRoom, member, offline::Registration{nick, true});
+        xmpp::Decisions decided;
+        delivery->registrations().set(kRoom, member, offline::Registration{nick, true}, {},
+                                      &decided);
+        carry_out(decided);
     }
     // The MUC's self-presence for `full_jid` under `nick` (status 110).
     void join(const std::string& full_jid, const std::string& nick) {
