@@ -42,6 +42,19 @@ bench::RoomShape small_rooms() {
     return rooms;
 }
 
+// A run through `kind` with the store prepared in `dir`, latency measured.
+bench::RunSpec paced_run(bench::RelayKind kind, const std::string& proxy,
+                         const std::filesystem::path& dir) {
+    bench::RunSpec spec;
+    spec.relay.kind = kind;
+    spec.relay.proxy_binary = proxy;
+    spec.relay.work_dir = dir;
+    spec.relay.store = dir / "prepared.db";
+    spec.stall_seconds = 20;
+    spec.latency = true;
+    return spec;
+}
+
 std::string all_of(const bench::Script& script, std::uint64_t count) {
     std::string bytes;
     for (std::uint64_t i = 0; i < count; ++i) script.append(i, bytes);
@@ -156,13 +169,7 @@ TEST_CASE("smoke: guests joining among broadcasts, through socat and the proxy w
     for (bench::RelayKind kind : {bench::RelayKind::socat, bench::RelayKind::proxy_on}) {
         const std::string relay = bench::relay_name(kind);
         CAPTURE(relay);
-        bench::RunSpec spec;
-        spec.relay.kind = kind;
-        spec.relay.proxy_binary = proxy;
-        spec.relay.work_dir = dir.path;
-        spec.relay.store = dir.path / "prepared.db";
-        spec.stall_seconds = 20;
-        spec.latency = true;
+        bench::RunSpec spec = paced_run(kind, proxy, dir.path);
         spec.phases = {bench::Phase{{join.get(), rooms.occupant_sessions()}, {}},
                        bench::Phase{{traffic.get(), n, 5000}, {}}};
         const bench::RunResult r = bench::run_load(spec);
@@ -196,13 +203,7 @@ TEST_CASE("smoke: traffic both ways through every relay arrives complete, in ord
                                   bench::RelayKind::proxy_off, bench::RelayKind::proxy_on}) {
         const std::string relay = bench::relay_name(kind);
         CAPTURE(relay);
-        bench::RunSpec spec;
-        spec.relay.kind = kind;
-        spec.relay.proxy_binary = proxy;
-        spec.relay.work_dir = dir.path;
-        spec.relay.store = dir.path / "prepared.db";
-        spec.stall_seconds = 20;
-        spec.latency = true;
+        bench::RunSpec spec = paced_run(kind, proxy, dir.path);
         spec.phases = {bench::Phase{{join.get(), rooms.occupant_sessions()}, {}},
                        bench::Phase{{broadcasts.get(), n}, {clients.get(), n}},
                        bench::Phase{{broadcasts.get(), n, 20000}, {clients.get(), n, 20000}}};

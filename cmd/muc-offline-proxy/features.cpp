@@ -2,6 +2,8 @@
 
 #include <malloc.h>
 
+#include "offline/delivery_session.hpp"
+
 Features::Features(const config::Config& config, durable::DurableState* durable)
     : durable_(durable) {
     for (const config::Link& link : config.links) {
@@ -36,7 +38,8 @@ void Features::reconfigure(const config::Config& next) {
 
 std::unique_ptr<xmpp::FilterChain> Features::chain_for(const config::Link& link) const {
     auto chain = std::make_unique<xmpp::FilterChain>();
-    if (auto delivery = this->delivery(link.name)) chain->add(delivery);
+    // Each session runs the link's state through a filter of its own.
+    if (auto delivery = this->delivery(link.name)) chain->add(offline::open_session(delivery));
     return chain;
 }
 

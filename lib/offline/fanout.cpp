@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <functional>
 
+#include "offline/delivery_session.hpp"
 #include "offline/offline_delivery.hpp"
 #include "xmpp/jid.hpp"
 
@@ -14,33 +15,34 @@ using xmpp::Direction;
 // stanza comes, every occupant has had theirs. A session that got none is gone (a leave the
 // proxy missed while it was down); when the next stanza ends the broadcast, the copies of this
 // very message already count it out.
-void OfflineDelivery::complete_broadcast(xmpp::Moment now, xmpp::Decisions& out) {
-    if (!open_broadcast_room_) {
-        flush_fanout(now, out);
+void OfflineDelivery::complete_broadcast(DeliverySession& session, xmpp::Moment now,
+                                         xmpp::Decisions& out) {
+    if (!session.open_broadcast_room_) {
+        flush_fanout(session, now, out);
         return;
     }
-    const std::string room = std::move(*open_broadcast_room_);
-    open_broadcast_room_.reset();
+    const std::string room = std::move(*session.open_broadcast_room_);
+    session.open_broadcast_room_.reset();
     std::vector<std::string> gone;
     for (const std::string& full_jid : occupancy_.full_jids_in(room)) {
-        if (broadcasts_.reached(room, full_jid)) continue;
+        if (session.broadcasts_.reached(room, full_jid)) continue;
         occupancy_.leave(room, full_jid, &out);
         gone.emplace_back(xmpp::bare_part(full_jid));
     }
-    broadcasts_.forget(room);
-    flush_fanout(now, out);
+    session.broadcasts_.forget(room);
+    flush_fanout(session, now, out);
     // A member whose gone session kept them from this message's copy (the fan-out ran at the
     // end of an earlier read) gets it now, late but once.
-    if (last_fanout_.active && last_fanout_.room == room) {
+    if (session.last_fanout_.active && session.last_fanout_.room == room) {
         for (const std::string& member : gone) {
             const Registration* registration = registrations_.find(room, member);
             if (registration != nullptr && registration->offline &&
-                !last_fanout_.copied.contains(member)) {
-                deliver(last_fanout_, occupancy_.presence_in(room), member, now, out);
+                !session.last_fanout_.copied.contains(member)) {
+                deliver(session.last_fanout_, occupancy_.presence_in(room), member, now, out);
             }
         }
     }
-    last_fanout_.active = false;
+    session.last_fanout_.active = false;
 }
 
 bool OfflineDelivery::gets_notices(std::string_view member) const {
@@ -115,9 +117,10 @@ bool OfflineDelivery::send_notice(SentFanout& fanout, const std::string& member,
     return true;
 }
 
-void OfflineDelivery::flush_fanout(xmpp::Moment now, xmpp::Decisions& out) {
-    for (PendingFanout& pending : pending_) {
-        SentFanout& fanout = last_fanout_;
+void OfflineDelivery::flush_fanout(DeliverySession& session, xmpp::Moment now,
+                                   xmpp::Decisions& out) {
+    for (PendingFanout& pending : session.pending_) {
+        SentFanout& fanout = session.last_fanout_;
         fanout.active = true;
         fanout.room.swap(pending.room);
         fanout.raw.swap(pending.raw);
@@ -143,7 +146,7 @@ void OfflineDelivery::flush_fanout(xmpp::Moment now, xmpp::Decisions& out) {
         });
         if (any) ++counters_.messages_fanned_out;
     }
-    pending_.clear();
+    session.pending_.clear();
 }
 
 }  // namespace offline

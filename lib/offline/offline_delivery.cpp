@@ -1,5 +1,6 @@
 #include "offline/offline_delivery.hpp"
 
+#include "offline/delivery_session.hpp"
 #include "offline/message_kind.hpp"
 #include "offline/notices.hpp"
 #include "xml/start_tag.hpp"
@@ -31,8 +32,6 @@ std::optional<xmpp::Jid> user_jid(std::string_view text) {
 OfflineDelivery::OfflineDelivery(Options options, std::string muc_domain)
     : options_(options),
       domain_(std::move(muc_domain)),
-      occupants_(occupancy_, options_.max_pending_join_bytes, options_.tree_limits),
-      flow_(options_, domain_, registrations_, occupancy_),
       bounces_(options_.bounce_ttl, options_.max_tracked_copies) {
     registrations_.observe(
         [this](const std::string& room, const std::string& member, const Registration* now,
@@ -108,32 +107,78 @@ void OfflineDelivery::restore(const StoredState& state) {
 
 void OfflineDelivery::set_options(const Options& options) {
     options_ = options;
-    flow_.set_options(options);
-    occupants_.set_max_join_bytes(options.max_pending_join_bytes);
+    for (DeliverySession* session : sessions_) {
+        session->flow_.set_options(options);
+        session->occupants_.set_max_join_bytes(options.max_pending_join_bytes);
+    }
     bounces_.set_ttl(options.bounce_ttl);
     bounces_.set_max_copies(options.max_tracked_copies);
 }
 
-void OfflineDelivery::on_stanza(Direction direction, const xmpp::Stanza& stanza, xmpp::Moment now,
+void OfflineDelivery::opened(DeliverySession& session) {
+    sessions_.push_back(&session);
+}
+
+void OfflineDelivery::closed(DeliverySession& session) {
+    ended_iq_evictions_ += session.flow_.pending_evictions();
+    ended_join_evictions_ += session.occupants_.join_evictions();
+    std::erase(sessions_, &session);
+}
+
+std::size_t OfflineDelivery::broadcast_rooms() const {
+    std::size_t rooms = 0;
+    for (const DeliverySession* session : sessions_) rooms += session->broadcasts_.rooms();
+    return rooms;
+}
+
+std::size_t OfflineDelivery::pending_iq_bytes() const {
+    std::size_t bytes = 0;
+    for (const DeliverySession* session : sessions_) bytes += session->flow_.pending_bytes();
+    return bytes;
+}
+
+std::uint64_t OfflineDelivery::pending_iq_evictions() const {
+    std::uint64_t evictions = ended_iq_evictions_;
+    for (const DeliverySession* session : sessions_)
+        evictions += session->flow_.pending_evictions();
+    return evictions;
+}
+
+std::size_t OfflineDelivery::pending_join_bytes() const {
+    std::size_t bytes = 0;
+    for (const DeliverySession* session : sessions_) bytes += session->occupants_.join_bytes();
+    return bytes;
+}
+
+std::uint64_t OfflineDelivery::pending_join_evictions() const {
+    std::uint64_t evictions = ended_join_evictions_;
+    for (const DeliverySession* session : sessions_)
+        evictions += session->occupants_.join_evictions();
+    return evictions;
+}
+
+void OfflineDelivery::on_stanza(DeliverySession& session, Direction direction,
+                                const xmpp::Stanza& stanza, xmpp::Moment now,
                                 xmpp::Decisions& out) {
     now_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
     bounces_.expire(now,
                     [this, &out](std::string_view member) { on_bounce_free_copy(member, out); });
     if (direction == Direction::to_server) {
-        from_component(stanza, now, out);
+        from_component(session, stanza, now, out);
     } else {
-        from_server(stanza, now, out);
+        from_server(session, stanza, now, out);
     }
 }
 
-void OfflineDelivery::on_batch_end(Direction direction, xmpp::Moment now, xmpp::Decisions& out) {
+void OfflineDelivery::on_batch_end(DeliverySession& session, Direction direction, xmpp::Moment now,
+                                   xmpp::Decisions& out) {
     // The broadcast may go on in the next read (mu-conference writes each copy on its own):
     // who it missed is only known once another stanza comes.
-    if (direction == Direction::to_server) flush_fanout(now, out);
+    if (direction == Direction::to_server) flush_fanout(session, now, out);
 }
 
-void OfflineDelivery::from_component(const xmpp::Stanza& stanza, xmpp::Moment now,
-                                     xmpp::Decisions& out) {
+void OfflineDelivery::from_component(DeliverySession& session, const xmpp::Stanza& stanza,
+                                     xmpp::Moment now, xmpp::Decisions& out) {
     const xml::ElementView& top = stanza.top;
     const std::string& name = top.name.local;
     std::optional<RoomAddress> from;
@@ -148,30 +193,31 @@ void OfflineDelivery::from_component(const xmpp::Stanza& stanza, xmpp::Moment no
         // History the MUC replays to someone joining (XEP-0045 §7.2.15) went out when it was
         // said; it only shows that its recipient is in the room.
         if (top.has_child("delay", "urn:xmpp:delay") || top.has_child("x", "jabber:x:delay")) {
-            complete_broadcast(now, out);
+            complete_broadcast(session, now, out);
             occupancy_.enter(from->room, recipient, "", &out);
             out.forward(Direction::to_server);
             return;
         }
         const std::uint64_t key = broadcast_key(top, stanza.raw);
         // A copy of the broadcast under way passes; a new message means the last one has passed.
-        if (broadcasts_.would_start_new(from->room, key, recipient)) complete_broadcast(now, out);
-        bool is_new = broadcasts_.is_new_message(from->room, key, recipient);
+        if (session.broadcasts_.would_start_new(from->room, key, recipient))
+            complete_broadcast(session, now, out);
+        bool is_new = session.broadcasts_.is_new_message(from->room, key, recipient);
         // A groupchat copy to a full JID proves that session is in the room (and rebuilds the
         // picture after a restart).
         occupancy_.enter(from->room, recipient, "", &out);
         if (is_new) {
-            open_broadcast_room_ = from->room;
-            on_room_message(stanza, from->room, key);
+            session.open_broadcast_room_ = from->room;
+            on_room_message(session, stanza, from->room, key);
         }
         out.forward(Direction::to_server);
         return;
     }
-    complete_broadcast(now, out);
+    complete_broadcast(session, now, out);
 
     if (name == "presence" && from && !from->nick.empty() && to && !to->resource.empty()) {
-        PresenceOutcome outcome =
-            occupants_.on_room_presence(top, stanza.raw, from->room, from->nick, to->full(), out);
+        PresenceOutcome outcome = session.occupants_.on_room_presence(top, stanza.raw, from->room,
+                                                                      from->nick, to->full(), out);
         if (outcome.over_tree_limit) {
             presence_tree_limit_refusals_.count(*outcome.over_tree_limit);
             out.note(over_tree_limit_note(
@@ -190,12 +236,12 @@ void OfflineDelivery::from_component(const xmpp::Stanza& stanza, xmpp::Moment no
         out.forward(Direction::to_server);
         return;
     }
-    if (name == "iq" && flow_.from_component(top, stanza.raw, now, out)) return;
+    if (name == "iq" && session.flow_.from_component(top, stanza.raw, now, out)) return;
     out.forward(Direction::to_server);
 }
 
-void OfflineDelivery::from_server(const xmpp::Stanza& stanza, xmpp::Moment now,
-                                  xmpp::Decisions& out) {
+void OfflineDelivery::from_server(DeliverySession& session, const xmpp::Stanza& stanza,
+                                  xmpp::Moment now, xmpp::Decisions& out) {
     const xml::ElementView& top = stanza.top;
     const std::string& name = top.name.local;
     if (name == "message" && top.attribute("type") == "error" && swallow_bounce(stanza, out))
@@ -204,23 +250,23 @@ void OfflineDelivery::from_server(const xmpp::Stanza& stanza, xmpp::Moment now,
         std::optional<RoomAddress> to = room_address(top.attribute("to"), domain_);
         std::optional<xmpp::Jid> from = user_jid(top.attribute("from"));
         if (to && !to->nick.empty() && from)
-            occupants_.on_join_request(to->room, from->full(), to->nick);
+            session.occupants_.on_join_request(to->room, from->full(), to->nick);
     }
-    if (name == "iq" && flow_.from_server(top, stanza.raw, now, out)) return;
+    if (name == "iq" && session.flow_.from_server(top, stanza.raw, now, out)) return;
     out.forward(Direction::to_component);
 }
 
 TreeLimitCounters OfflineDelivery::tree_limit_refusals() const {
-    TreeLimitCounters all = flow_.tree_limit_refusals();
+    TreeLimitCounters all = registration_.tree_limit_refusals;
     all += presence_tree_limit_refusals_;
     return all;
 }
 
-void OfflineDelivery::on_room_message(const xmpp::Stanza& stanza, const std::string& room,
-                                      std::uint64_t key) {
-    last_fanout_.active = false;
-    if (flow_.is_native(room) || !worth_copying(stanza.top)) return;
-    pending_.push_back(
+void OfflineDelivery::on_room_message(DeliverySession& session, const xmpp::Stanza& stanza,
+                                      const std::string& room, std::uint64_t key) {
+    session.last_fanout_.active = false;
+    if (session.flow_.is_native(room) || !worth_copying(stanza.top)) return;
+    session.pending_.push_back(
         PendingFanout{room, std::string(stanza.raw), std::string(stanza.top.attribute("id")), key});
 }
 

@@ -1,7 +1,9 @@
-// The offline-delivery feature as a stanza filter on one link: watches registrations and
-// occupancy, recognizes each new groupchat message in the MUC's broadcast, and sends a copy
-// to every opted-in member who has no resource in the room; swallows the bounces of those
-// copies. Pure: stanzas and the time in, ordered decisions out.
+// The offline-delivery feature on one link: watches registrations and occupancy, recognizes
+// each new groupchat message in the MUC's broadcast, and sends a copy to every opted-in member
+// who has no resource in the room; swallows the bounces of those copies. Pure: stanzas and the
+// time in, ordered decisions out. This is the link's state and the logic; each component
+// session runs it through its own filter (DeliverySession, open_session()), which holds what
+// belongs to that session only.
 #pragma once
 
 #include <cstdint>
@@ -13,17 +15,13 @@
 #include <vector>
 
 #include "offline/bounces.hpp"
-#include "offline/broadcast.hpp"
 #include "offline/message_gist.hpp"
 #include "offline/notices.hpp"
 #include "offline/occupancy.hpp"
-#include "offline/occupant_tracker.hpp"
 #include "offline/options.hpp"
-#include "offline/packed_members.hpp"
 #include "offline/registration_flow.hpp"
 #include "offline/registrations.hpp"
 #include "offline/state_store.hpp"
-#include "xml/start_tag.hpp"
 #include "xmpp/stanza_filter.hpp"
 
 namespace offline {
@@ -40,7 +38,10 @@ struct DeliveryCounters {
     std::uint64_t members_switched_to_notices = 0;  // by delivery "auto", after a bounce
 };
 
-class OfflineDelivery : public xmpp::StanzaFilter {
+class DeliverySession;
+struct SentFanout;
+
+class OfflineDelivery {
   public:
     // Every change worth keeping across a restart is a `record` decision (StateChangeRecord),
     // in order with the others: a persist that follows waits for it.
@@ -51,18 +52,16 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     // A reload changed the link's feature options; the state stays.
     void set_options(const Options& options);
 
-    void on_stanza(xmpp::Direction direction, const xmpp::Stanza& stanza, xmpp::Moment now,
-                   xmpp::Decisions& out) override;
-    void on_batch_end(xmpp::Direction direction, xmpp::Moment now, xmpp::Decisions& out) override;
-
     const std::string& domain() const { return domain_; }
     const DeliveryCounters& counters() const { return counters_; }
-    const RegistrationCounters& registration_counters() const { return flow_.counters(); }
+    const RegistrationCounters& registration_counters() const { return registration_.counters; }
     const Registrations& registrations() const { return registrations_; }
     Registrations& registrations() { return registrations_; }
     const Occupancy& occupancy() const { return occupancy_; }
-    // Rooms whose broadcast may still be under way (at most one in practice).
-    std::size_t broadcast_rooms() const { return broadcasts_.rooms(); }
+    // Rooms whose broadcast may still be under way (at most one per session in practice).
+    std::size_t broadcast_rooms() const;
+    // Component sessions running on this link's state now.
+    std::size_t sessions() const { return sessions_.size(); }
     bool is_paused(std::string_view member) const { return paused_.contains(std::string(member)); }
     std::size_t paused_members() const { return paused_.size(); }
     // Whether `member` gets notices instead of copies (delivery "notice", or "auto" after a
@@ -72,28 +71,33 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     // options.max_tracked_copies.
     std::size_t tracked_copies() const { return bounces_.tracked(); }
     std::uint64_t copies_forgotten() const { return bounces_.forgotten(); }
-    // The tables fed by the server side, bounded in bytes: requests waiting for the MUC's
-    // answer, and join attempts waiting for its presence.
-    std::size_t pending_iq_bytes() const { return flow_.pending_bytes(); }
-    std::uint64_t pending_iq_evictions() const { return flow_.pending_evictions(); }
-    std::size_t pending_join_bytes() const { return occupants_.join_bytes(); }
-    std::uint64_t pending_join_evictions() const { return occupants_.join_evictions(); }
+    // The tables fed by the server side, bounded in bytes (each session's on its own):
+    // requests waiting for the MUC's answer, and join attempts waiting for its presence. The
+    // evictions count those of ended sessions too.
+    std::size_t pending_iq_bytes() const;
+    std::uint64_t pending_iq_evictions() const;
+    std::size_t pending_join_bytes() const;
+    std::uint64_t pending_join_evictions() const;
     // Stanzas the feature left unread for being over options.tree_limits, by limit.
     TreeLimitCounters tree_limit_refusals() const;
 
   private:
-    // A broadcast whose copies are still coming: the copies to absent members go out once it
-    // has passed (next stanza from the MUC, or the end of what was read).
-    struct PendingFanout {
-        std::string room;
-        std::string raw;  // one copy of the broadcast, the template for the bare-JID copies
-        std::string id;
-        std::uint64_t key;  // broadcast_key: the message, for the notices' ids
-    };
+    friend class DeliverySession;
 
-    void from_component(const xmpp::Stanza& stanza, xmpp::Moment now, xmpp::Decisions& out);
-    void from_server(const xmpp::Stanza& stanza, xmpp::Moment now, xmpp::Decisions& out);
-    void on_room_message(const xmpp::Stanza& stanza, const std::string& room, std::uint64_t key);
+    // What a session's filter hands on, with the session's own state.
+    void on_stanza(DeliverySession& session, xmpp::Direction direction, const xmpp::Stanza& stanza,
+                   xmpp::Moment now, xmpp::Decisions& out);
+    void on_batch_end(DeliverySession& session, xmpp::Direction direction, xmpp::Moment now,
+                      xmpp::Decisions& out);
+    void opened(DeliverySession& session);
+    void closed(DeliverySession& session);
+
+    void from_component(DeliverySession& session, const xmpp::Stanza& stanza, xmpp::Moment now,
+                        xmpp::Decisions& out);
+    void from_server(DeliverySession& session, const xmpp::Stanza& stanza, xmpp::Moment now,
+                     xmpp::Decisions& out);
+    void on_room_message(DeliverySession& session, const xmpp::Stanza& stanza,
+                         const std::string& room, std::uint64_t key);
     void on_bounce_free_copy(std::string_view member, xmpp::Decisions& out);
     void on_registration_change(const std::string& room, const std::string& member,
                                 const Registration* now, std::string_view why,
@@ -101,20 +105,8 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     void record(StateChange change, xmpp::Decisions& out) const;
     void record_member(const std::string& member, xmpp::Decisions& out);
     bool swallow_bounce(const xmpp::Stanza& stanza, xmpp::Decisions& out);
-    void flush_fanout(xmpp::Moment now, xmpp::Decisions& out);
-    void complete_broadcast(xmpp::Moment now, xmpp::Decisions& out);
-    // The last message fanned out, until its broadcast is known to be complete (kept, not
-    // destroyed, between messages: its buffers keep their capacity).
-    struct SentFanout {
-        bool active = false;
-        std::string room;
-        std::string raw;
-        std::string id;
-        std::uint64_t key = 0;
-        std::optional<xml::ValueSpan> to;  // in `raw`, where each copy puts its member
-        PackedMembers copied;              // members it was copied or noticed to (or held back)
-        std::optional<MessageGist> gist;   // read when a notice or a mention needs it
-    };
+    void flush_fanout(DeliverySession& session, xmpp::Moment now, xmpp::Decisions& out);
+    void complete_broadcast(DeliverySession& session, xmpp::Moment now, xmpp::Decisions& out);
     // A copy or a notice to `member` if they are absent and want this message.
     bool deliver(SentFanout& fanout, const Occupancy::Presence& present, const std::string& member,
                  xmpp::Moment now, xmpp::Decisions& out);
@@ -132,20 +124,19 @@ class OfflineDelivery : public xmpp::StanzaFilter {
     std::int64_t now_ms_ = 0;
     Registrations registrations_;
     Occupancy occupancy_;
-    OccupantTracker occupants_;
-    RegistrationFlow flow_;
-    BroadcastTracker broadcasts_;
+    RegistrationShared registration_;
     BounceTracker bounces_;
     StringKeyMap<std::uint32_t> bounce_streaks_;
     std::unordered_set<std::string> paused_;
     StringKeySet on_notices_;  // switched by delivery "auto"
     NoticePacer notice_pacer_;
-    std::uint64_t notices_made_ = 0;      // makes each notice's id unique
-    std::vector<PendingFanout> pending_;  // at most one in practice; a vector keeps its capacity
-    std::optional<std::string> open_broadcast_room_;  // the broadcast whose copies may still come
-    SentFanout last_fanout_;
+    std::uint64_t notices_made_ = 0;  // makes each notice's id unique
     DeliveryCounters counters_;
     TreeLimitCounters presence_tree_limit_refusals_;  // the registration flow counts its own
+    std::vector<DeliverySession*> sessions_;          // open now
+    // Evictions from the tables of sessions that have ended.
+    std::uint64_t ended_iq_evictions_ = 0;
+    std::uint64_t ended_join_evictions_ = 0;
 };
 
 // The feature's counters in one line, for the log at shutdown and the replay report.

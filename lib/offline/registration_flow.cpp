@@ -38,12 +38,16 @@ StanzaError registration_not_stored() {
 }  // namespace
 
 RegistrationFlow::RegistrationFlow(const Options& options, std::string muc_domain,
-                                   Registrations& registrations, const Occupancy& occupancy)
+                                   Registrations& registrations, const Occupancy& occupancy,
+                                   RegistrationShared& shared)
     : options_(options),
       muc_domain_(xmpp::prepare_domain(muc_domain).value_or(muc_domain)),
       registrations_(registrations),
       occupancy_(occupancy),
-      pending_(options.max_pending_iq_bytes) {}
+      pending_(options.max_pending_iq_bytes),
+      native_rooms_(shared.native_rooms),
+      counters_(shared.counters),
+      tree_limit_refusals_(shared.tree_limit_refusals) {}
 
 bool RegistrationFlow::is_native(std::string_view room) const {
     return native_rooms_.find(room) != native_rooms_.end();

@@ -40,10 +40,20 @@ struct RegistrationCounters {
     std::uint64_t restored = 0;  // registrations given back when the MUC refused a removal
 };
 
+// What the flows of one link's sessions share: what they counted and the rooms found native.
+struct RegistrationShared {
+    RegistrationCounters counters;
+    TreeLimitCounters tree_limit_refusals;
+    std::set<std::string, std::less<>> native_rooms;
+};
+
+// One per component session: the requests waiting for the MUC's answer are that session's (the
+// MUC answers on the connection it was asked on); registrations, occupancy and `shared` are
+// the link's.
 class RegistrationFlow {
   public:
     RegistrationFlow(const Options& options, std::string muc_domain, Registrations& registrations,
-                     const Occupancy& occupancy);
+                     const Occupancy& occupancy, RegistrationShared& shared);
 
     // Each returns true when it decided what happens to the stanza (filled `out`, which may
     // mean dropping it by adding nothing but injections), false when the caller should treat
@@ -114,9 +124,9 @@ class RegistrationFlow {
     Registrations& registrations_;
     const Occupancy& occupancy_;
     PendingIqs pending_;
-    std::set<std::string, std::less<>> native_rooms_;
-    RegistrationCounters counters_;
-    TreeLimitCounters tree_limit_refusals_;
+    std::set<std::string, std::less<>>& native_rooms_;
+    RegistrationCounters& counters_;
+    TreeLimitCounters& tree_limit_refusals_;
 };
 
 }  // namespace offline

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "config/config.hpp"
+#include "offline/delivery_session.hpp"
 #include "offline/offline_delivery.hpp"
 #include "replay/replayer.hpp"
 #include "replay/report.hpp"
@@ -57,7 +58,7 @@ Replayed run(const fs::path& capture) {
     // As a link with a store runs it: the persist points are part of the expectation.
     auto delivery = std::make_shared<offline::OfflineDelivery>(link.offline, link.domain);
     auto chain = std::make_unique<xmpp::FilterChain>();
-    chain->add(delivery);
+    chain->add(offline::open_session(delivery));
     Replayed replayed;
     replayed.result = replay::replay_capture(
         *chunks, replay::ReplayLink{link.domain, link.limits.max_stanza_bytes}, std::move(chain));

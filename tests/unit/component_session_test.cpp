@@ -3,6 +3,7 @@
 // filters' decisions and the output that waits for a commit. The sockets around it are tested
 // in relay_test.
 #include "session/component_session.hpp"
+#include "support/muc_traffic.hpp"
 
 #include <doctest/doctest.h>
 
@@ -12,6 +13,7 @@
 #include "xmpp/handshake.hpp"
 
 using session::Side;
+using test_support::traffic;
 
 namespace {
 
@@ -134,33 +136,6 @@ struct PersistWithFallback : xmpp::StanzaFilter {
         out.forward(direction);
     }
 };
-
-std::string traffic(int count, unsigned seed) {
-    std::mt19937 random(seed);
-    std::string out;
-    for (int i = 0; i < count; ++i) {
-        switch (random() % 4) {
-            case 0:
-                out +=
-                    "<message from='room@conference.localhost/alice' to='bob@localhost/phone' "
-                    "type='groupchat' id='m" +
-                    std::to_string(i) + "'><body>caf\xc3\xa9 &amp; &#x1F375;</body></message>";
-                break;
-            case 1:
-                out +=
-                    "<presence to=\"bob@localhost/phone\"><x "
-                    "xmlns=\"http://jabber.org/protocol/muc#user\"/></presence>";
-                break;
-            case 2:
-                out += " \n\t";
-                break;
-            default:
-                out += "<ns:message xmlns:ns='jabber:component:accept' to='x@y'><![CDATA[<b>" +
-                       std::to_string(i) + "</b>]]></ns:message>";
-        }
-    }
-    return out;
-}
 
 }  // namespace
 

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "offline/delivery_session.hpp"
 #include "offline/offline_delivery.hpp"
 #include "offline/pending_iqs.hpp"
 #include "offline/registration_flow.hpp"
@@ -200,16 +201,16 @@ std::string long_jid(int i) {
     return local + "@localhost/r";
 }
 
-void feed(offline::OfflineDelivery& delivery, Direction direction, const std::string& raw) {
+void feed(offline::DeliverySession& session, Direction direction, const std::string& raw) {
     xml::ElementView top;
     REQUIRE(xml::parse_standalone(raw, top));
     xmpp::Decisions out;
-    delivery.on_stanza(direction, xmpp::Stanza{top, raw}, xmpp::Moment(1s), out);
+    session.on_stanza(direction, xmpp::Stanza{top, raw}, xmpp::Moment(1s), out);
 }
 
-void join_flood(offline::OfflineDelivery& delivery, int n) {
+void join_flood(offline::DeliverySession& session, int n) {
     for (int i = 0; i < n; ++i) {
-        feed(delivery, Direction::to_component,
+        feed(session, Direction::to_component,
              "<presence to='" + std::string(kRoom) + "/n" + std::to_string(i) + "' from='" +
                  long_jid(i) + "'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
     }
@@ -217,8 +218,8 @@ void join_flood(offline::OfflineDelivery& delivery, int n) {
 
 // The MUC's presence for a joiner, without status 110 (only the remembered join tells it is
 // the joiner's own).
-void muc_presence(offline::OfflineDelivery& delivery, int i) {
-    feed(delivery, Direction::to_server,
+void muc_presence(offline::DeliverySession& session, int i) {
+    feed(session, Direction::to_server,
          "<presence from='" + std::string(kRoom) + "/n" + std::to_string(i) + "' to='" +
              long_jid(i) +
              "'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' "
@@ -362,10 +363,11 @@ TEST_CASE("pending requests: a flood of register gets with 250 KB ids keeps only
 
 TEST_CASE("pending requests: a flood of joins with 1,000-byte JIDs keeps only the newest") {
     offline::OfflineDelivery delivery({}, "conference.localhost");
+    offline::DeliverySession session(delivery);
     constexpr int kJoins = 20000;  // 20 MB of JIDs
-    join_flood(delivery, kJoins);
-    muc_presence(delivery, 0);
-    muc_presence(delivery, kJoins - 1);
+    join_flood(session, kJoins);
+    muc_presence(session, 0);
+    muc_presence(session, kJoins - 1);
     CHECK_FALSE(delivery.occupancy().nick_of(kRoom, long_jid(0)));
     CHECK(delivery.occupancy().nick_of(kRoom, long_jid(kJoins - 1)) == "n19999");
 }
@@ -408,12 +410,13 @@ TEST_CASE("pending requests: the table's bytes stay within the budget, evictions
     CHECK(rig.flow.pending_evictions() > 360);
 
     offline::OfflineDelivery delivery({}, "conference.localhost");
-    join_flood(delivery, 20000);
+    offline::DeliverySession session(delivery);
+    join_flood(session, 20000);
     CHECK(delivery.pending_join_bytes() <= offline::Options{}.max_pending_join_bytes);
     CHECK(delivery.pending_join_bytes() > offline::Options{}.max_pending_join_bytes - 2048);
     CHECK(delivery.pending_join_evictions() > 12000);
     // Answered joins leave the table.
-    muc_presence(delivery, 19999);
+    muc_presence(session, 19999);
     CHECK(delivery.pending_join_bytes() < offline::Options{}.max_pending_join_bytes - 900);
 }
 

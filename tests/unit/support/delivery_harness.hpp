@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "offline/delivery_session.hpp"
 #include "offline/offline_delivery.hpp"
 #include "xml/standalone.hpp"
 #include "xmpp/filter_chain.hpp"
@@ -25,7 +26,7 @@ class DeliveryHarness : public xmpp::StanzaOutput {
   public:
     explicit DeliveryHarness(offline::Options options = {})
         : delivery(std::make_shared<offline::OfflineDelivery>(options, "conference.localhost")) {
-        chain.add(delivery);
+        chain.add(offline::open_session(delivery));
     }
 
     // Feeds one read's worth of stanzas from one side, then the end of that batch; `out` and

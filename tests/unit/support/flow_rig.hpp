@@ -18,11 +18,13 @@ struct FlowRig {
     offline::Options options;
     offline::Registrations registrations;
     offline::Occupancy occupancy;
+    offline::RegistrationShared shared;
     offline::RegistrationFlow flow;
     xmpp::Decisions out;
 
     explicit FlowRig(offline::Options chosen = {})
-        : options(chosen), flow(options, "conference.localhost", registrations, occupancy) {}
+        : options(chosen),
+          flow(options, "conference.localhost", registrations, occupancy, shared) {}
 
     bool from_server(std::string_view raw, xmpp::Moment now = {}) {
         xml::ElementView top;
