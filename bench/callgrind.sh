@@ -2,7 +2,8 @@
 # Instructions the proxy executes per relayed stanza and per injected copy, from
 # `valgrind --tool=callgrind` (stable on a noisy machine). Each case runs twice with different
 # stanza counts; the difference of the totals divided by the difference of the counts leaves
-# out start-up, state loading and shutdown.
+# out start-up, state loading and shutdown. BENCH_PROXY=path measures another build of the proxy
+# (e.g. an older commit's, for a before/after in one sitting).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d /tmp/muc-offline-proxy-callgrind-XXXXXX)
@@ -20,7 +21,8 @@ measure() {
   for n in "$n1" "$n2"; do
     local out="$work/cg.$n"
     if ! BENCH_PROXY_PREFIX="valgrind --tool=callgrind --callgrind-out-file=$out" \
-      build/bench-load one --count "$n" "$@" >"$work/log" 2>&1; then
+      build/bench-load one --count "$n" --proxy "${BENCH_PROXY:-build/muc-offline-proxy}" "$@" \
+      >"$work/log" 2>&1; then
       echo "| $name | failed: $(tail -n 3 "$work/log" | tr '\n' ' ') | |"
       return 1
     fi

@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "net/close_handles.hpp"
+
 namespace {
 
 constexpr std::uint64_t kShutdownGraceMs = 5000;
@@ -74,9 +76,13 @@ bool RunningProxy::start_metrics(std::string& error) {
 
 void RunningProxy::stop_metrics() {
     if (!metrics_) return;
-    metrics_->stop(nullptr);
-    // Kept until its handles have closed on the loop (checked at the next reload) or the end.
+    net::MetricsEndpoint* stopping = metrics_.get();
+    // Kept until its handles have closed on the loop, then freed by its own last callback.
     stopped_metrics_.push_back(std::move(metrics_));
+    stopping->stop([this, stopping] {
+        std::erase_if(stopped_metrics_,
+                      [stopping](const auto& endpoint) { return endpoint.get() == stopping; });
+    });
 }
 
 void RunningProxy::reload() {
@@ -118,7 +124,6 @@ void RunningProxy::reload() {
 }
 
 void RunningProxy::apply(config::Config next) {
-    std::erase_if(stopped_metrics_, [](const auto& endpoint) { return endpoint->closed(); });
     spdlog::default_logger()->set_level(spdlog::level::from_str(next.log.level));
     durable_.set_max_retained_bytes(next.store.max_retained_bytes);
     features_.reconfigure(next);
@@ -149,8 +154,8 @@ void RunningProxy::apply(config::Config next) {
 void RunningProxy::close_signals() {
     if (!signals_open_) return;
     signals_open_ = false;
-    for (uv_signal_t* handle : {&term_, &interrupt_, &hangup_})
-        uv_close(reinterpret_cast<uv_handle_t*>(handle), nullptr);
+    net::close_handles(
+        {net::as_handle(&term_), net::as_handle(&interrupt_), net::as_handle(&hangup_)}, nullptr);
 }
 
 void RunningProxy::shut_down(const char* why) {

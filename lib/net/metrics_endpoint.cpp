@@ -325,6 +325,7 @@ void MetricsEndpoint::stop(std::function<void()> on_closed) {
     }
 }
 
+// Every caller returns right after: `on_closed_` may destroy this endpoint.
 void MetricsEndpoint::check_closed() {
     if (!stopping_ || server_open_ || !connections_.empty() || !on_closed_) return;
     auto done = std::move(on_closed_);

@@ -54,7 +54,9 @@ class MetricsEndpoint {
 
     // Binds and listens; on failure `error` names the address and why.
     bool start(std::string& error);
-    // Stops accepting and closes every connection; `on_closed` once all handles are closed.
+    // Stops accepting and closes every connection; `on_closed` once all handles are closed
+    // (maybe before stop() returns). It is the last thing the endpoint does: it may destroy
+    // the endpoint.
     void stop(std::function<void()> on_closed);
 
     // Stopped and every handle closed: the object may go.
