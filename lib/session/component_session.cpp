@@ -5,6 +5,20 @@
 
 namespace session {
 
+// Counted as written, not as decided: a commit that fails drops what depended on it.
+inline void ComponentSession::write_now(const Write& write) {
+    if (write.unit != Unit::stream) {
+        if (write.to == Side::server) {
+            counters_.stanzas_to_server.fetch_add(1, std::memory_order_relaxed);
+            counters_.bytes_to_server.fetch_add(write.bytes.size(), std::memory_order_relaxed);
+        } else {
+            counters_.stanzas_to_component.fetch_add(1, std::memory_order_relaxed);
+            counters_.bytes_to_component.fetch_add(write.bytes.size(), std::memory_order_relaxed);
+        }
+    }
+    actions_.write(write);
+}
+
 ComponentSession::Peer::Peer(ComponentSession& owner, Side which, std::size_t max_stanza_bytes)
     : session(owner),
       side(which),
@@ -162,7 +176,13 @@ void ComponentSession::emit(xmpp::Direction direction, std::string_view bytes,
         forwarded_ = true;
         unit = how == xmpp::Decision::Kind::forward ? Unit::relayed : Unit::rewritten;
     }
-    send(receiver_of(direction), bytes, unit);
+    const Side to = receiver_of(direction);
+    // The common case, a fan-out's copies included: nothing held, the session running.
+    if (!held_.holding() && !ended_ && !peer(to).stream_closed) {
+        write_now(Write{to, bytes, unit, after_persist_});
+        return;
+    }
+    send(to, bytes, unit);
 }
 
 void ComponentSession::note(std::string_view line) {
@@ -209,19 +229,6 @@ void ComponentSession::send(Side to, std::string_view bytes, Unit unit) {
     write_now(write);
 }
 
-void ComponentSession::write_now(const Write& write) {
-    if (write.unit != Unit::stream) {
-        // Counted as written, not as decided: a commit that fails drops what depended on it.
-        if (write.to == Side::server) {
-            counters_.stanzas_to_server.fetch_add(1, std::memory_order_relaxed);
-            counters_.bytes_to_server.fetch_add(write.bytes.size(), std::memory_order_relaxed);
-        } else {
-            counters_.stanzas_to_component.fetch_add(1, std::memory_order_relaxed);
-            counters_.bytes_to_component.fetch_add(write.bytes.size(), std::memory_order_relaxed);
-        }
-    }
-    actions_.write(write);
-}
 
 void ComponentSession::send_stream_error(Side to, std::string_view condition,
                                          std::string_view text) {

@@ -91,7 +91,7 @@ class ComponentSession : private xmpp::StanzaOutput {
     void record(const xmpp::StateRecord& change) override;
 
     void send(Side to, std::string_view bytes, Unit unit);
-    void write_now(const Write& write);
+    [[gnu::always_inline]] inline void write_now(const Write& write);
     void send_stream_error(Side to, std::string_view condition, std::string_view text);
     void close_stream(Side to);
     void fail_stream(Peer& offender, std::string_view condition, std::string_view text);

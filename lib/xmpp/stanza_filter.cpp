@@ -6,17 +6,14 @@ std::string_view direction_name(Direction direction) {
     return direction == Direction::to_server ? "component->server" : "server->component";
 }
 
-Decision& Decisions::next_slot(Decision::Kind kind, Direction direction) {
-    if (count_ == items_.size()) items_.emplace_back();
-    Decision& slot = items_[count_++];
-    slot.kind = kind;
-    slot.direction = direction;
-    if (slot.record) slot.record.reset();
-    return slot;
-}
-
 void Decisions::record(std::shared_ptr<const StateRecord> change) {
     next_slot(Decision::Kind::record, Direction::to_server).record = std::move(change);
+    records_ = true;
+}
+
+void Decisions::release_records() {
+    for (std::size_t index = 0; index < count_; ++index) items_[index].record.reset();
+    records_ = false;
 }
 
 void Decisions::add(Decision::Kind kind, Direction direction, std::string bytes) {

@@ -84,15 +84,27 @@ class Decisions {
     const Decision* begin() const { return items_.data(); }
     const Decision* end() const { return items_.data() + count_; }
     std::size_t size() const { return count_; }
-    void clear() { count_ = 0; }
+    void clear() {
+        if (records_) release_records();
+        count_ = 0;
+    }
 
   private:
     void add(Decision::Kind kind, Direction direction, std::string bytes);
     // The next decision, reusing a slot (and its buffer) left by an earlier stanza.
-    Decision& next_slot(Decision::Kind kind, Direction direction);
+    Decision& next_slot(Decision::Kind kind, Direction direction) {
+        if (count_ == items_.size()) items_.emplace_back();
+        Decision& slot = items_[count_++];
+        slot.kind = kind;
+        slot.direction = direction;
+        return slot;
+    }
+    // Records are rare: their slots are emptied at the next clear(), not on every reuse.
+    void release_records();
 
     std::vector<Decision> items_;
     std::size_t count_ = 0;
+    bool records_ = false;  // a slot in use holds a record
 };
 
 class StanzaFilter {
