@@ -42,6 +42,13 @@ bench::RoomShape small_rooms() {
     return rooms;
 }
 
+// The state of `rooms` imported into dir/prepared.db, as the proxy's store.
+void prepare_store(const std::string& proxy, const std::filesystem::path& dir,
+                   const bench::RoomShape& rooms) {
+    bench::write_state_json(dir / "state.json", rooms, 0);
+    bench::import_state(proxy, dir / "state.json", dir / "prepared.db");
+}
+
 // A run through `kind` with the store prepared in `dir`, latency measured.
 bench::RunSpec paced_run(bench::RelayKind kind, const std::string& proxy,
                          const std::filesystem::path& dir) {
@@ -161,8 +168,7 @@ TEST_CASE("smoke: guests joining among broadcasts, through socat and the proxy w
     REQUIRE(std::filesystem::exists(proxy));
     TempDir dir;
     const bench::RoomShape rooms = small_rooms();
-    bench::write_state_json(dir.path / "state.json", rooms, 0);
-    bench::import_state(proxy, dir.path / "state.json", dir.path / "prepared.db");
+    prepare_store(proxy, dir.path, rooms);
     auto join = bench::joins(rooms);
     auto traffic = bench::guests_among_broadcasts(rooms);
     const std::uint64_t n = 1400;
@@ -188,8 +194,7 @@ TEST_CASE("smoke: traffic both ways through every relay arrives complete, in ord
     }
     TempDir dir;
     const bench::RoomShape rooms = small_rooms();
-    bench::write_state_json(dir.path / "state.json", rooms, 0);
-    bench::import_state(proxy, dir.path / "state.json", dir.path / "prepared.db");
+    prepare_store(proxy, dir.path, rooms);
     auto join = bench::joins(rooms);
     auto broadcasts = bench::muc_broadcasts(rooms);
     auto clients = bench::client_traffic(rooms);
