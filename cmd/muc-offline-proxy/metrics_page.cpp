@@ -194,6 +194,11 @@ std::string MetricsPage::metrics() const {
         }
     }
 
+    out.family(name("loop_busy_seconds"), "histogram",
+               "Time the event loop ran callbacks in one iteration, without waiting for I/O: "
+               "while it does, no connection is read (a long one is a stall every peer sees)");
+    loop_busy_.busy_seconds().write(out);
+
     out.family(name("store_commit_seconds"), "histogram",
                "Time to commit one batch of state changes to the store (on the thread pool)");
     durable_.commit_seconds().write(out);

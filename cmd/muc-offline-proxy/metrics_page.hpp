@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "net/loop_busy.hpp"
 #include "net/metrics_endpoint.hpp"
 #include "net/proxy.hpp"
 
@@ -23,11 +24,12 @@ class MetricsPage {
   public:
     MetricsPage(const net::Proxy& proxy, const Features& features,
                 const durable::DurableState& durable, const ReloadCounters& reloads,
-                const net::MetricsEndpointCounters& endpoint)
+                const net::LoopBusyMeter& loop_busy, const net::MetricsEndpointCounters& endpoint)
         : proxy_(proxy),
           features_(features),
           durable_(durable),
           reloads_(reloads),
+          loop_busy_(loop_busy),
           endpoint_(endpoint) {}
 
     std::string metrics() const;
@@ -42,5 +44,6 @@ class MetricsPage {
     const Features& features_;
     const durable::DurableState& durable_;
     const ReloadCounters& reloads_;
+    const net::LoopBusyMeter& loop_busy_;
     const net::MetricsEndpointCounters& endpoint_;
 };

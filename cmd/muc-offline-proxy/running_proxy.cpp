@@ -32,7 +32,8 @@ RunningProxy::RunningProxy(uv_loop_t* loop, std::string config_path, config::Con
       durable_(loop, std::move(store), config_.store.max_retained_bytes),
       features_(config_, &durable_),
       proxy_(loop, config_, features_.factory(), &durable_),
-      page_(proxy_, features_, durable_, reloads_, metrics_endpoint_counters_) {}
+      loop_busy_(loop),
+      page_(proxy_, features_, durable_, reloads_, loop_busy_, metrics_endpoint_counters_) {}
 
 RunningProxy::~RunningProxy() = default;
 
@@ -52,6 +53,7 @@ bool RunningProxy::start(std::string& error) {
         handle->data = this;
     }
     signals_open_ = true;
+    loop_busy_.start();
     auto stop = [](uv_signal_t* handle, int signum) {
         static_cast<RunningProxy*>(handle->data)->shut_down(strsignal(signum));
     };
@@ -156,6 +158,7 @@ void RunningProxy::close_signals() {
     signals_open_ = false;
     net::close_handles(
         {net::as_handle(&term_), net::as_handle(&interrupt_), net::as_handle(&hangup_)}, nullptr);
+    loop_busy_.stop(nullptr);
 }
 
 void RunningProxy::shut_down(const char* why) {

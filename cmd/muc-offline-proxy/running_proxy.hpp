@@ -13,6 +13,7 @@
 #include "durable/durable_state.hpp"
 #include "features.hpp"
 #include "metrics_page.hpp"
+#include "net/loop_busy.hpp"
 #include "net/metrics_endpoint.hpp"
 #include "net/proxy.hpp"
 
@@ -49,6 +50,7 @@ class RunningProxy {
     Features features_;
     net::Proxy proxy_;
     ReloadCounters reloads_;
+    net::LoopBusyMeter loop_busy_;
     net::MetricsEndpointCounters metrics_endpoint_counters_;  // across endpoint restarts
     MetricsPage page_;
     std::unique_ptr<net::MetricsEndpoint> metrics_;

@@ -177,6 +177,11 @@ TEST_CASE("metrics: curl scrapes the running proxy; the numbers follow the traff
     CHECK(rig.value(after, "muc_offline_proxy_store_commit_seconds_count") >= 1);
     CHECK(rig.value(after, R"(muc_offline_proxy_store_commit_seconds_bucket{le="+Inf"})") ==
           rig.value(after, "muc_offline_proxy_store_commit_seconds_count"));
+    // The loop went round while the traffic was handled, each turn observed once.
+    CHECK(rig.value(after, "muc_offline_proxy_loop_busy_seconds_count") >
+          rig.value(before, "muc_offline_proxy_loop_busy_seconds_count"));
+    CHECK(rig.value(after, R"(muc_offline_proxy_loop_busy_seconds_bucket{le="+Inf"})") ==
+          rig.value(after, "muc_offline_proxy_loop_busy_seconds_count"));
 
     HttpAnswer health = curl(rig.url("/healthz"));
     CHECK(health.status == 200);

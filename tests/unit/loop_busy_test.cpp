@@ -1,0 +1,44 @@
+// The event loop's busy time per iteration: callbacks count, waiting for I/O does not.
+#include "net/loop_busy.hpp"
+
+#include <doctest/doctest.h>
+#include <uv.h>
+
+#include <chrono>
+
+#include "net/close_handles.hpp"
+
+namespace {
+
+void spin(std::chrono::milliseconds how_long) {
+    const auto until = std::chrono::steady_clock::now() + how_long;
+    while (std::chrono::steady_clock::now() < until) {
+    }
+}
+
+}  // namespace
+
+TEST_CASE("loop busy meter: a 50 ms callback is seen, a 150 ms wait is not") {
+    uv_loop_t loop;
+    REQUIRE(uv_loop_init(&loop) == 0);
+    net::LoopBusyMeter meter(&loop);
+    meter.start();
+    uv_timer_t busy, later;
+    uv_timer_init(&loop, &busy);
+    uv_timer_init(&loop, &later);
+    uv_timer_start(
+        &busy, [](uv_timer_t*) { spin(std::chrono::milliseconds(50)); }, 0, 0);
+    uv_timer_start(
+        &later, [](uv_timer_t*) {}, 200, 0);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(meter.longest_seconds() >= 0.05);
+    CHECK(meter.busy_seconds().count() >= 2);
+    // The 150 ms the loop waited for the second timer are not busy time.
+    CHECK(meter.busy_seconds().sum() < 0.14);
+    bool stopped = false;
+    net::close_handles({net::as_handle(&busy), net::as_handle(&later)}, nullptr);
+    meter.stop([&] { stopped = true; });
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(stopped);
+    CHECK(uv_loop_close(&loop) == 0);
+}
