@@ -121,6 +121,11 @@ int one(const Args& args, const std::filesystem::path& dir) {
     if (spec.latency)
         std::cout << " p50_us=" << f.p50_us << " p99_us=" << f.p99_us << " p999_us=" << f.p999_us
                   << " waited_p50_us=" << f.waited_p50_us << " waited_p99_us=" << f.waited_p99_us;
+    if (r.loop_busy.iterations > 0)
+        std::cout << " loop_iterations=" << r.loop_busy.iterations
+                  << " loop_busy_p99_us<=" << r.loop_busy.p99_us
+                  << " loop_busy_p999_us<=" << r.loop_busy.p999_us
+                  << " loop_busy_worst_us<=" << r.loop_busy.worst_us;
     std::cout << "\n";
     return 0;
 }

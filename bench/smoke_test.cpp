@@ -220,6 +220,11 @@ TEST_CASE("smoke: traffic both ways through every relay arrives complete, in ord
         // Every message in every room owes a copy to each of its two absent opted-in members.
         CHECK(r.to_server.copies == (kind == bench::RelayKind::proxy_on ? 2 * messages : 0));
         CHECK(r.to_server.p50_us > 0);
+        // The proxy's own loop figures come from its /metrics; the other relays have none.
+        const bool proxy =
+            kind == bench::RelayKind::proxy_off || kind == bench::RelayKind::proxy_on;
+        CHECK((r.loop_busy.iterations > 0) == proxy);
+        if (proxy) CHECK(r.loop_busy.worst_us >= r.loop_busy.p99_us);
     }
 }
 

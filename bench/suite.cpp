@@ -1,6 +1,7 @@
 #include "suite.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -107,6 +108,16 @@ class Suite {
                  << " | " << spread(f.waited99, 0) << " |\n";
         }
         out_.flush();
+    }
+
+    // "p99 / p99.9 / worst" as medians over rounds, or – for a relay without the histogram.
+    static std::string loop_busy_cell(const std::vector<double>& p99,
+                                      const std::vector<double>& p999,
+                                      const std::vector<double>& worst) {
+        if (p99.empty()) return "–";
+        auto bound = [](double us) { return std::isinf(us) ? std::string("> 1 s") : fixed(us, 0); };
+        return "≤ " + bound(median(p99)) + " / " + bound(median(p999)) + " / " +
+               bound(median(worst));
     }
 
     std::uint64_t scaled(double n) const {
@@ -239,6 +250,7 @@ class Suite {
         const std::uint64_t n = scaled(rate * 4);
         struct Figures {
             std::vector<double> up50, up99, up999, down50, down99, down999;
+            std::vector<double> busy99, busy999, busy_worst;
         };
         std::map<RelayKind, Figures> figures;
         for (int round = 0; round < options_.rounds; ++round) {
@@ -254,6 +266,10 @@ class Suite {
                 f.down50.push_back(r.to_muc.p50_us);
                 f.down99.push_back(r.to_muc.p99_us);
                 f.down999.push_back(r.to_muc.p999_us);
+                if (r.loop_busy.iterations == 0) continue;
+                f.busy99.push_back(r.loop_busy.p99_us);
+                f.busy999.push_back(r.loop_busy.p999_us);
+                f.busy_worst.push_back(r.loop_busy.worst_us);
             }
         }
         out_ << "\n### One-way latency at " << fixed(rate / 1000, 0)
@@ -261,9 +277,13 @@ class Suite {
              << options_.rounds << " rounds), µs\n\n"
              << "Sent in 1 ms batches; latency is from the write of a stanza's batch to the "
                 "read that completes it, on one clock. Median (min–max) over rounds.\n\n"
+             << "The last column is the proxy's own `_loop_busy_seconds` histogram over the run: "
+                "the bucket bounds under which 99 %, 99.9 % and all of its loop iterations' "
+                "callback time fell (a long iteration delays every stanza waiting behind it).\n\n"
              << "| relay | →server p50 | →server p99 | →server p99.9 | →MUC p50 | →MUC p99 | "
-                "→MUC p99.9 | p99 added vs direct (→server, →MUC) |\n"
-             << "|---|---|---|---|---|---|---|---|\n";
+                "→MUC p99.9 | p99 added vs direct (→server, →MUC) | loop busy p99 / p99.9 / "
+                "worst, µs |\n"
+             << "|---|---|---|---|---|---|---|---|---|\n";
         const Figures& direct = figures[RelayKind::direct];
         for (RelayKind kind : kRelays) {
             const Figures& f = figures[kind];
@@ -271,7 +291,8 @@ class Suite {
                  << spread(f.up99, 0) << " | " << spread(f.up999, 0) << " | " << spread(f.down50, 0)
                  << " | " << spread(f.down99, 0) << " | " << spread(f.down999, 0) << " | "
                  << fixed(median(f.up99) - median(direct.up99), 0) << ", "
-                 << fixed(median(f.down99) - median(direct.down99), 0) << " |\n";
+                 << fixed(median(f.down99) - median(direct.down99), 0) << " | "
+                 << loop_busy_cell(f.busy99, f.busy999, f.busy_worst) << " |\n";
         }
         out_.flush();
     }

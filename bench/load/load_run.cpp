@@ -105,6 +105,7 @@ class LoadRun {
     bool measuring_ = false;
     std::uint64_t phase_start_ = 0;
     std::uint64_t cpu_at_start_ = 0;
+    std::vector<std::pair<double, std::uint64_t>> loop_busy_at_start_;
     std::uint64_t last_arrivals_ = 0, last_progress_ = 0;
     RunResult result_;
     bool finished_ = false;
@@ -364,6 +365,7 @@ void LoadRun::start_phase() {
     if (last) {
         result_.rss_before_measured = relay_->rss_bytes();
         cpu_at_start_ = relay_->cpu_ns();
+        loop_busy_at_start_ = relay_->loop_busy_buckets();
     }
     phase_start_ = uv_hrtime();
     if (phase.to_server.rate > 0 || phase.to_muc.rate > 0) {
@@ -435,6 +437,28 @@ void LoadRun::on_watchdog() {
     fail(why);
 }
 
+// The iterations of the proxy's loop during the measured phase, from two scrapes of its
+// cumulative histogram: quantiles as the upper bound of the bucket that holds them.
+LoopBusy loop_busy_between(const std::vector<std::pair<double, std::uint64_t>>& before,
+                           const std::vector<std::pair<double, std::uint64_t>>& after) {
+    LoopBusy busy;
+    if (after.empty() || after.size() != before.size()) return busy;
+    busy.iterations = after.back().second - before.back().second;
+    if (busy.iterations == 0) return busy;
+    auto bound_of = [&](double quantile) {
+        for (std::size_t i = 0; i < after.size(); ++i) {
+            const std::uint64_t at_or_below = after[i].second - before[i].second;
+            if (static_cast<double>(at_or_below) >= quantile * static_cast<double>(busy.iterations))
+                return after[i].first * 1e6;
+        }
+        return after.back().first;
+    };
+    busy.p99_us = bound_of(0.99);
+    busy.p999_us = bound_of(0.999);
+    busy.worst_us = bound_of(1.0);
+    return busy;
+}
+
 void percentiles(std::vector<std::uint32_t>& ns, double& p50_us, double& p99_us, double& p999_us) {
     if (ns.empty()) return;
     std::sort(ns.begin(), ns.end());
@@ -469,6 +493,7 @@ void LoadRun::finish_phase() {
         return;
     }
     result_.relay_cpu_ns = relay_->cpu_ns() - cpu_at_start_;
+    result_.loop_busy = loop_busy_between(loop_busy_at_start_, relay_->loop_busy_buckets());
     result_.to_server = flow_result(server_, muc_);
     result_.to_muc = flow_result(muc_, server_);
     result_.ok = true;

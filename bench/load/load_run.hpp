@@ -43,12 +43,21 @@ struct FlowResult {
     double megabytes_per_second() const { return seconds > 0 ? bytes / seconds / 1e6 : 0; }
 };
 
+// The proxy's event-loop iterations during the measured phase (its /metrics histogram of
+// busy time per iteration): how many, and the bucket bounds (µs) under which 99 %, 99.9 % and
+// all of them fall. Zero for the other relays.
+struct LoopBusy {
+    std::uint64_t iterations = 0;
+    double p99_us = 0, p999_us = 0, worst_us = 0;
+};
+
 struct RunResult {
     bool ok = false;
     std::string error;
     FlowResult to_server, to_muc;
     std::uint64_t relay_cpu_ns = 0;  // over the measured phase
     std::uint64_t rss_before_measured = 0, rss_after = 0;
+    LoopBusy loop_busy;
 };
 
 RunResult run_load(const RunSpec& spec);

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <deque>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -85,15 +86,39 @@ std::string tail_of(const std::filesystem::path& file, std::size_t lines) {
 namespace {
 
 std::string proxy_config(const RelaySettings& settings, std::uint16_t listen,
-                         std::uint16_t upstream, const std::filesystem::path& store) {
+                         std::uint16_t upstream, std::uint16_t metrics,
+                         const std::filesystem::path& store) {
     std::ostringstream json;
     json << R"({"links":[{"domain":"conference.localhost","listen":{"host":"127.0.0.1","port":)"
          << listen << R"(},"upstream":{"host":"127.0.0.1","port":)" << upstream << "}}],"
          << R"("offline":{"enabled":)" << (settings.kind == RelayKind::proxy_on ? "true" : "false")
          << "},"
+         << R"("metrics":{"listen":{"host":"127.0.0.1","port":)" << metrics << "}},"
          << R"("store":{"path":")" << store.string() << R"("},"log":{"level":"warn"}})"
          << "\n";
     return json.str();
+}
+
+// GET `path` from 127.0.0.1:`port`, the whole answer (HTTP/1.0: the server closes).
+std::string http_get(std::uint16_t port, const std::string& path) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return {};
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::string answer;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+        const std::string request = "GET " + path + " HTTP/1.0\r\n\r\n";
+        if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(request.size())) {
+            char buffer[16384];
+            for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;)
+                answer.append(buffer, static_cast<std::size_t>(n));
+        }
+    }
+    ::close(fd);
+    return answer;
 }
 
 pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& log) {
@@ -134,7 +159,9 @@ Relay::Relay(const RelaySettings& settings, std::uint16_t upstream_port) : setti
         if (settings_.kind == RelayKind::proxy_on && !settings_.store.empty())
             std::filesystem::copy_file(settings_.store, store);
         const auto config = settings_.work_dir / "proxy.json";
-        std::ofstream(config) << proxy_config(settings_, port_, upstream_port, store);
+        metrics_port_ = pick_free_port();
+        std::ofstream(config) << proxy_config(settings_, port_, upstream_port, metrics_port_,
+                                              store);
         argv = settings_.prefix;
         argv.insert(argv.end(), {std::filesystem::absolute(settings_.proxy_binary).string(), "run",
                                  "--config", config.string()});
@@ -191,6 +218,23 @@ std::uint64_t Relay::rss_bytes() const {
         }
     }
     return 0;
+}
+
+std::vector<std::pair<double, std::uint64_t>> Relay::loop_busy_buckets() const {
+    std::vector<std::pair<double, std::uint64_t>> buckets;
+    if (metrics_port_ == 0 || pid_ <= 0) return buckets;
+    const std::string page = http_get(metrics_port_, "/metrics");
+    const std::string prefix = "muc_offline_proxy_loop_busy_seconds_bucket{le=\"";
+    std::istringstream lines(page);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind(prefix, 0) != 0) continue;
+        const std::size_t end = line.find('"', prefix.size());
+        const std::string bound = line.substr(prefix.size(), end - prefix.size());
+        const double upper =
+            bound == "+Inf" ? std::numeric_limits<double>::infinity() : std::stod(bound);
+        buckets.emplace_back(upper, std::stoull(line.substr(line.rfind(' ') + 1)));
+    }
+    return buckets;
 }
 
 int Relay::stop() {

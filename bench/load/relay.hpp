@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace bench {
@@ -36,12 +37,16 @@ class Relay {
     pid_t pid() const { return pid_; }
     std::uint64_t cpu_ns() const;     // user + system, 0 for direct
     std::uint64_t rss_bytes() const;  // 0 for direct
+    // The proxy's histogram of event-loop busy time per iteration, from its /metrics:
+    // (upper bound in seconds, +infinity last; cumulative count). Empty for other relays.
+    std::vector<std::pair<double, std::uint64_t>> loop_busy_buckets() const;
     // SIGTERM and wait; the exit status (or -1). A failed exit throws with the log's tail.
     int stop();
 
   private:
     RelaySettings settings_;
     std::uint16_t port_ = 0;
+    std::uint16_t metrics_port_ = 0;  // the proxy's /metrics
     pid_t pid_ = -1;
     std::filesystem::path log_;
 };
