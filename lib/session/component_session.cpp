@@ -19,6 +19,20 @@ inline void ComponentSession::write_now(const Write& write) {
     actions_.write(write);
 }
 
+inline void ComponentSession::send(Side to, std::string_view bytes, Unit unit) {
+    // After the end only held output still goes out: nothing new is decided. Nothing is
+    // decided for a side after its closing tag (what was decided before may still be held).
+    if (ended_ || peer(to).stream_closed) return;
+    const Write write{to, bytes, unit, after_persist_};
+    // What depends on a commit waits for it, and so does what must not overtake it; the rest
+    // (nearly always everything: a fan-out's copies) goes out at once.
+    if (held_.holding() && (write.after_persist || held_.must_wait(write))) [[unlikely]] {
+        held_.hold(write);
+        return;
+    }
+    write_now(write);
+}
+
 ComponentSession::Peer::Peer(ComponentSession& owner, Side which, std::size_t max_stanza_bytes)
     : session(owner),
       side(which),
@@ -176,13 +190,7 @@ void ComponentSession::emit(xmpp::Direction direction, std::string_view bytes,
         forwarded_ = true;
         unit = how == xmpp::Decision::Kind::forward ? Unit::relayed : Unit::rewritten;
     }
-    const Side to = receiver_of(direction);
-    // The common case, a fan-out's copies included: nothing held, the session running.
-    if (!held_.holding() && !ended_ && !peer(to).stream_closed) {
-        write_now(Write{to, bytes, unit, after_persist_});
-        return;
-    }
-    send(to, bytes, unit);
+    send(receiver_of(direction), bytes, unit);
 }
 
 void ComponentSession::note(std::string_view line) {
@@ -213,20 +221,6 @@ void ComponentSession::durable(std::uint32_t ticket, bool ok) {
         }
         write_now(write);
     });
-}
-
-void ComponentSession::send(Side to, std::string_view bytes, Unit unit) {
-    // After the end only held output still goes out: nothing new is decided. Nothing is
-    // decided for a side after its closing tag (what was decided before may still be held).
-    if (ended_ || peer(to).stream_closed) return;
-    const Write write{to, bytes, unit, after_persist_};
-    // What depends on a commit waits for it, and so does what must not overtake it; the rest
-    // goes out at once.
-    if (held_.holding() && (write.after_persist || held_.must_wait(write))) {
-        held_.hold(write);
-        return;
-    }
-    write_now(write);
 }
 
 

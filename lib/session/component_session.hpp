@@ -90,7 +90,8 @@ class ComponentSession : private xmpp::StanzaOutput {
     void persist(xmpp::Direction fallback_direction, std::string_view fallback) override;
     void record(const xmpp::StateRecord& change) override;
 
-    void send(Side to, std::string_view bytes, Unit unit);
+    // Every stanza and copy goes through these two: inlined into their callers.
+    [[gnu::always_inline]] inline void send(Side to, std::string_view bytes, Unit unit);
     [[gnu::always_inline]] inline void write_now(const Write& write);
     void send_stream_error(Side to, std::string_view condition, std::string_view text);
     void close_stream(Side to);
