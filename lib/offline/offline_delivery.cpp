@@ -125,36 +125,33 @@ void OfflineDelivery::closed(DeliverySession& session) {
     std::erase(sessions_, &session);
 }
 
+template <typename Count>
+std::uint64_t OfflineDelivery::over_sessions(Count count) const {
+    std::uint64_t total = 0;
+    for (const DeliverySession* session : sessions_) total += count(*session);
+    return total;
+}
+
 std::size_t OfflineDelivery::broadcast_rooms() const {
-    std::size_t rooms = 0;
-    for (const DeliverySession* session : sessions_) rooms += session->broadcasts_.rooms();
-    return rooms;
+    return over_sessions([](const DeliverySession& s) { return s.broadcasts_.rooms(); });
 }
 
 std::size_t OfflineDelivery::pending_iq_bytes() const {
-    std::size_t bytes = 0;
-    for (const DeliverySession* session : sessions_) bytes += session->flow_.pending_bytes();
-    return bytes;
+    return over_sessions([](const DeliverySession& s) { return s.flow_.pending_bytes(); });
 }
 
 std::uint64_t OfflineDelivery::pending_iq_evictions() const {
-    std::uint64_t evictions = ended_iq_evictions_;
-    for (const DeliverySession* session : sessions_)
-        evictions += session->flow_.pending_evictions();
-    return evictions;
+    return ended_iq_evictions_ +
+           over_sessions([](const DeliverySession& s) { return s.flow_.pending_evictions(); });
 }
 
 std::size_t OfflineDelivery::pending_join_bytes() const {
-    std::size_t bytes = 0;
-    for (const DeliverySession* session : sessions_) bytes += session->occupants_.join_bytes();
-    return bytes;
+    return over_sessions([](const DeliverySession& s) { return s.occupants_.join_bytes(); });
 }
 
 std::uint64_t OfflineDelivery::pending_join_evictions() const {
-    std::uint64_t evictions = ended_join_evictions_;
-    for (const DeliverySession* session : sessions_)
-        evictions += session->occupants_.join_evictions();
-    return evictions;
+    return ended_join_evictions_ +
+           over_sessions([](const DeliverySession& s) { return s.occupants_.join_evictions(); });
 }
 
 void OfflineDelivery::on_stanza(DeliverySession& session, Direction direction,

@@ -91,6 +91,9 @@ class OfflineDelivery {
                       xmpp::Decisions& out);
     void opened(DeliverySession& session);
     void closed(DeliverySession& session);
+    // The sum of `count(session)` over the sessions open now.
+    template <typename Count>
+    std::uint64_t over_sessions(Count count) const;
 
     void from_component(DeliverySession& session, const xmpp::Stanza& stanza, xmpp::Moment now,
                         xmpp::Decisions& out);
