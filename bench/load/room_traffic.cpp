@@ -42,6 +42,20 @@ void self_presence(std::string& out, std::string_view room, std::string_view nic
         "role='participant'/><status code='110'/></x></presence>";
 }
 
+// The MUC's presence telling `to_full` that its session as `nick` is over (status 110).
+void leave_presence(std::string& out, std::string_view room, std::string_view nick,
+                    std::string_view to_full) {
+    out += "<presence type='unavailable' from='";
+    out += room;
+    out += '/';
+    out += nick;
+    out += "' to='";
+    out += to_full;
+    out +=
+        "'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' "
+        "role='none'/><status code='110'/></x></presence>";
+}
+
 void groupchat(std::string& out, std::string_view from, std::string_view to, std::uint64_t id,
                std::string_view stanza_id_by) {
     out += "<message from='";
@@ -168,15 +182,7 @@ class GuestsAmongBroadcasts : public Script {
             self_presence(out, room, nick, guest);
             return;
         }
-        out += "<presence type='unavailable' from='";
-        out += room;
-        out += '/';
-        out += nick;
-        out += "' to='";
-        out += guest;
-        out +=
-            "'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' "
-            "role='none'/><status code='110'/></x></presence>";
+        leave_presence(out, room, nick, guest);
     }
     std::int64_t broadcast_of(std::uint64_t seq) const override {
         const std::uint64_t slot = seq % period();
