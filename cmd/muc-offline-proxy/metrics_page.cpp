@@ -198,6 +198,10 @@ std::string MetricsPage::metrics() const {
                "Time the event loop ran callbacks in one iteration, without waiting for I/O: "
                "while it does, no connection is read (a long one is a stall every peer sees)");
     loop_busy_.busy_seconds().write(out);
+    out.family(name("loop_busy_longest_seconds"), "gauge",
+               "The longest such iteration since the proxy started (the histogram's buckets only "
+               "bound it)");
+    out.sample({}, loop_busy_.longest_seconds());
 
     out.family(name("store_commit_seconds"), "histogram",
                "Time to commit one batch of state changes to the store (on the thread pool)");
