@@ -12,8 +12,8 @@ BounceTracker::Fanout* BounceTracker::by_sequence(std::uint64_t sequence) {
 
 void BounceTracker::open_fanout(std::string_view id, xmpp::Moment now) {
     const std::uint64_t sequence = first_sequence_ + fanouts_.size();
-    auto newest = newest_with_id_.find(id);
-    const std::uint64_t older = newest == newest_with_id_.end() ? kNone : newest->second;
+    const std::uint64_t* newest = newest_with_id_.find(id);
+    const std::uint64_t older = newest == nullptr ? kNone : *newest;
     // Messages tend to draw as many copies as the one before: room for as many saves growing
     // the buffers copy by copy (a few allocations per message fewer).
     std::size_t expected_copies = 0;
@@ -28,8 +28,7 @@ void BounceTracker::open_fanout(std::string_view id, xmpp::Moment now) {
     fanout.id.assign(id);
     fanout.older_with_same_id = older;
     // The key must view the id kept here (the old key viewed an older fan-out's id).
-    if (newest != newest_with_id_.end()) newest_with_id_.erase(newest);
-    newest_with_id_.emplace(std::string_view(fanout.id), sequence);
+    newest_with_id_.put(std::string_view(fanout.id), sequence);
 }
 
 void BounceTracker::sent(std::string_view member, std::string_view id, xmpp::Moment now) {
@@ -61,9 +60,9 @@ void BounceTracker::sent(std::string_view member, std::string_view id, xmpp::Mom
 }
 
 bool BounceTracker::take_bounce(std::string_view member, std::string_view id) {
-    auto newest = newest_with_id_.find(id);
-    if (newest == newest_with_id_.end()) return false;
-    for (Fanout* fanout = by_sequence(newest->second); fanout != nullptr;
+    const std::uint64_t* newest = newest_with_id_.find(id);
+    if (newest == nullptr) return false;
+    for (Fanout* fanout = by_sequence(*newest); fanout != nullptr;
          fanout = by_sequence(fanout->older_with_same_id)) {
         if (fanout->unanswered == 0) continue;
         const std::size_t index = fanout->members.find(
@@ -87,9 +86,9 @@ void BounceTracker::drop_oldest(const std::function<void(std::string_view member
     }
     // Older fan-outs with this id are gone already, so the id is forgotten when this one was
     // its newest.
-    auto newest = newest_with_id_.find(std::string_view(oldest.id));
-    if (newest != newest_with_id_.end() && newest->second == sequence)
-        newest_with_id_.erase(newest);
+    const std::uint64_t* newest = newest_with_id_.find(std::string_view(oldest.id));
+    if (newest != nullptr && *newest == sequence)
+        newest_with_id_.erase(std::string_view(oldest.id));
     tracked_ -= oldest.members.size();
     fanouts_.pop_front();
     ++first_sequence_;

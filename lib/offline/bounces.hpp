@@ -10,9 +10,9 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "offline/growing_map.hpp"
 #include "offline/packed_members.hpp"
 #include "xmpp/stanza_filter.hpp"
 
@@ -62,7 +62,7 @@ class BounceTracker {
     std::deque<Fanout> fanouts_;        // references stay valid as the ends change
     std::uint64_t first_sequence_ = 0;  // of fanouts_.front()
     // Each id's newest fan-out; the key views that fan-out's `id`.
-    std::unordered_map<std::string_view, std::uint64_t> newest_with_id_;
+    GrowingMap<std::string_view, std::uint64_t> newest_with_id_;
     std::size_t tracked_ = 0;  // copies in fanouts_, answered or not
     std::uint64_t forgotten_ = 0;
 };
