@@ -223,7 +223,6 @@ void ComponentSession::durable(std::uint32_t ticket, bool ok) {
     });
 }
 
-
 void ComponentSession::send_stream_error(Side to, std::string_view condition,
                                          std::string_view text) {
     Peer& receiver = peer(to);

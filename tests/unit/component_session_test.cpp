@@ -3,13 +3,13 @@
 // filters' decisions and the output that waits for a commit. The sockets around it are tested
 // in relay_test.
 #include "session/component_session.hpp"
-#include "support/muc_traffic.hpp"
 
 #include <doctest/doctest.h>
 
 #include <deque>
 #include <random>
 
+#include "support/muc_traffic.hpp"
 #include "xmpp/handshake.hpp"
 
 using session::Side;
