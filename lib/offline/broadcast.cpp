@@ -37,7 +37,9 @@ std::uint64_t broadcast_key(const xml::ElementView& top, std::string_view raw) {
         if (a.name.ns.empty() && a.name.local == "to") continue;
         attributes += attribute_hash(a);
     }
-    std::size_t content_start = xml::start_tag_end(raw);
+    const std::size_t content_start = top.content_offset() != std::string_view::npos
+                                          ? top.content_offset()
+                                          : xml::start_tag_end(raw);
     std::string_view content =
         content_start == std::string_view::npos ? std::string_view() : raw.substr(content_start);
     std::uint64_t key = fnv(top.name.local);
@@ -46,39 +48,78 @@ std::uint64_t broadcast_key(const xml::ElementView& top, std::string_view raw) {
     return (key ^ std::hash<std::string_view>{}(content)) * kPrime;
 }
 
+void LastBroadcastCopy::remember(std::string_view raw, xml::RawSpan to, const std::string& room,
+                                 std::uint64_t key) {
+    if (!to.known()) {
+        to_ = {};
+        return;
+    }
+    raw_.assign(raw);
+    to_ = to;
+    room_ = room;
+    key_ = key;
+}
+
+bool LastBroadcastCopy::same_but_recipient(std::string_view raw, xml::RawSpan to) const {
+    if (!to_.known() || !to.known() || to.offset != to_.offset) return false;
+    const std::size_t after = to.offset + to.length;
+    const std::size_t remembered_after = to_.offset + to_.length;
+    if (raw.size() - after != raw_.size() - remembered_after) return false;
+    const std::string_view kept(raw_);
+    return raw.substr(0, to.offset) == kept.substr(0, to_.offset) &&
+           raw.substr(after) == kept.substr(remembered_after);
+}
+
+std::uint64_t BroadcastTracker::recipient_id(std::string_view recipient) {
+    return fnv(recipient);
+}
+
 void BroadcastTracker::forget(const std::string& room) {
+    last_room_ = nullptr;
+    last_found_ = nullptr;
     auto node = rooms_.extract(room);
     if (!node.empty()) spare_ = std::move(node);
 }
 
-BroadcastTracker::Current& BroadcastTracker::entry(const std::string& room) {
+BroadcastTracker::Current* BroadcastTracker::find(const std::string& room) {
+    if (last_found_ != nullptr && *last_room_ == room) return last_found_;
     auto it = rooms_.find(room);
-    if (it != rooms_.end()) return it->second;
-    if (spare_.empty()) return rooms_[room];
-    spare_.key() = room;
-    spare_.mapped().key = 0;
-    spare_.mapped().recipients.clear();
-    return rooms_.insert(std::move(spare_)).position->second;
+    if (it == rooms_.end()) return nullptr;
+    last_room_ = &it->first;
+    last_found_ = &it->second;
+    return last_found_;
+}
+
+BroadcastTracker::Current& BroadcastTracker::entry(const std::string& room) {
+    if (Current* found = find(room)) return *found;
+    auto it = spare_.empty() ? rooms_.try_emplace(room).first : [&] {
+        spare_.key() = room;
+        spare_.mapped().key = 0;
+        spare_.mapped().recipients.clear();
+        return rooms_.insert(std::move(spare_)).position;
+    }();
+    last_room_ = &it->first;
+    last_found_ = &it->second;
+    return it->second;
 }
 
 bool BroadcastTracker::is_new_message(const std::string& room, std::uint64_t key,
-                                      std::string_view recipient) {
+                                      std::uint64_t recipient) {
     Current& current = entry(room);
-    std::uint64_t who = fnv(recipient);
     if (current.key == key && !current.recipients.empty()) {
-        if (current.recipients.insert(who).second) return false;
+        if (current.recipients.insert(recipient).second) return false;
     }
     current.key = key;
     current.recipients.clear();
-    current.recipients.insert(who);
+    current.recipients.insert(recipient);
     return true;
 }
 
 bool BroadcastTracker::would_start_new(const std::string& room, std::uint64_t key,
-                                       std::string_view recipient) const {
-    auto it = rooms_.find(room);
-    if (it == rooms_.end() || it->second.key != key || it->second.recipients.empty()) return true;
-    return it->second.recipients.contains(fnv(recipient));
+                                       std::uint64_t recipient) {
+    const Current* current = find(room);
+    if (current == nullptr || current->key != key || current->recipients.empty()) return true;
+    return current->recipients.contains(recipient);
 }
 
 bool BroadcastTracker::reached(const std::string& room, std::string_view recipient) const {

@@ -18,14 +18,37 @@ namespace offline {
 // bytes after its start tag.
 std::uint64_t broadcast_key(const xml::ElementView& top, std::string_view raw);
 
+// The last groupchat copy the MUC sent, kept as bytes. The next copy of the same message is
+// the same bytes but for the value of `to`: comparing the bytes around it recognises it
+// without reading `from` or hashing the content again. Only a cache: what it answers follows
+// from the bytes alone.
+class LastBroadcastCopy {
+  public:
+    // `raw` is a copy of message `key` in `room`; its `to` value lies at `to`.
+    void remember(std::string_view raw, xml::RawSpan to, const std::string& room,
+                  std::uint64_t key);
+    // True when `raw` is the remembered copy with another `to` value (at `to`).
+    bool same_but_recipient(std::string_view raw, xml::RawSpan to) const;
+    const std::string& room() const { return room_; }
+    std::uint64_t key() const { return key_; }
+
+  private:
+    std::string raw_;
+    xml::RawSpan to_;
+    std::string room_;
+    std::uint64_t key_ = 0;
+};
+
 class BroadcastTracker {
   public:
+    // Who a recipient is to the tracker (a hash of the prepared full JID).
+    static std::uint64_t recipient_id(std::string_view recipient);
+
     // True when this copy (to `recipient`) starts a new message in `room`.
-    bool is_new_message(const std::string& room, std::uint64_t key, std::string_view recipient);
+    bool is_new_message(const std::string& room, std::uint64_t key, std::uint64_t recipient);
     // What is_new_message would answer, without recording anything.
-    bool would_start_new(const std::string& room, std::uint64_t key,
-                         std::string_view recipient) const;
-    // Whether the room's latest message went to `recipient`.
+    bool would_start_new(const std::string& room, std::uint64_t key, std::uint64_t recipient);
+    // Whether the room's latest message went to `recipient` (a prepared full JID).
     bool reached(const std::string& room, std::string_view recipient) const;
     // The room's broadcast is over: whatever comes next for it is a new message. Keeps the
     // tracker to the broadcasts under way, however many rooms the MUC has (strangers can
@@ -39,11 +62,16 @@ class BroadcastTracker {
         std::unordered_set<std::uint64_t> recipients;  // hashes of recipient JIDs
     };
     Current& entry(const std::string& room);
+    // The room's entry or null; the last one found is kept, so the copies of one broadcast
+    // look their room up once.
+    Current* find(const std::string& room);
 
     std::unordered_map<std::string, Current> rooms_;
     // The last room forgotten, kept as a node: the next room takes it over, its key's and
     // set's memory included, so a message costs no allocation.
     std::unordered_map<std::string, Current>::node_type spare_;
+    const std::string* last_room_ = nullptr;  // the key of last_found_'s node
+    Current* last_found_ = nullptr;
 };
 
 }  // namespace offline

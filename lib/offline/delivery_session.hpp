@@ -66,6 +66,8 @@ class DeliverySession : public xmpp::StanzaFilter {
     RegistrationFlow flow_;
     OccupantTracker occupants_;
     BroadcastTracker broadcasts_;
+    LastBroadcastCopy last_copy_;
+    std::string recipient_;  // the prepared full JID of the copy at hand (its buffer reused)
     std::vector<PendingFanout> pending_;  // at most one in practice; a vector keeps its capacity
     std::optional<std::string> open_broadcast_room_;  // the broadcast whose copies may still come
     SentFanout last_fanout_;

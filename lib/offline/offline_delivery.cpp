@@ -174,45 +174,72 @@ void OfflineDelivery::on_batch_end(DeliverySession& session, Direction direction
     if (direction == Direction::to_server) flush_fanout(session, now, out);
 }
 
-void OfflineDelivery::from_component(DeliverySession& session, const xmpp::Stanza& stanza,
+// One copy of a groupchat message the MUC broadcasts to an occupant's full JID: the first
+// copy of a message opens its fan-out, every copy shows its recipient is in the room. False
+// for any other message.
+bool OfflineDelivery::groupchat_copy(DeliverySession& session, const xmpp::Stanza& stanza,
                                      xmpp::Moment now, xmpp::Decisions& out) {
     const xml::ElementView& top = stanza.top;
-    const std::string& name = top.name.local;
+    const xml::RawSpan to_span = top.raw_attribute("to");
+    std::string& recipient = session.recipient_;
+    const auto prepare_recipient = [&] {
+        const std::optional<std::size_t> bare_length =
+            xmpp::prepare_jid_into(top.attribute("to"), recipient);
+        return bare_length && *bare_length < recipient.size();
+    };
+    const std::string* room = nullptr;
+    std::uint64_t key = 0;
     std::optional<RoomAddress> from;
-    std::optional<xmpp::Jid> to;
-    if (name == "message" || name == "presence") {
+    if (session.last_copy_.same_but_recipient(stanza.raw, to_span)) {
+        // The bytes but `to` are those of the last copy: same room, sender and message.
+        if (!prepare_recipient()) return false;
+        room = &session.last_copy_.room();
+        key = session.last_copy_.key();
+    } else {
+        if (top.attribute("type") != "groupchat") return false;
         from = room_address(top.attribute("from"), domain_);
-        to = user_jid(top.attribute("to"));
-    }
-    if (name == "message" && from && !from->nick.empty() && to && !to->resource.empty() &&
-        top.attribute("type") == "groupchat") {
-        const std::string recipient = to->full();
+        if (!from || from->nick.empty() || !prepare_recipient()) return false;
         // History the MUC replays to someone joining (XEP-0045 §7.2.15) went out when it was
         // said; it only shows that its recipient is in the room.
         if (top.has_child("delay", "urn:xmpp:delay") || top.has_child("x", "jabber:x:delay")) {
             complete_broadcast(session, now, out);
             occupancy_.enter(from->room, recipient, "", &out);
             out.forward(Direction::to_server);
-            return;
+            return true;
         }
-        const std::uint64_t key = broadcast_key(top, stanza.raw);
-        // A copy of the broadcast under way passes; a new message means the last one has passed.
-        if (session.broadcasts_.would_start_new(from->room, key, recipient))
-            complete_broadcast(session, now, out);
-        bool is_new = session.broadcasts_.is_new_message(from->room, key, recipient);
-        // A groupchat copy to a full JID proves that session is in the room (and rebuilds the
-        // picture after a restart).
-        occupancy_.enter(from->room, recipient, "", &out);
-        if (is_new) {
-            session.open_broadcast_room_ = from->room;
-            on_room_message(session, stanza, from->room, key);
-        }
-        out.forward(Direction::to_server);
-        return;
+        key = broadcast_key(top, stanza.raw);
+        session.last_copy_.remember(stanza.raw, to_span, from->room, key);
+        room = &from->room;
+    }
+    const std::uint64_t who = BroadcastTracker::recipient_id(recipient);
+    // A copy of the broadcast under way passes; a new message means the last one has passed.
+    if (session.broadcasts_.would_start_new(*room, key, who)) complete_broadcast(session, now, out);
+    const bool is_new = session.broadcasts_.is_new_message(*room, key, who);
+    // A groupchat copy to a full JID proves that session is in the room (and rebuilds the
+    // picture after a restart).
+    occupancy_.enter(*room, recipient, "", &out);
+    if (is_new) {
+        session.open_broadcast_room_ = *room;
+        on_room_message(session, stanza, *room, key);
+    }
+    out.forward(Direction::to_server);
+    return true;
+}
+
+void OfflineDelivery::from_component(DeliverySession& session, const xmpp::Stanza& stanza,
+                                     xmpp::Moment now, xmpp::Decisions& out) {
+    const xml::ElementView& top = stanza.top;
+    const std::string& name = top.name.local;
+    if (name == "message" && groupchat_copy(session, stanza, now, out)) return;
+    std::optional<RoomAddress> from;
+    std::optional<xmpp::Jid> to;
+    if (name == "presence") {
+        from = room_address(top.attribute("from"), domain_);
+        to = user_jid(top.attribute("to"));
     }
     complete_broadcast(session, now, out);
 
-    if (name == "presence" && from && !from->nick.empty() && to && !to->resource.empty()) {
+    if (from && !from->nick.empty() && to && !to->resource.empty()) {
         PresenceOutcome outcome = session.occupants_.on_room_presence(top, stanza.raw, from->room,
                                                                       from->nick, to->full(), out);
         if (outcome.over_tree_limit) {

@@ -97,6 +97,8 @@ class OfflineDelivery {
 
     void from_component(DeliverySession& session, const xmpp::Stanza& stanza, xmpp::Moment now,
                         xmpp::Decisions& out);
+    bool groupchat_copy(DeliverySession& session, const xmpp::Stanza& stanza, xmpp::Moment now,
+                        xmpp::Decisions& out);
     void from_server(DeliverySession& session, const xmpp::Stanza& stanza, xmpp::Moment now,
                      xmpp::Decisions& out);
     void on_room_message(DeliverySession& session, const xmpp::Stanza& stanza,

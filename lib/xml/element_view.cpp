@@ -9,6 +9,13 @@ std::string_view ElementView::attribute(std::string_view local) const {
     return {};
 }
 
+RawSpan ElementView::raw_attribute(std::string_view local) const {
+    for (const Attribute& a : attributes()) {
+        if (a.name.ns.empty() && a.name.local == local) return a.raw_value;
+    }
+    return {};
+}
+
 bool ElementView::has_child(std::string_view local, std::string_view ns) const {
     for (const QName& c : children()) {
         if (c.local == local && c.ns == ns) return true;
@@ -19,11 +26,14 @@ bool ElementView::has_child(std::string_view local, std::string_view ns) const {
 void ElementView::reset() {
     attribute_count_ = 0;
     child_count_ = 0;
+    content_offset_ = std::string_view::npos;
 }
 
 Attribute& ElementView::add_attribute() {
     if (attribute_count_ == attributes_.size()) attributes_.emplace_back();
-    return attributes_[attribute_count_++];
+    Attribute& slot = attributes_[attribute_count_++];
+    slot.raw_value = RawSpan{};
+    return slot;
 }
 
 QName& ElementView::add_child() {

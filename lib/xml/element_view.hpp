@@ -16,9 +16,18 @@ struct QName {
     std::string prefix;  // as written, empty for the default namespace
 };
 
+// Where something lies in the bytes the view was made from; `offset` is npos when unknown
+// (a view built by expat, or by hand).
+struct RawSpan {
+    std::size_t offset = std::string_view::npos;
+    std::size_t length = 0;
+    bool known() const { return offset != std::string_view::npos; }
+};
+
 struct Attribute {
     QName name;
     std::string value;  // entity references resolved
+    RawSpan raw_value;  // as written, between the quotes
 };
 
 class ElementView {
@@ -31,6 +40,12 @@ class ElementView {
     // The value of the un-namespaced attribute `local`, or empty when absent.
     std::string_view attribute(std::string_view local) const;
     bool has_child(std::string_view local, std::string_view ns) const;
+    // The raw span of the un-namespaced attribute `local`'s value (unknown when absent).
+    RawSpan raw_attribute(std::string_view local) const;
+    // Where the element's content begins in its bytes (one past the start tag's '>'), or npos
+    // when unknown: what follows the start tag without scanning it again.
+    std::size_t content_offset() const { return content_offset_; }
+    void set_content_offset(std::size_t offset) { content_offset_ = offset; }
 
     // Slots are reused from one element to the next so a steady stream allocates nothing.
     void reset();
@@ -42,6 +57,7 @@ class ElementView {
     std::size_t attribute_count_ = 0;
     std::vector<QName> children_;
     std::size_t child_count_ = 0;
+    std::size_t content_offset_ = std::string_view::npos;
 };
 
 }  // namespace xml

@@ -15,6 +15,7 @@ struct SingleElementSink : FrameSink {
         if (elements++ > 0) return;
         view.reset();
         view.name = top.name;
+        view.set_content_offset(top.content_offset());
         for (const Attribute& a : top.attributes()) view.add_attribute() = a;
         for (const QName& c : top.children()) view.add_child() = c;
     }

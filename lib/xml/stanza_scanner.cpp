@@ -154,6 +154,7 @@ StanzaScanner::Verdict StanzaScanner::scan(std::string_view b) {
         Step step = scan_start_tag(b, at, top_, true);
         if (step == Step::more) return need_more(0);
         if (step == Step::unsure) return Verdict::unsure;
+        top_.end = at;
         if (top_.empty) {
             end_ = at;
             return Verdict::complete;
@@ -211,8 +212,10 @@ void StanzaScanner::fill(ElementView& view, std::string_view b,
     view.name.ns.assign(top_ns);
     view.name.local.assign(top_.name.in(b));
     view.name.prefix.clear();
+    view.set_content_offset(top_.end);
     for (const ScannedAttribute& a : attributes_) {
         Attribute& attribute = view.add_attribute();
+        attribute.raw_value = {a.value.offset, a.value.length};
         if (a.xml_lang) {
             attribute.name.ns.assign(kXmlNamespace);
             attribute.name.local.assign("lang");

@@ -64,7 +64,8 @@ class StanzaScanner {
         Span name;
         Span ns;
         bool has_ns = false;
-        bool empty = false;  // ends with "/>"
+        bool empty = false;   // ends with "/>"
+        std::size_t end = 0;  // one past its '>'
     };
     Step scan_start_tag(std::string_view unit, std::size_t& at, StartTag& tag, bool top);
     Step scan_end_tag(std::string_view unit, std::size_t& at) const;

@@ -122,13 +122,18 @@ char ascii_lower(char c) {
 // profiles reduce to ASCII case folding (RFC 3454 table B.2) or nothing, and the IDNA STD3
 // check to letters, digits and inner hyphens; anything else goes through libidn, so both
 // paths always agree (tests/unit/jid_test.cpp holds them to each other).
+// Each appends its prepared part to `out`, or leaves `out` as it was and returns false.
 bool ascii_localpart(std::string_view part, std::string& out) {
     if (part.empty() || part.size() > kMaxPartBytes) return false;
-    out.resize(part.size());
+    const std::size_t base = out.size();
+    out.resize(base + part.size());
     for (std::size_t i = 0; i < part.size(); ++i) {
         const char c = part[i];
-        if (!is_ascii_alnum(c) && c != '.' && c != '-' && c != '_' && c != '+') return false;
-        out[i] = ascii_lower(c);
+        if (!is_ascii_alnum(c) && c != '.' && c != '-' && c != '_' && c != '+') {
+            out.resize(base);
+            return false;
+        }
+        out[base + i] = ascii_lower(c);
     }
     return true;
 }
@@ -137,21 +142,31 @@ bool ascii_domainpart(std::string_view part, std::string& out) {
     if (!part.empty() && part.back() == '.') part.remove_suffix(1);
     // Long names take the reference path, which knows every limit.
     if (part.empty() || part.size() > 253) return false;
-    out.resize(part.size());
+    const std::size_t base = out.size();
+    out.resize(base + part.size());
     std::size_t label = 0;  // length of the current label
     for (std::size_t i = 0; i < part.size(); ++i) {
         const char c = part[i];
         if (c == '.') {
-            if (label == 0 || part[i - 1] == '-') return false;
+            if (label == 0 || part[i - 1] == '-') {
+                out.resize(base);
+                return false;
+            }
             label = 0;
         } else if (is_ascii_alnum(c) || (c == '-' && label > 0)) {
-            if (++label > 63) return false;
+            if (++label > 63) {
+                out.resize(base);
+                return false;
+            }
         } else {
+            out.resize(base);
             return false;
         }
-        out[i] = ascii_lower(c);
+        out[base + i] = ascii_lower(c);
     }
-    return label > 0 && part.back() != '-';
+    if (label > 0 && part.back() != '-') return true;
+    out.resize(base);
+    return false;
 }
 
 bool ascii_resourcepart(std::string_view part, std::string& out) {
@@ -159,8 +174,31 @@ bool ascii_resourcepart(std::string_view part, std::string& out) {
     for (char c : part) {
         if (c < 0x20 || c > 0x7e) return false;
     }
-    out.assign(part);
+    out.append(part);
     return true;
+}
+
+// RFC 7622 §3.1: the first '/' starts the resourcepart (which may itself hold '/' and '@');
+// in what precedes it, the first '@' ends the localpart. A separator with nothing on its far
+// side is an error, never an absent part.
+struct JidText {
+    std::optional<std::string_view> local;
+    std::string_view domain;
+    std::optional<std::string_view> resource;
+};
+
+JidText split(std::string_view text) {
+    JidText parts;
+    if (const auto slash = text.find('/'); slash != std::string_view::npos) {
+        parts.resource = text.substr(slash + 1);
+        text = text.substr(0, slash);
+    }
+    if (const auto at = text.find('@'); at != std::string_view::npos) {
+        parts.local = text.substr(0, at);
+        text = text.substr(at + 1);
+    }
+    parts.domain = text;
+    return parts;
 }
 
 template <typename Fast, typename Reference>
@@ -174,19 +212,10 @@ bool prepare_into(std::string_view part, std::string& out, bool use_fast_path, F
 }
 
 std::optional<Jid> parse(std::string_view text, bool use_fast_path) {
-    // RFC 7622 §3.1: the first '/' starts the resourcepart (which may itself hold '/' and
-    // '@'); in what precedes it, the first '@' ends the localpart. A separator with nothing
-    // on its far side is an error, never an absent part.
-    std::optional<std::string_view> resource_text;
-    if (const auto slash = text.find('/'); slash != std::string_view::npos) {
-        resource_text = text.substr(slash + 1);
-        text = text.substr(0, slash);
-    }
-    std::optional<std::string_view> local_text;
-    if (const auto at = text.find('@'); at != std::string_view::npos) {
-        local_text = text.substr(0, at);
-        text = text.substr(at + 1);
-    }
+    const JidText parts = split(text);
+    const std::optional<std::string_view>& local_text = parts.local;
+    const std::optional<std::string_view>& resource_text = parts.resource;
+    text = parts.domain;
 
     Jid jid;
     if (local_text && !prepare_into(*local_text, jid.local, use_fast_path, ascii_localpart,
@@ -215,6 +244,24 @@ std::optional<Jid> parse_jid(std::string_view text) {
 
 std::optional<Jid> parse_jid_with_libidn(std::string_view text) {
     return parse(text, false);
+}
+
+std::optional<std::size_t> prepare_jid_into(std::string_view text, std::string& out) {
+    const JidText parts = split(text);
+    out.clear();
+    bool ascii = !parts.local || ascii_localpart(*parts.local, out);
+    if (ascii && parts.local) out += '@';
+    ascii = ascii && ascii_domainpart(parts.domain, out);
+    const std::size_t bare_length = out.size();
+    if (ascii && parts.resource) {
+        out += '/';
+        ascii = ascii_resourcepart(*parts.resource, out);
+    }
+    if (ascii) return bare_length;
+    const std::optional<Jid> jid = parse(text, true);
+    if (!jid) return std::nullopt;
+    out = jid->full();
+    return jid->is_bare() ? out.size() : out.size() - jid->resource.size() - 1;
 }
 
 }  // namespace xmpp

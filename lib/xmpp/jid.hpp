@@ -26,6 +26,11 @@ std::optional<Jid> parse_jid(std::string_view text);
 // The same, every part through libidn: the reference parse_jid's ASCII shortcuts are held to.
 std::optional<Jid> parse_jid_with_libidn(std::string_view text);
 
+// parse_jid writing the prepared JID (local@domain/resource) into `out`, whose buffer is
+// reused: the length of its bare part, or nullopt when `text` is not a valid JID (`out` is
+// then unspecified). No allocation once `out` is large enough, for an ASCII JID.
+std::optional<std::size_t> prepare_jid_into(std::string_view text, std::string& out);
+
 // nameprep + syntax check of a domainpart alone (for config `domain`).
 std::optional<std::string> prepare_domain(std::string_view text);
 

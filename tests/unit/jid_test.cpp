@@ -169,6 +169,22 @@ TEST_CASE("prepare_domain: folds case, strips one final dot, rejects what is not
     CHECK_FALSE(prepare_domain(std::string(1024, 'a')));
 }
 
+namespace {
+
+// prepare_jid_into, into a buffer holding an earlier JID, gives parse_jid's full form and
+// the length of its bare part.
+void check_prepared_into(const std::string& text) {
+    static std::string buffer = "left@over.example/from before";
+    const std::optional<xmpp::Jid> expected = xmpp::parse_jid(text);
+    const std::optional<std::size_t> bare_length = xmpp::prepare_jid_into(text, buffer);
+    REQUIRE(bare_length.has_value() == expected.has_value());
+    if (!expected) return;
+    CHECK(buffer == expected->full());
+    CHECK(buffer.substr(0, *bare_length) == expected->bare());
+}
+
+}  // namespace
+
 TEST_CASE("jid: the ASCII shortcuts give libidn's answers") {
     // Characters around every edge of the shortcuts: case, the separators, what nodeprep
     // prohibits, controls, space, brackets, non-ASCII letters and label separators.
@@ -220,6 +236,7 @@ TEST_CASE("jid: the ASCII shortcuts give libidn's answers") {
         for (int j = 0; j < length; ++j) text += pieces[next() % pieces.size()];
         CAPTURE(text);
         CHECK(xmpp::parse_jid(text) == xmpp::parse_jid_with_libidn(text));
+        check_prepared_into(text);
     }
     for (const std::string& text : std::vector<std::string>{"u17x3@conference.localhost/phone",
                                                             "Room@Conference.Localhost/Nick Name",
@@ -244,6 +261,7 @@ TEST_CASE("jid: the ASCII shortcuts give libidn's answers") {
                                                             "a@b/ "}) {
         CAPTURE(text);
         CHECK(xmpp::parse_jid(text) == xmpp::parse_jid_with_libidn(text));
+        check_prepared_into(text);
     }
 }
 
