@@ -1,5 +1,6 @@
 #include "offline/broadcast.hpp"
 
+#include <algorithm>
 #include <array>
 #include <functional>
 
@@ -107,7 +108,7 @@ bool BroadcastTracker::is_new_message(const std::string& room, std::uint64_t key
                                       std::uint64_t recipient) {
     Current& current = entry(room);
     if (current.key == key && !current.recipients.empty()) {
-        if (current.recipients.insert(recipient).second) return false;
+        if (current.recipients.insert(recipient)) return false;
     }
     current.key = key;
     current.recipients.clear();
@@ -122,9 +123,52 @@ bool BroadcastTracker::would_start_new(const std::string& room, std::uint64_t ke
     return current->recipients.contains(recipient);
 }
 
-bool BroadcastTracker::reached(const std::string& room, std::string_view recipient) const {
+const RecipientSet* BroadcastTracker::recipients_of(const std::string& room) const {
     auto it = rooms_.find(room);
-    return it != rooms_.end() && it->second.recipients.contains(fnv(recipient));
+    return it == rooms_.end() ? nullptr : &it->second.recipients;
+}
+
+bool RecipientSet::insert(std::uint64_t id) {
+    if ((size_ + 1) * 2 > slots_.size()) grow();
+    const std::uint64_t value = stored(id);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = value & mask;; i = (i + 1) & mask) {
+        if (slots_[i] == value) return false;
+        if (slots_[i] == 0) {
+            slots_[i] = value;
+            ++size_;
+            return true;
+        }
+    }
+}
+
+bool RecipientSet::contains(std::uint64_t id) const {
+    if (size_ == 0) return false;
+    const std::uint64_t value = stored(id);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = value & mask;; i = (i + 1) & mask) {
+        if (slots_[i] == value) return true;
+        if (slots_[i] == 0) return false;
+    }
+}
+
+void RecipientSet::clear() {
+    if (size_ == 0) return;
+    if (slots_.size() > 64 && size_ * 16 < slots_.size()) {
+        std::vector<std::uint64_t>(slots_.size() / 4).swap(slots_);
+    } else {
+        std::fill(slots_.begin(), slots_.end(), 0);
+    }
+    size_ = 0;
+}
+
+void RecipientSet::grow() {
+    std::vector<std::uint64_t> old(std::max<std::size_t>(16, slots_.size() * 2));
+    old.swap(slots_);
+    size_ = 0;
+    for (std::uint64_t value : old) {
+        if (value != 0) insert(value);
+    }
 }
 
 }  // namespace offline

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
+#include <vector>
 
 #include "xml/element_view.hpp"
 
@@ -39,6 +39,28 @@ class LastBroadcastCopy {
     std::uint64_t key_ = 0;
 };
 
+// The recipients of one broadcast, as BroadcastTracker::recipient_id values: a flat table
+// that keeps its memory from one message to the next, so a copy costs no allocation.
+class RecipientSet {
+  public:
+    // False when `id` was in already.
+    bool insert(std::uint64_t id);
+    bool contains(std::uint64_t id) const;
+    bool empty() const { return size_ == 0; }
+    std::size_t size() const { return size_; }
+    // Empties the set; a table far larger than its last message needed is given back.
+    void clear();
+
+  private:
+    // 0 marks a free slot, so an id of 0 is stored as 1 (a collision costs a false "already
+    // there" once in 2^64).
+    static std::uint64_t stored(std::uint64_t id) { return id == 0 ? 1 : id; }
+    void grow();
+
+    std::vector<std::uint64_t> slots_;  // a power of two in size, or empty
+    std::size_t size_ = 0;
+};
+
 class BroadcastTracker {
   public:
     // Who a recipient is to the tracker (a hash of the prepared full JID).
@@ -48,8 +70,8 @@ class BroadcastTracker {
     bool is_new_message(const std::string& room, std::uint64_t key, std::uint64_t recipient);
     // What is_new_message would answer, without recording anything.
     bool would_start_new(const std::string& room, std::uint64_t key, std::uint64_t recipient);
-    // Whether the room's latest message went to `recipient` (a prepared full JID).
-    bool reached(const std::string& room, std::string_view recipient) const;
+    // Who the room's latest message went to, or null.
+    const RecipientSet* recipients_of(const std::string& room) const;
     // The room's broadcast is over: whatever comes next for it is a new message. Keeps the
     // tracker to the broadcasts under way, however many rooms the MUC has (strangers can
     // create rooms).
@@ -59,7 +81,7 @@ class BroadcastTracker {
   private:
     struct Current {
         std::uint64_t key = 0;
-        std::unordered_set<std::uint64_t> recipients;  // hashes of recipient JIDs
+        RecipientSet recipients;
     };
     Current& entry(const std::string& room);
     // The room's entry or null; the last one found is kept, so the copies of one broadcast

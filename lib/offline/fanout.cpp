@@ -23,11 +23,15 @@ void OfflineDelivery::complete_broadcast(DeliverySession& session, xmpp::Moment 
     }
     const std::string room = std::move(*session.open_broadcast_room_);
     session.open_broadcast_room_.reset();
-    std::vector<std::string> gone;
-    for (const std::string& full_jid : occupancy_.full_jids_in(room)) {
-        if (session.broadcasts_.reached(room, full_jid)) continue;
+    const RecipientSet* reached = session.broadcasts_.recipients_of(room);
+    std::vector<std::string> gone =
+        occupancy_.full_jids_in(room, [reached](const std::string& full_jid) {
+            return reached == nullptr ||
+                   !reached->contains(BroadcastTracker::recipient_id(full_jid));
+        });
+    for (std::string& full_jid : gone) {
         occupancy_.leave(room, full_jid, &out);
-        gone.emplace_back(xmpp::bare_part(full_jid));
+        full_jid.resize(xmpp::bare_part(full_jid).size());
     }
     session.broadcasts_.forget(room);
     flush_fanout(session, now, out);

@@ -36,6 +36,18 @@ class Occupancy {
     bool is_present(std::string_view room, std::string_view bare_jid) const;
     std::size_t sessions() const { return session_count_; }
     std::vector<std::string> full_jids_in(std::string_view room) const;
+    // The full JIDs of the sessions in `room` that `pick` chooses (copies: the caller may
+    // change occupancy next). Nothing is allocated when none is chosen.
+    template <typename Pick>
+    std::vector<std::string> full_jids_in(std::string_view room, Pick pick) const {
+        std::vector<std::string> picked;
+        auto r = rooms_.find(room);
+        if (r == rooms_.end()) return picked;
+        for (const auto& [full_jid, nick] : r->second.nick_by_full_jid) {
+            if (pick(full_jid)) picked.push_back(full_jid);
+        }
+        return picked;
+    }
 
   private:
     struct Room;
