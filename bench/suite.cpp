@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <functional>
 #include <map>
 #include <memory>
@@ -11,42 +10,13 @@
 #include "load/load_run.hpp"
 #include "load/room_traffic.hpp"
 #include "load/state_file.hpp"
+#include "report_format.hpp"
 
 namespace bench {
 namespace {
 
 constexpr RelayKind kRelays[] = {RelayKind::direct, RelayKind::socat, RelayKind::proxy_off,
                                  RelayKind::proxy_on};
-
-double median(std::vector<double> v) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
-
-std::string fixed(double value, int decimals) {
-    char text[64];
-    std::snprintf(text, sizeof text, "%.*f", decimals, value);
-    return text;
-}
-
-// "median (min-max)"
-std::string spread(const std::vector<double>& v, int decimals) {
-    if (v.empty()) return "failed";
-    auto [lo, hi] = std::minmax_element(v.begin(), v.end());
-    return fixed(median(v), decimals) + " (" + fixed(*lo, decimals) + "–" + fixed(*hi, decimals) +
-           ")";
-}
-
-std::string thousands(double value) {
-    return fixed(value / 1000.0, 1) + "k";
-}
-
-std::string spread_k(const std::vector<double>& v) {
-    if (v.empty()) return "failed";
-    auto [lo, hi] = std::minmax_element(v.begin(), v.end());
-    return thousands(median(v)) + " (" + thousands(*lo) + "–" + thousands(*hi) + ")";
-}
 
 class Suite {
   public:
