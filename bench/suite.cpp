@@ -7,6 +7,8 @@
 #include <memory>
 #include <sstream>
 
+#include "config/config.hpp"
+#include "fanout_memory.hpp"
 #include "load/load_run.hpp"
 #include "load/room_traffic.hpp"
 #include "load/state_file.hpp"
@@ -14,6 +16,9 @@
 
 namespace bench {
 namespace {
+
+// The fan-out whose runs also watch the proxy's memory (fanout_memory.hpp).
+constexpr int kWatchedFanout = 10000;
 
 constexpr RelayKind kRelays[] = {RelayKind::direct, RelayKind::socat, RelayKind::proxy_off,
                                  RelayKind::proxy_on};
@@ -110,15 +115,26 @@ class Suite {
         return store;
     }
 
-    RunResult go(RelayKind kind, const std::filesystem::path& store, std::vector<Phase> phases,
-                 bool latency, const std::string& what) {
+    RunSpec spec_for(RelayKind kind, const std::filesystem::path& store,
+                     std::vector<Phase> phases) const {
         RunSpec spec;
         spec.relay.kind = kind;
         spec.relay.proxy_binary = options_.proxy_binary;
         spec.relay.work_dir = options_.work_dir;
         spec.relay.store = store;
         spec.phases = std::move(phases);
+        return spec;
+    }
+
+    RunResult go(RelayKind kind, const std::filesystem::path& store, std::vector<Phase> phases,
+                 bool latency, const std::string& what) {
+        RunSpec spec = spec_for(kind, store, std::move(phases));
         spec.latency = latency;
+        return go(spec, what);
+    }
+
+    RunResult go(const RunSpec& spec, const std::string& what) {
+        const RelayKind kind = spec.relay.kind;
         RunResult result;
         try {
             result = run_load(spec);
@@ -339,12 +355,17 @@ class Suite {
             auto join = fanout_join();
             auto messages = fanout_messages(FanoutShape{k});
             const std::uint64_t m = std::max<std::uint64_t>(20, scaled(400000.0 / k));
+            const bool watched = k == kWatchedFanout && bystanders == 0;
+            const std::string what = "fan-out K=" + std::to_string(k);
             std::vector<double> rate, per_copy, per_message;
             std::uint64_t copies = 0;
             for (int round = 0; round < options_.rounds; ++round) {
-                RunResult r = go(RelayKind::proxy_on, store,
-                                 {Phase{{join.get(), 1}, {}}, Phase{{messages.get(), m}, {}}},
-                                 false, "fan-out K=" + std::to_string(k));
+                RunSpec spec =
+                    spec_for(RelayKind::proxy_on, store,
+                             {Phase{{join.get(), 1}, {}}, Phase{{messages.get(), m}, {}}});
+                if (watched) spec.rss_sample_interval_ms = kRssSampleIntervalMs;
+                RunResult r = go(spec, what);
+                if (watched) against_raised_watermarks(spec, r, m, what);
                 if (!r.ok) continue;
                 copies = r.to_server.copies;
                 rate.push_back(r.to_server.copies_per_second());
@@ -356,6 +377,28 @@ class Suite {
                  << spread(per_message, 0) << " |\n";
         }
         out_.flush();
+        fanout_memory_.members = kWatchedFanout;
+        fanout_memory_.rounds = options_.rounds;
+        write_fanout_memory(fanout_memory_, out_);
+    }
+
+    // `bounded`, a run with the default watermarks, and the same run with them raised.
+    void against_raised_watermarks(RunSpec spec, const RunResult& bounded, std::uint64_t messages,
+                                   const std::string& what) {
+        spec.relay.write_queue_high_bytes = kRaisedHighBytes;
+        spec.relay.write_queue_low_bytes = kRaisedLowBytes;
+        const RunResult raised = go(spec, what + " with raised watermarks");
+        fanout_memory_.bounded.add(bounded);
+        fanout_memory_.raised.add(raised);
+        if (bounded.ok) {
+            fanout_memory_.allowed_growth.push_back(
+                static_cast<double>(config::Limits{}.write_queue_high_bytes) +
+                static_cast<double>(bounded.to_server.copy_bytes) / static_cast<double>(messages));
+        }
+        if (bounded.ok && raised.ok && raised.to_server.copies_per_second() > 0) {
+            fanout_memory_.bounded_vs_raised.push_back(bounded.to_server.copies_per_second() /
+                                                       raised.to_server.copies_per_second());
+        }
     }
 
     void memory() {
@@ -441,6 +484,7 @@ class Suite {
     SuiteOptions options_;
     std::ostream& out_;
     bool ok_ = true;
+    FanoutMemory fanout_memory_;
 };
 
 }  // namespace

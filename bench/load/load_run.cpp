@@ -491,7 +491,8 @@ FlowResult LoadRun::flow_result(End& receiver, const End& sender) {
     ArrivalCheck& check = *receiver.check;
     r.stanzas = check.stanzas();
     r.copies = check.copies();
-    r.bytes = check.stanza_bytes() + check.copy_bytes();
+    r.copy_bytes = check.copy_bytes();
+    r.bytes = check.stanza_bytes() + r.copy_bytes;
     if (sender.flow.count > 0 && check.last_arrival_ns() > phase_start_)
         r.seconds = static_cast<double>(check.last_arrival_ns() - phase_start_) / 1e9;
     percentiles(check.latencies_ns(), r.p50_us, r.p99_us, r.p999_us);

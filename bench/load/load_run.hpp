@@ -36,7 +36,8 @@ struct RunSpec {
 
 struct FlowResult {
     std::uint64_t stanzas = 0, copies = 0, bytes = 0;
-    double seconds = 0;  // first send to last arrival
+    std::uint64_t copy_bytes = 0;  // of `bytes`
+    double seconds = 0;            // first send to last arrival
     double p50_us = 0, p99_us = 0, p999_us = 0;
     // Of the stanzas that may wait for a commit (Script::may_arrive_late), apart.
     double waited_p50_us = 0, waited_p99_us = 0;
