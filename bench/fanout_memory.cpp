@@ -75,7 +75,8 @@ void write_fanout_memory(const FanoutMemory& memory, std::ostream& out) {
         << kRssSampleIntervalMs
         << " ms of the measured phase, and in the same rounds the same runs with the "
            "write-queue watermarks raised beyond what they can fill (high "
-        << mebibytes(kRaisedHighBytes) << " MiB, low " << mebibytes(kRaisedLowBytes)
+        << fixed(kRaisedHighBytes / 1073741824.0, 0) << " GiB, low "
+        << fixed(kRaisedLowBytes / 1048576.0, 0)
         << " MiB). With the defaults the proxy stops reading from the MUC once a queue holds "
            "more than the high mark, checked after each stanza: one message's copies may go "
            "past it. MiB, median (min–max) over rounds.\n\n"
