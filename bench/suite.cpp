@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -13,6 +14,8 @@
 #include "load/room_traffic.hpp"
 #include "load/state_file.hpp"
 #include "report_format.hpp"
+#include "suite_figures.hpp"
+#include "targets.hpp"
 
 namespace bench {
 namespace {
@@ -36,7 +39,8 @@ class Suite {
         fanout();
         memory();
         growth();
-        return ok_;
+        write_targets(figures_, out_);
+        return failures_ == 0;
     }
 
   private:
@@ -96,6 +100,12 @@ class Suite {
                bound(median(worst));
     }
 
+    // A section's figures are not judged if any of its runs failed since `failures_before`.
+    void unless_failed_since(int failures_before, std::initializer_list<Measured*> figures) {
+        if (failures_ == failures_before) return;
+        for (Measured* figure : figures) figure->some_run_failed = true;
+    }
+
     std::uint64_t scaled(double n) const {
         return std::max<std::uint64_t>(10, static_cast<std::uint64_t>(n * options_.scale));
     }
@@ -143,7 +153,7 @@ class Suite {
             result.error = e.what();
         }
         if (!result.ok) {
-            ok_ = false;
+            ++failures_;
             out_ << "\n**FAILED** " << what << " through " << relay_name(kind) << ": "
                  << result.error << "\n";
             out_.flush();
@@ -164,6 +174,7 @@ class Suite {
         std::map<RelayKind, Figures> figures;
         std::map<RelayKind, std::vector<double>> up_vs_socat, down_vs_socat, up_vs_direct,
             down_vs_direct;
+        const int failures_before = failures_;
         for (int round = 0; round < options_.rounds; ++round) {
             std::map<RelayKind, std::pair<double, double>> this_round;
             for (RelayKind kind : kRelays) {
@@ -189,18 +200,25 @@ class Suite {
                 this_round[kind] = {up.ok ? up.to_server.stanzas_per_second() : 0,
                                     down.ok ? down.to_muc.stanzas_per_second() : 0};
             }
+            // A failed run (0 stanzas/s) leaves its round out of the ratios it is part of.
+            auto add_ratio = [](std::vector<double>& ratios, double a, double b) {
+                if (a > 0 && b > 0) ratios.push_back(a / b);
+            };
             for (RelayKind kind : kRelays) {
-                auto ratio = [](double a, double b) { return b > 0 ? a / b : 0; };
-                up_vs_direct[kind].push_back(
-                    ratio(this_round[kind].first, this_round[RelayKind::direct].first));
-                down_vs_direct[kind].push_back(
-                    ratio(this_round[kind].second, this_round[RelayKind::direct].second));
-                up_vs_socat[kind].push_back(
-                    ratio(this_round[kind].first, this_round[RelayKind::socat].first));
-                down_vs_socat[kind].push_back(
-                    ratio(this_round[kind].second, this_round[RelayKind::socat].second));
+                add_ratio(up_vs_direct[kind], this_round[kind].first,
+                          this_round[RelayKind::direct].first);
+                add_ratio(down_vs_direct[kind], this_round[kind].second,
+                          this_round[RelayKind::direct].second);
+                add_ratio(up_vs_socat[kind], this_round[kind].first,
+                          this_round[RelayKind::socat].first);
+                add_ratio(down_vs_socat[kind], this_round[kind].second,
+                          this_round[RelayKind::socat].second);
             }
         }
+        figures_.to_server_vs_socat.rounds = up_vs_socat[RelayKind::proxy_on];
+        figures_.to_muc_vs_socat.rounds = down_vs_socat[RelayKind::proxy_on];
+        unless_failed_since(failures_before,
+                            {&figures_.to_server_vs_socat, &figures_.to_muc_vs_socat});
         out_ << "\n### Throughput, " << n << " stanzas per direction per run, " << options_.rounds
              << " rounds\n\n"
              << "MUC → server: room messages broadcast to 10 occupants each (~600 B), presence "
@@ -242,6 +260,7 @@ class Suite {
         };
         const RelayKind relays[] = {RelayKind::socat, RelayKind::proxy_off, RelayKind::proxy_on};
         std::map<RelayKind, Figures> figures;
+        const int failures_before = failures_;
         for (int round = 0; round < options_.rounds; ++round) {
             std::map<RelayKind, double> this_round;
             for (RelayKind kind : relays) {
@@ -259,6 +278,8 @@ class Suite {
             for (auto [kind, rate] : this_round)
                 figures[kind].vs_socat.push_back(rate / this_round[RelayKind::socat]);
         }
+        figures_.guests_vs_socat.rounds = figures[RelayKind::proxy_on].vs_socat;
+        unless_failed_since(failures_before, {&figures_.guests_vs_socat});
         out_ << "\n### Throughput with occupants joining and leaving, MUC → server, " << n
              << " stanzas per run, " << options_.rounds << " rounds\n\n"
              << "The Throughput table's broadcasts with a guest joining the room and leaving it "
@@ -292,12 +313,16 @@ class Suite {
             std::vector<double> busy99, busy999, busy_worst;
         };
         std::map<RelayKind, Figures> figures;
+        LatencyFigures& judged = figures_.latency[static_cast<int>(rate)];
+        const int failures_before = failures_;
         for (int round = 0; round < options_.rounds; ++round) {
+            std::map<RelayKind, RunResult> this_round;
             for (RelayKind kind : kRelays) {
                 const Phase setup{{join.get(), rooms.occupant_sessions()}, {}};
                 const Phase paced{{broadcasts.get(), n, rate}, {clients.get(), n, rate}};
                 RunResult r = go(kind, store, {setup, paced}, true, "latency");
                 if (!r.ok) continue;
+                this_round[kind] = r;
                 Figures& f = figures[kind];
                 f.up50.push_back(r.to_server.p50_us);
                 f.up99.push_back(r.to_server.p99_us);
@@ -310,7 +335,12 @@ class Suite {
                 f.busy999.push_back(r.loop_busy.p999_us);
                 f.busy_worst.push_back(r.loop_busy.worst_us);
             }
+            judge_latency(this_round, judged);
         }
+        unless_failed_since(failures_before,
+                            {&judged.to_server_p99_over_socat, &judged.to_muc_p99_over_socat,
+                             &judged.to_server_p999, &judged.to_muc_p999,
+                             &judged.socat_to_server_p999, &judged.socat_to_muc_p999});
         out_ << "\n### One-way latency at " << fixed(rate / 1000, 0)
              << "k stanzas/s in each direction at once (" << n << " stanzas each way per run, "
              << options_.rounds << " rounds), µs\n\n"
@@ -336,6 +366,23 @@ class Suite {
         out_.flush();
     }
 
+    // One round's figures for the latency targets: the proxy (feature on) against socat.
+    static void judge_latency(const std::map<RelayKind, RunResult>& round, LatencyFigures& judged) {
+        const auto socat = round.find(RelayKind::socat), proxy = round.find(RelayKind::proxy_on);
+        if (socat != round.end()) {
+            judged.socat_to_server_p999.rounds.push_back(socat->second.to_server.p999_us);
+            judged.socat_to_muc_p999.rounds.push_back(socat->second.to_muc.p999_us);
+        }
+        if (proxy == round.end()) return;
+        judged.to_server_p999.rounds.push_back(proxy->second.to_server.p999_us);
+        judged.to_muc_p999.rounds.push_back(proxy->second.to_muc.p999_us);
+        if (socat == round.end()) return;
+        judged.to_server_p99_over_socat.rounds.push_back(proxy->second.to_server.p99_us -
+                                                         socat->second.to_server.p99_us);
+        judged.to_muc_p99_over_socat.rounds.push_back(proxy->second.to_muc.p99_us -
+                                                      socat->second.to_muc.p99_us);
+    }
+
     void fanout() {
         out_ << "\n### Fan-out: one room, one occupant, K opted-in absent members, "
              << options_.rounds << " rounds\n\n"
@@ -359,6 +406,7 @@ class Suite {
             const std::string what = "fan-out K=" + std::to_string(k);
             std::vector<double> rate, per_copy, per_message;
             std::uint64_t copies = 0;
+            const int failures_before = failures_;
             for (int round = 0; round < options_.rounds; ++round) {
                 RunSpec spec =
                     spec_for(RelayKind::proxy_on, store,
@@ -375,6 +423,18 @@ class Suite {
             out_ << "| " << k << " | " << bystanders << " | " << m << " | " << copies << " | "
                  << spread_k(rate) << " | " << spread(per_copy, 2) << " | "
                  << spread(per_message, 0) << " |\n";
+            if (bystanders > 0) continue;
+            Measured& cpu = figures_.fanout_cpu_per_copy_us[k];
+            cpu.rounds = per_copy;
+            unless_failed_since(failures_before, {&cpu});
+            if (!watched) continue;
+            figures_.watched_fanout = k;
+            figures_.rss_growth_bytes.rounds = fanout_memory_.bounded.growth;
+            figures_.rss_allowed_bytes.rounds = fanout_memory_.allowed_growth;
+            figures_.default_vs_raised_watermarks.rounds = fanout_memory_.bounded_vs_raised;
+            unless_failed_since(failures_before,
+                                {&figures_.rss_growth_bytes, &figures_.rss_allowed_bytes,
+                                 &figures_.default_vs_raised_watermarks});
         }
         out_.flush();
         fanout_memory_.members = kWatchedFanout;
@@ -408,20 +468,23 @@ class Suite {
         const Phase idle{};
         RunResult off = go(RelayKind::proxy_off, {}, {idle}, false, "memory");
         RunResult empty = go(RelayKind::proxy_on, {}, {idle}, false, "memory");
+        // With `items`, the bytes per item go into `judged` too, unless a run they need failed.
         auto row = [&](const char* relay, const std::string& state, const RunResult& r,
-                       double items) {
+                       double items, Measured* judged) {
+            const bool per_item = r.ok && empty.ok && items > 0;
+            const double bytes = per_item ? (static_cast<double>(r.rss_before_measured) -
+                                             static_cast<double>(empty.rss_before_measured)) /
+                                                items
+                                          : 0;
+            if (judged != nullptr && per_item) judged->rounds.push_back(bytes);
+            if (judged != nullptr && !per_item) judged->some_run_failed = true;
             if (!r.ok) return;
             out_ << "| " << relay << " | " << state << " | "
                  << fixed(r.rss_before_measured / 1048576.0, 1) << " | "
-                 << (items > 0 ? fixed((static_cast<double>(r.rss_before_measured) -
-                                        static_cast<double>(empty.rss_before_measured)) /
-                                           items,
-                                       0)
-                               : std::string("–"))
-                 << " |\n";
+                 << (per_item ? fixed(bytes, 0) : std::string("–")) << " |\n";
         };
-        row("feature off", "none", off, 0);
-        row("feature on", "empty store", empty, 0);
+        row("feature off", "none", off, 0, nullptr);
+        row("feature on", "empty store", empty, 0, nullptr);
         for (int rooms_count : {1000, 10000}) {
             RoomShape rooms;
             rooms.rooms = rooms_count;
@@ -431,7 +494,8 @@ class Suite {
             row("feature on",
                 std::to_string(rooms.total_registrations()) + " registrations in " +
                     std::to_string(rooms_count) + " rooms",
-                r, static_cast<double>(rooms.total_registrations()));
+                r, static_cast<double>(rooms.total_registrations()),
+                &figures_.bytes_per_registration[static_cast<long>(rooms.total_registrations())]);
         }
         RoomShape crowd;
         crowd.rooms = 1000;
@@ -444,7 +508,7 @@ class Suite {
                false, "memory");
         row("feature on",
             std::to_string(crowd.occupant_sessions()) + " occupant sessions in 1000 rooms", r,
-            static_cast<double>(crowd.occupant_sessions()));
+            static_cast<double>(crowd.occupant_sessions()), &figures_.bytes_per_session);
         out_.flush();
     }
 
@@ -483,7 +547,8 @@ class Suite {
 
     SuiteOptions options_;
     std::ostream& out_;
-    bool ok_ = true;
+    int failures_ = 0;
+    SuiteFigures figures_;
     FanoutMemory fanout_memory_;
 };
 
