@@ -3,11 +3,13 @@
 //       every figure, relays interleaved; Markdown on stdout; exit 1 if any run failed
 //   bench-load one --relay direct|socat|off|on [--flow to-server|guests|to-muc|fanout]
 //                  [--count N] [--rate R] [--fanout K] [--bystanders N] [--rooms N]
-//                  [--proxy PATH]
+//                  [--queue-high BYTES] [--queue-low BYTES] [--proxy PATH]
 //       one run, one line of figures (with --rate, paced at R stanzas/s and one-way latency
-//       measured); BENCH_PROXY_PREFIX puts words before the proxy's command (e.g. a profiler)
+//       measured; the proxy's RSS before the measured phase and its peak during it, read every
+//       20 ms); BENCH_PROXY_PREFIX puts words before the proxy's command (e.g. a profiler)
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -24,6 +26,7 @@ namespace {
 struct Args {
     std::string command, relay = "on", flow = "to-server", proxy = "build/muc-offline-proxy";
     std::uint64_t count = 100000;
+    std::size_t queue_high = 0, queue_low = 0;  // 0: the proxy's default watermarks
     int fanout = 0, bystanders = 0, rooms = 1000, rounds = 3;
     double scale = 1.0;
     double rate = 0;
@@ -33,7 +36,8 @@ int usage() {
     std::cerr << "usage: bench-load suite [--rounds N] [--scale X] [--proxy PATH]\n"
                  "       bench-load one --relay direct|socat|off|on [--flow "
                  "to-server|guests|to-muc|fanout] [--count N] [--rate R] [--fanout K] "
-                 "[--bystanders N] [--rooms N] [--proxy PATH]\n";
+                 "[--bystanders N] [--rooms N] [--queue-high BYTES] [--queue-low BYTES] "
+                 "[--proxy PATH]\n";
     return 2;
 }
 
@@ -70,12 +74,21 @@ std::vector<std::string> words(const char* text) {
     return out;
 }
 
+std::uint64_t peak_rss(const bench::RunResult& r) {
+    std::uint64_t peak = 0;
+    for (const auto& sample : r.rss_samples) peak = std::max(peak, sample.bytes);
+    return peak;
+}
+
 int one(const Args& args, const std::filesystem::path& dir) {
     bench::RunSpec spec;
     spec.relay.kind = relay_kind(args.relay);
     spec.relay.proxy_binary = args.proxy;
     spec.relay.work_dir = dir;
     spec.relay.prefix = words(std::getenv("BENCH_PROXY_PREFIX"));
+    spec.relay.write_queue_high_bytes = args.queue_high;
+    spec.relay.write_queue_low_bytes = args.queue_low;
+    spec.rss_sample_interval_ms = 20;
     spec.stall_seconds = spec.relay.prefix.empty() ? 30 : 600;
     bench::RoomShape rooms;
     rooms.rooms = args.rooms;
@@ -117,7 +130,8 @@ int one(const Args& args, const std::filesystem::path& dir) {
     std::cout << "relay=" << bench::relay_name(spec.relay.kind) << " flow=" << args.flow
               << " stanzas=" << f.stanzas << " copies=" << f.copies << " bytes=" << f.bytes
               << " seconds=" << f.seconds << " stanzas_per_s=" << f.stanzas_per_second()
-              << " relay_cpu_us=" << r.relay_cpu_ns / 1000 << " rss=" << r.rss_after;
+              << " relay_cpu_us=" << r.relay_cpu_ns / 1000 << " rss=" << r.rss_after
+              << " rss_before=" << r.rss_before_measured << " rss_peak=" << peak_rss(r);
     if (spec.latency)
         std::cout << " p50_us=" << f.p50_us << " p99_us=" << f.p99_us << " p999_us=" << f.p999_us
                   << " waited_p50_us=" << f.waited_p50_us << " waited_p99_us=" << f.waited_p99_us;
@@ -154,6 +168,10 @@ int main(int argc, char** argv) {
             args.bystanders = std::stoi(value);
         else if (flag == "--rooms")
             args.rooms = std::stoi(value);
+        else if (flag == "--queue-high")
+            args.queue_high = std::stoull(value);
+        else if (flag == "--queue-low")
+            args.queue_low = std::stoull(value);
         else if (flag == "--rate")
             args.rate = std::stod(value);
         else if (flag == "--rounds")

@@ -2,51 +2,29 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <sstream>
 
+#include "config/config.hpp"
+#include "fanout_memory.hpp"
 #include "load/load_run.hpp"
 #include "load/room_traffic.hpp"
 #include "load/state_file.hpp"
+#include "report_format.hpp"
+#include "suite_figures.hpp"
+#include "targets.hpp"
 
 namespace bench {
 namespace {
 
+// The fan-out whose runs also watch the proxy's memory (fanout_memory.hpp).
+constexpr int kWatchedFanout = 10000;
+
 constexpr RelayKind kRelays[] = {RelayKind::direct, RelayKind::socat, RelayKind::proxy_off,
                                  RelayKind::proxy_on};
-
-double median(std::vector<double> v) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
-
-std::string fixed(double value, int decimals) {
-    char text[64];
-    std::snprintf(text, sizeof text, "%.*f", decimals, value);
-    return text;
-}
-
-// "median (min-max)"
-std::string spread(const std::vector<double>& v, int decimals) {
-    if (v.empty()) return "failed";
-    auto [lo, hi] = std::minmax_element(v.begin(), v.end());
-    return fixed(median(v), decimals) + " (" + fixed(*lo, decimals) + "–" + fixed(*hi, decimals) +
-           ")";
-}
-
-std::string thousands(double value) {
-    return fixed(value / 1000.0, 1) + "k";
-}
-
-std::string spread_k(const std::vector<double>& v) {
-    if (v.empty()) return "failed";
-    auto [lo, hi] = std::minmax_element(v.begin(), v.end());
-    return thousands(median(v)) + " (" + thousands(*lo) + "–" + thousands(*hi) + ")";
-}
 
 class Suite {
   public:
@@ -54,13 +32,15 @@ class Suite {
 
     bool run() {
         throughput();
+        throughput_with_guests();
         latency(10000);
         latency(50000);
         latency_while_committing(10000);
         fanout();
         memory();
         growth();
-        return ok_;
+        write_targets(figures_, out_);
+        return failures_ == 0;
     }
 
   private:
@@ -120,6 +100,12 @@ class Suite {
                bound(median(worst));
     }
 
+    // A section's figures are not judged if any of its runs failed since `failures_before`.
+    void unless_failed_since(int failures_before, std::initializer_list<Measured*> figures) {
+        if (failures_ == failures_before) return;
+        for (Measured* figure : figures) figure->some_run_failed = true;
+    }
+
     std::uint64_t scaled(double n) const {
         return std::max<std::uint64_t>(10, static_cast<std::uint64_t>(n * options_.scale));
     }
@@ -139,15 +125,26 @@ class Suite {
         return store;
     }
 
-    RunResult go(RelayKind kind, const std::filesystem::path& store, std::vector<Phase> phases,
-                 bool latency, const std::string& what) {
+    RunSpec spec_for(RelayKind kind, const std::filesystem::path& store,
+                     std::vector<Phase> phases) const {
         RunSpec spec;
         spec.relay.kind = kind;
         spec.relay.proxy_binary = options_.proxy_binary;
         spec.relay.work_dir = options_.work_dir;
         spec.relay.store = store;
         spec.phases = std::move(phases);
+        return spec;
+    }
+
+    RunResult go(RelayKind kind, const std::filesystem::path& store, std::vector<Phase> phases,
+                 bool latency, const std::string& what) {
+        RunSpec spec = spec_for(kind, store, std::move(phases));
         spec.latency = latency;
+        return go(spec, what);
+    }
+
+    RunResult go(const RunSpec& spec, const std::string& what) {
+        const RelayKind kind = spec.relay.kind;
         RunResult result;
         try {
             result = run_load(spec);
@@ -156,7 +153,7 @@ class Suite {
             result.error = e.what();
         }
         if (!result.ok) {
-            ok_ = false;
+            ++failures_;
             out_ << "\n**FAILED** " << what << " through " << relay_name(kind) << ": "
                  << result.error << "\n";
             out_.flush();
@@ -177,6 +174,7 @@ class Suite {
         std::map<RelayKind, Figures> figures;
         std::map<RelayKind, std::vector<double>> up_vs_socat, down_vs_socat, up_vs_direct,
             down_vs_direct;
+        const int failures_before = failures_;
         for (int round = 0; round < options_.rounds; ++round) {
             std::map<RelayKind, std::pair<double, double>> this_round;
             for (RelayKind kind : kRelays) {
@@ -202,18 +200,25 @@ class Suite {
                 this_round[kind] = {up.ok ? up.to_server.stanzas_per_second() : 0,
                                     down.ok ? down.to_muc.stanzas_per_second() : 0};
             }
+            // A failed run (0 stanzas/s) leaves its round out of the ratios it is part of.
+            auto add_ratio = [](std::vector<double>& ratios, double a, double b) {
+                if (a > 0 && b > 0) ratios.push_back(a / b);
+            };
             for (RelayKind kind : kRelays) {
-                auto ratio = [](double a, double b) { return b > 0 ? a / b : 0; };
-                up_vs_direct[kind].push_back(
-                    ratio(this_round[kind].first, this_round[RelayKind::direct].first));
-                down_vs_direct[kind].push_back(
-                    ratio(this_round[kind].second, this_round[RelayKind::direct].second));
-                up_vs_socat[kind].push_back(
-                    ratio(this_round[kind].first, this_round[RelayKind::socat].first));
-                down_vs_socat[kind].push_back(
-                    ratio(this_round[kind].second, this_round[RelayKind::socat].second));
+                add_ratio(up_vs_direct[kind], this_round[kind].first,
+                          this_round[RelayKind::direct].first);
+                add_ratio(down_vs_direct[kind], this_round[kind].second,
+                          this_round[RelayKind::direct].second);
+                add_ratio(up_vs_socat[kind], this_round[kind].first,
+                          this_round[RelayKind::socat].first);
+                add_ratio(down_vs_socat[kind], this_round[kind].second,
+                          this_round[RelayKind::socat].second);
             }
         }
+        figures_.to_server_vs_socat.rounds = up_vs_socat[RelayKind::proxy_on];
+        figures_.to_muc_vs_socat.rounds = down_vs_socat[RelayKind::proxy_on];
+        unless_failed_since(failures_before,
+                            {&figures_.to_server_vs_socat, &figures_.to_muc_vs_socat});
         out_ << "\n### Throughput, " << n << " stanzas per direction per run, " << options_.rounds
              << " rounds\n\n"
              << "MUC → server: room messages broadcast to 10 occupants each (~600 B), presence "
@@ -241,6 +246,61 @@ class Suite {
         out_.flush();
     }
 
+    // The Throughput table's MUC -> server broadcasts with occupants coming and going: the
+    // joins are commits the guests' presences wait for, so those may come after later
+    // stanzas; a run ends at the last arrival of any stanza, late ones included.
+    void throughput_with_guests() {
+        const RoomShape rooms;
+        auto join = joins(rooms);
+        auto traffic = guests_among_broadcasts(rooms);
+        const auto store = store_for(rooms, 0);
+        const std::uint64_t n = scaled(300000);
+        struct Figures {
+            std::vector<double> rate, mb, cpu, vs_socat;
+        };
+        const RelayKind relays[] = {RelayKind::socat, RelayKind::proxy_off, RelayKind::proxy_on};
+        std::map<RelayKind, Figures> figures;
+        const int failures_before = failures_;
+        for (int round = 0; round < options_.rounds; ++round) {
+            std::map<RelayKind, double> this_round;
+            for (RelayKind kind : relays) {
+                const Phase setup{{join.get(), rooms.occupant_sessions()}, {}};
+                RunResult r = go(kind, store, {setup, Phase{{traffic.get(), n}, {}}}, false,
+                                 "MUC -> server throughput with guests");
+                if (!r.ok) continue;
+                Figures& f = figures[kind];
+                this_round[kind] = r.to_server.stanzas_per_second();
+                f.rate.push_back(r.to_server.stanzas_per_second());
+                f.mb.push_back(r.to_server.megabytes_per_second());
+                f.cpu.push_back(r.relay_cpu_ns / 1000.0 / static_cast<double>(r.to_server.stanzas));
+            }
+            if (!this_round.contains(RelayKind::socat)) continue;
+            for (auto [kind, rate] : this_round)
+                figures[kind].vs_socat.push_back(rate / this_round[RelayKind::socat]);
+        }
+        figures_.guests_vs_socat.rounds = figures[RelayKind::proxy_on].vs_socat;
+        unless_failed_since(failures_before, {&figures_.guests_vs_socat});
+        out_ << "\n### Throughput with occupants joining and leaving, MUC → server, " << n
+             << " stanzas per run, " << options_.rounds << " rounds\n\n"
+             << "The Throughput table's broadcasts with a guest joining the room and leaving it "
+                "after each cycle: 2 stanzas in 14 are a new occupant's self-presence or its "
+                "leave, more churn than the 1 in 8 the issue names. With the feature on each "
+                "join is a commit to the store (SQLite, fsync) that the guest's two presences "
+                "wait for, so they may arrive after later stanzas; stanzas/s counts every stanza "
+                "sent, up to the last arrival, late ones included, and excludes the copies (one "
+                "per message, counted in MB/s). Median (min–max) over rounds; ×socat is the "
+                "median of the per-round ratios.\n\n"
+             << "| relay | stanzas/s | MB/s | ×socat | relay CPU µs/stanza |\n"
+             << "|---|---|---|---|---|\n";
+        for (RelayKind kind : relays) {
+            const Figures& f = figures[kind];
+            out_ << "| " << relay_name(kind) << " | " << spread_k(f.rate) << " | "
+                 << fixed(median(f.mb), 0) << " | " << fixed(median(f.vs_socat), 2) << " | "
+                 << fixed(median(f.cpu), 2) << " |\n";
+        }
+        out_.flush();
+    }
+
     void latency(double rate) {
         const RoomShape rooms;
         auto join = joins(rooms);
@@ -253,12 +313,16 @@ class Suite {
             std::vector<double> busy99, busy999, busy_worst;
         };
         std::map<RelayKind, Figures> figures;
+        LatencyFigures& judged = figures_.latency[static_cast<int>(rate)];
+        const int failures_before = failures_;
         for (int round = 0; round < options_.rounds; ++round) {
+            std::map<RelayKind, RunResult> this_round;
             for (RelayKind kind : kRelays) {
                 const Phase setup{{join.get(), rooms.occupant_sessions()}, {}};
                 const Phase paced{{broadcasts.get(), n, rate}, {clients.get(), n, rate}};
                 RunResult r = go(kind, store, {setup, paced}, true, "latency");
                 if (!r.ok) continue;
+                this_round[kind] = r;
                 Figures& f = figures[kind];
                 f.up50.push_back(r.to_server.p50_us);
                 f.up99.push_back(r.to_server.p99_us);
@@ -271,7 +335,12 @@ class Suite {
                 f.busy999.push_back(r.loop_busy.p999_us);
                 f.busy_worst.push_back(r.loop_busy.worst_us);
             }
+            judge_latency(this_round, judged);
         }
+        unless_failed_since(failures_before,
+                            {&judged.to_server_p99_over_socat, &judged.to_muc_p99_over_socat,
+                             &judged.to_server_p999, &judged.to_muc_p999,
+                             &judged.socat_to_server_p999, &judged.socat_to_muc_p999});
         out_ << "\n### One-way latency at " << fixed(rate / 1000, 0)
              << "k stanzas/s in each direction at once (" << n << " stanzas each way per run, "
              << options_.rounds << " rounds), µs\n\n"
@@ -297,6 +366,23 @@ class Suite {
         out_.flush();
     }
 
+    // One round's figures for the latency targets: the proxy (feature on) against socat.
+    static void judge_latency(const std::map<RelayKind, RunResult>& round, LatencyFigures& judged) {
+        const auto socat = round.find(RelayKind::socat), proxy = round.find(RelayKind::proxy_on);
+        if (socat != round.end()) {
+            judged.socat_to_server_p999.rounds.push_back(socat->second.to_server.p999_us);
+            judged.socat_to_muc_p999.rounds.push_back(socat->second.to_muc.p999_us);
+        }
+        if (proxy == round.end()) return;
+        judged.to_server_p999.rounds.push_back(proxy->second.to_server.p999_us);
+        judged.to_muc_p999.rounds.push_back(proxy->second.to_muc.p999_us);
+        if (socat == round.end()) return;
+        judged.to_server_p99_over_socat.rounds.push_back(proxy->second.to_server.p99_us -
+                                                         socat->second.to_server.p99_us);
+        judged.to_muc_p99_over_socat.rounds.push_back(proxy->second.to_muc.p99_us -
+                                                      socat->second.to_muc.p99_us);
+    }
+
     void fanout() {
         out_ << "\n### Fan-out: one room, one occupant, K opted-in absent members, "
              << options_.rounds << " rounds\n\n"
@@ -316,12 +402,18 @@ class Suite {
             auto join = fanout_join();
             auto messages = fanout_messages(FanoutShape{k});
             const std::uint64_t m = std::max<std::uint64_t>(20, scaled(400000.0 / k));
+            const bool watched = k == kWatchedFanout && bystanders == 0;
+            const std::string what = "fan-out K=" + std::to_string(k);
             std::vector<double> rate, per_copy, per_message;
             std::uint64_t copies = 0;
+            const int failures_before = failures_;
             for (int round = 0; round < options_.rounds; ++round) {
-                RunResult r = go(RelayKind::proxy_on, store,
-                                 {Phase{{join.get(), 1}, {}}, Phase{{messages.get(), m}, {}}},
-                                 false, "fan-out K=" + std::to_string(k));
+                RunSpec spec =
+                    spec_for(RelayKind::proxy_on, store,
+                             {Phase{{join.get(), 1}, {}}, Phase{{messages.get(), m}, {}}});
+                if (watched) spec.rss_sample_interval_ms = kRssSampleIntervalMs;
+                RunResult r = go(spec, what);
+                if (watched) against_raised_watermarks(spec, r, m, what);
                 if (!r.ok) continue;
                 copies = r.to_server.copies;
                 rate.push_back(r.to_server.copies_per_second());
@@ -331,8 +423,42 @@ class Suite {
             out_ << "| " << k << " | " << bystanders << " | " << m << " | " << copies << " | "
                  << spread_k(rate) << " | " << spread(per_copy, 2) << " | "
                  << spread(per_message, 0) << " |\n";
+            if (bystanders > 0) continue;
+            Measured& cpu = figures_.fanout_cpu_per_copy_us[k];
+            cpu.rounds = per_copy;
+            unless_failed_since(failures_before, {&cpu});
+            if (!watched) continue;
+            figures_.watched_fanout = k;
+            figures_.rss_growth_bytes.rounds = fanout_memory_.bounded.growth;
+            figures_.rss_allowed_bytes.rounds = fanout_memory_.allowed_growth;
+            figures_.default_vs_raised_watermarks.rounds = fanout_memory_.bounded_vs_raised;
+            unless_failed_since(failures_before,
+                                {&figures_.rss_growth_bytes, &figures_.rss_allowed_bytes,
+                                 &figures_.default_vs_raised_watermarks});
         }
         out_.flush();
+        fanout_memory_.members = kWatchedFanout;
+        fanout_memory_.rounds = options_.rounds;
+        write_fanout_memory(fanout_memory_, out_);
+    }
+
+    // `bounded`, a run with the default watermarks, and the same run with them raised.
+    void against_raised_watermarks(RunSpec spec, const RunResult& bounded, std::uint64_t messages,
+                                   const std::string& what) {
+        spec.relay.write_queue_high_bytes = kRaisedHighBytes;
+        spec.relay.write_queue_low_bytes = kRaisedLowBytes;
+        const RunResult raised = go(spec, what + " with raised watermarks");
+        fanout_memory_.bounded.add(bounded);
+        fanout_memory_.raised.add(raised);
+        if (bounded.ok) {
+            fanout_memory_.allowed_growth.push_back(
+                static_cast<double>(config::Limits{}.write_queue_high_bytes) +
+                static_cast<double>(bounded.to_server.copy_bytes) / static_cast<double>(messages));
+        }
+        if (bounded.ok && raised.ok && raised.to_server.copies_per_second() > 0) {
+            fanout_memory_.bounded_vs_raised.push_back(bounded.to_server.copies_per_second() /
+                                                       raised.to_server.copies_per_second());
+        }
     }
 
     void memory() {
@@ -340,22 +466,26 @@ class Suite {
                 "\n\n| proxy | state | RSS MiB | bytes per item over the empty proxy |\n"
                 "|---|---|---|---|\n";
         const Phase idle{};
+        const int failures_before = failures_;
         RunResult off = go(RelayKind::proxy_off, {}, {idle}, false, "memory");
         RunResult empty = go(RelayKind::proxy_on, {}, {idle}, false, "memory");
+        // With `items`, the bytes per item go into `judged` too, unless a run they need failed.
         auto row = [&](const char* relay, const std::string& state, const RunResult& r,
-                       double items) {
+                       double items, Measured* judged) {
+            const bool per_item = r.ok && empty.ok && items > 0;
+            const double bytes = per_item ? (static_cast<double>(r.rss_before_measured) -
+                                             static_cast<double>(empty.rss_before_measured)) /
+                                                items
+                                          : 0;
+            if (judged != nullptr && per_item) judged->rounds.push_back(bytes);
+            if (judged != nullptr && !per_item) judged->some_run_failed = true;
             if (!r.ok) return;
             out_ << "| " << relay << " | " << state << " | "
                  << fixed(r.rss_before_measured / 1048576.0, 1) << " | "
-                 << (items > 0 ? fixed((static_cast<double>(r.rss_before_measured) -
-                                        static_cast<double>(empty.rss_before_measured)) /
-                                           items,
-                                       0)
-                               : std::string("–"))
-                 << " |\n";
+                 << (per_item ? fixed(bytes, 0) : std::string("–")) << " |\n";
         };
-        row("feature off", "none", off, 0);
-        row("feature on", "empty store", empty, 0);
+        row("feature off", "none", off, 0, nullptr);
+        row("feature on", "empty store", empty, 0, nullptr);
         for (int rooms_count : {1000, 10000}) {
             RoomShape rooms;
             rooms.rooms = rooms_count;
@@ -365,7 +495,8 @@ class Suite {
             row("feature on",
                 std::to_string(rooms.total_registrations()) + " registrations in " +
                     std::to_string(rooms_count) + " rooms",
-                r, static_cast<double>(rooms.total_registrations()));
+                r, static_cast<double>(rooms.total_registrations()),
+                &figures_.bytes_per_registration[static_cast<long>(rooms.total_registrations())]);
         }
         RoomShape crowd;
         crowd.rooms = 1000;
@@ -378,7 +509,10 @@ class Suite {
                false, "memory");
         row("feature on",
             std::to_string(crowd.occupant_sessions()) + " occupant sessions in 1000 rooms", r,
-            static_cast<double>(crowd.occupant_sessions()));
+            static_cast<double>(crowd.occupant_sessions()), &figures_.bytes_per_session);
+        for (auto& [registrations, judged] : figures_.bytes_per_registration)
+            unless_failed_since(failures_before, {&judged});
+        unless_failed_since(failures_before, {&figures_.bytes_per_session});
         out_.flush();
     }
 
@@ -417,7 +551,9 @@ class Suite {
 
     SuiteOptions options_;
     std::ostream& out_;
-    bool ok_ = true;
+    int failures_ = 0;
+    SuiteFigures figures_;
+    FanoutMemory fanout_memory_;
 };
 
 }  // namespace

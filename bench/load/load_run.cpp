@@ -81,6 +81,7 @@ class LoadRun {
     void on_written(Write* write, int status);
     void on_tick();
     void on_watchdog();
+    void sample_rss();
 
   private:
     void send_raw(End& end, std::string bytes);
@@ -98,7 +99,7 @@ class LoadRun {
     uv_loop_t loop_{};
     uv_tcp_t listener_{};
     uv_connect_t connect_{};
-    uv_timer_t tick_{}, watchdog_{};
+    uv_timer_t tick_{}, watchdog_{}, rss_timer_{};
     End server_, muc_;
     std::unique_ptr<Relay> relay_;
     std::size_t phase_ = 0;
@@ -149,6 +150,8 @@ RunResult LoadRun::run() {
     tick_.data = this;
     uv_timer_init(&loop_, &watchdog_);
     watchdog_.data = this;
+    uv_timer_init(&loop_, &rss_timer_);
+    rss_timer_.data = this;
     last_progress_ = uv_hrtime();
     uv_timer_start(
         &watchdog_, [](uv_timer_t* t) { static_cast<LoadRun*>(t->data)->on_watchdog(); }, 500, 500);
@@ -179,6 +182,7 @@ void LoadRun::close_all() {
     close(reinterpret_cast<uv_handle_t*>(&listener_));
     close(reinterpret_cast<uv_handle_t*>(&tick_));
     close(reinterpret_cast<uv_handle_t*>(&watchdog_));
+    close(reinterpret_cast<uv_handle_t*>(&rss_timer_));
     if (muc_.open) close(reinterpret_cast<uv_handle_t*>(&muc_.tcp));
     if (server_.open) close(reinterpret_cast<uv_handle_t*>(&server_.tcp));
 }
@@ -368,6 +372,12 @@ void LoadRun::start_phase() {
         loop_busy_at_start_ = relay_->loop_busy_buckets();
     }
     phase_start_ = uv_hrtime();
+    if (last && spec_.rss_sample_interval_ms > 0) {
+        sample_rss();
+        uv_timer_start(
+            &rss_timer_, [](uv_timer_t* t) { static_cast<LoadRun*>(t->data)->sample_rss(); },
+            spec_.rss_sample_interval_ms, spec_.rss_sample_interval_ms);
+    }
     if (phase.to_server.rate > 0 || phase.to_muc.rate > 0) {
         uv_timer_start(
             &tick_, [](uv_timer_t* t) { static_cast<LoadRun*>(t->data)->on_tick(); }, 1, 1);
@@ -405,6 +415,11 @@ void LoadRun::on_tick() {
     if (finished_) return;
     pump(muc_);
     if (!finished_) pump(server_);
+}
+
+void LoadRun::sample_rss() {
+    const double seconds = static_cast<double>(uv_hrtime() - phase_start_) / 1e9;
+    result_.rss_samples.push_back(RssSample{seconds, relay_->rss_bytes()});
 }
 
 std::uint64_t LoadRun::arrivals() const {
@@ -476,7 +491,8 @@ FlowResult LoadRun::flow_result(End& receiver, const End& sender) {
     ArrivalCheck& check = *receiver.check;
     r.stanzas = check.stanzas();
     r.copies = check.copies();
-    r.bytes = check.stanza_bytes() + check.copy_bytes();
+    r.copy_bytes = check.copy_bytes();
+    r.bytes = check.stanza_bytes() + r.copy_bytes;
     if (sender.flow.count > 0 && check.last_arrival_ns() > phase_start_)
         r.seconds = static_cast<double>(check.last_arrival_ns() - phase_start_) / 1e9;
     percentiles(check.latencies_ns(), r.p50_us, r.p99_us, r.p999_us);
@@ -493,6 +509,10 @@ void LoadRun::finish_phase() {
         return;
     }
     result_.relay_cpu_ns = relay_->cpu_ns() - cpu_at_start_;
+    if (uv_is_active(reinterpret_cast<uv_handle_t*>(&rss_timer_))) {
+        uv_timer_stop(&rss_timer_);
+        sample_rss();
+    }
     result_.loop_busy = loop_busy_between(loop_busy_at_start_, relay_->loop_busy_buckets());
     result_.to_server = flow_result(server_, muc_);
     result_.to_muc = flow_result(muc_, server_);

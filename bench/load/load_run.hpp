@@ -30,11 +30,14 @@ struct RunSpec {
     std::vector<Phase> phases;  // the last one is measured
     bool latency = false;       // record one-way latency in the measured phase
     double stall_seconds = 30;  // no arrival for this long: the run fails
+    // Above 0: the relay's RSS is read this often during the measured phase (rss_samples).
+    unsigned rss_sample_interval_ms = 0;
 };
 
 struct FlowResult {
     std::uint64_t stanzas = 0, copies = 0, bytes = 0;
-    double seconds = 0;  // first send to last arrival
+    std::uint64_t copy_bytes = 0;  // of `bytes`
+    double seconds = 0;            // first send to last arrival
     double p50_us = 0, p99_us = 0, p999_us = 0;
     // Of the stanzas that may wait for a commit (Script::may_arrive_late), apart.
     double waited_p50_us = 0, waited_p99_us = 0;
@@ -51,12 +54,20 @@ struct LoopBusy {
     double p99_us = 0, p999_us = 0, worst_us = 0;
 };
 
+// The relay's resident memory `seconds` after the measured phase began.
+struct RssSample {
+    double seconds = 0;
+    std::uint64_t bytes = 0;
+};
+
 struct RunResult {
     bool ok = false;
     std::string error;
     FlowResult to_server, to_muc;
     std::uint64_t relay_cpu_ns = 0;  // over the measured phase
     std::uint64_t rss_before_measured = 0, rss_after = 0;
+    // With RunSpec::rss_sample_interval_ms: from the phase's start to its last arrival.
+    std::vector<RssSample> rss_samples;
     LoopBusy loop_busy;
 };
 

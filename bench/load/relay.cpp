@@ -85,6 +85,19 @@ std::string tail_of(const std::filesystem::path& file, std::size_t lines) {
 
 namespace {
 
+// The `limits` member with the watermarks the settings change, or nothing.
+std::string queue_limits(const RelaySettings& settings) {
+    std::string members;
+    auto add = [&](const char* key, std::size_t bytes) {
+        if (bytes == 0) return;
+        if (!members.empty()) members += ",";
+        members += std::string("\"") + key + "\":" + std::to_string(bytes);
+    };
+    add("write_queue_high_bytes", settings.write_queue_high_bytes);
+    add("write_queue_low_bytes", settings.write_queue_low_bytes);
+    return members.empty() ? members : "\"limits\":{" + members + "},";
+}
+
 std::string proxy_config(const RelaySettings& settings, std::uint16_t listen,
                          std::uint16_t upstream, std::uint16_t metrics,
                          const std::filesystem::path& store) {
@@ -94,7 +107,8 @@ std::string proxy_config(const RelaySettings& settings, std::uint16_t listen,
          << R"("offline":{"enabled":)" << (settings.kind == RelayKind::proxy_on ? "true" : "false")
          << "},"
          << R"("metrics":{"listen":{"host":"127.0.0.1","port":)" << metrics << "}},"
-         << R"("store":{"path":")" << store.string() << R"("},"log":{"level":"warn"}})"
+         << queue_limits(settings) << R"("store":{"path":")" << store.string()
+         << R"("},"log":{"level":"warn"}})"
          << "\n";
     return json.str();
 }

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -21,6 +22,8 @@ struct RelaySettings {
     std::string proxy_binary = "build/muc-offline-proxy";
     std::filesystem::path work_dir;  // config, store and log live here
     std::filesystem::path store;     // proxy_on: a prepared state file, copied per run
+    // The proxy's `limits.write_queue_high_bytes` and `_low_bytes`; 0 keeps its default.
+    std::size_t write_queue_high_bytes = 0, write_queue_low_bytes = 0;
     // Words put before the proxy's command line (e.g. a profiler), from BENCH_PROXY_PREFIX.
     std::vector<std::string> prefix;
 };
