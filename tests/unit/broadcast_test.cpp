@@ -76,3 +76,20 @@ TEST_CASE("broadcast: the last copy matches the same bytes with another recipien
     last.remember(first, xml::RawSpan{}, "room@conference.localhost", 42);
     CHECK_FALSE(matches(first));
 }
+
+TEST_CASE("broadcast: the recipient set answers like a set, across growth and clears") {
+    offline::RecipientSet set;
+    CHECK(set.empty());
+    CHECK_FALSE(set.contains(5));
+    for (std::uint64_t round = 0; round < 3; ++round) {
+        const std::uint64_t count = round == 1 ? 5000 : 40;
+        for (std::uint64_t i = 0; i < count; ++i) CHECK(set.insert(i * 0x9e3779b97f4a7c15ull));
+        for (std::uint64_t i = 0; i < count; ++i) CHECK_FALSE(set.insert(i * 0x9e3779b97f4a7c15ull));
+        CHECK(set.size() == count);
+        CHECK(set.contains(0));
+        CHECK_FALSE(set.contains(count * 0x9e3779b97f4a7c15ull));
+        set.clear();
+        CHECK(set.empty());
+        CHECK_FALSE(set.contains(0x9e3779b97f4a7c15ull));
+    }
+}
