@@ -72,23 +72,22 @@ bool LastBroadcastCopy::same_but_recipient(std::string_view raw, xml::RawSpan to
 }
 
 std::uint64_t BroadcastTracker::recipient_id(std::string_view recipient) {
-    return fnv(recipient);
+    // A word at a time: this runs for every copy.
+    return std::hash<std::string_view>{}(recipient);
 }
 
 void BroadcastTracker::forget(const std::string& room) {
-    last_room_ = nullptr;
-    last_found_ = nullptr;
+    last_found_.forget();
     auto node = rooms_.extract(room);
     if (!node.empty()) spare_ = std::move(node);
 }
 
 BroadcastTracker::Current* BroadcastTracker::find(const std::string& room) {
-    if (last_found_ != nullptr && *last_room_ == room) return last_found_;
+    if (Current* last = last_found_.find(room)) return last;
     auto it = rooms_.find(room);
     if (it == rooms_.end()) return nullptr;
-    last_room_ = &it->first;
-    last_found_ = &it->second;
-    return last_found_;
+    last_found_.set(it->first, it->second);
+    return &it->second;
 }
 
 BroadcastTracker::Current& BroadcastTracker::entry(const std::string& room) {
@@ -99,8 +98,7 @@ BroadcastTracker::Current& BroadcastTracker::entry(const std::string& room) {
         spare_.mapped().recipients.clear();
         return rooms_.insert(std::move(spare_)).position;
     }();
-    last_room_ = &it->first;
-    last_found_ = &it->second;
+    last_found_.set(it->first, it->second);
     return it->second;
 }
 

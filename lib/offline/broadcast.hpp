@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "offline/string_keys.hpp"
 #include "xml/element_view.hpp"
 
 namespace offline {
@@ -92,8 +93,7 @@ class BroadcastTracker {
     // The last room forgotten, kept as a node: the next room takes it over, its key's and
     // set's memory included, so a message costs no allocation.
     std::unordered_map<std::string, Current>::node_type spare_;
-    const std::string* last_room_ = nullptr;  // the key of last_found_'s node
-    Current* last_found_ = nullptr;
+    LastFound<Current> last_found_;
 };
 
 }  // namespace offline

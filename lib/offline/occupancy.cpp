@@ -5,7 +5,7 @@
 namespace offline {
 void Occupancy::enter(const std::string& room, const std::string& full_jid, std::string_view nick,
                       xmpp::Decisions* out) {
-    Room& r = rooms_[room];
+    Room& r = room_for_entry(room);
     auto [it, inserted] = r.nick_by_full_jid.try_emplace(full_jid, nick);
     if (!inserted) {
         if (!nick.empty() && it->second != nick) {
@@ -17,6 +17,13 @@ void Occupancy::enter(const std::string& room, const std::string& full_jid, std:
     ++r.sessions_by_bare_jid[xmpp::bare_part(it->first)];
     ++session_count_;
     if (observer_ && out != nullptr) observer_(room, full_jid, &it->second, *out);
+}
+
+Occupancy::Room& Occupancy::room_for_entry(const std::string& room) {
+    if (Room* last = last_entered_.find(room)) return *last;
+    auto it = rooms_.try_emplace(room).first;
+    last_entered_.set(it->first, it->second);
+    return it->second;
 }
 
 void Occupancy::leave(std::string_view room, std::string_view full_jid, xmpp::Decisions* out) {
@@ -45,7 +52,10 @@ void Occupancy::leave(std::string_view room, std::string_view full_jid, xmpp::De
     r->second.nick_by_full_jid.erase(s);
     --session_count_;
     const std::string room_name = r->first;
-    if (r->second.nick_by_full_jid.empty()) rooms_.erase(r);
+    if (r->second.nick_by_full_jid.empty()) {
+        if (last_entered_.is(&r->second)) last_entered_.forget();
+        rooms_.erase(r);
+    }
     if (observer_ && out != nullptr) observer_(room_name, left, nullptr, *out);
 }
 

@@ -73,7 +73,12 @@ class Occupancy {
         std::unordered_map<std::string_view, int, StringKeyHash, std::equal_to<>>
             sessions_by_bare_jid;
     };
+    // `room`'s entry, made if need be; the copies of one broadcast enter the same room, so the
+    // last one is kept (nodes do not move; it is forgotten when its room goes).
+    Room& room_for_entry(const std::string& room);
+
     StringKeyMap<Room> rooms_;
+    LastFound<Room> last_entered_;
     std::size_t session_count_ = 0;
     ChangeObserver observer_;
 };

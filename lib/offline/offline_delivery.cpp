@@ -229,7 +229,7 @@ bool OfflineDelivery::groupchat_copy(DeliverySession& session, const xmpp::Stanz
 void OfflineDelivery::from_component(DeliverySession& session, const xmpp::Stanza& stanza,
                                      xmpp::Moment now, xmpp::Decisions& out) {
     const xml::ElementView& top = stanza.top;
-    const std::string& name = top.name.local;
+    const std::string_view name = top.name.local;
     if (name == "message" && groupchat_copy(session, stanza, now, out)) return;
     std::optional<RoomAddress> from;
     std::optional<xmpp::Jid> to;
@@ -267,7 +267,7 @@ void OfflineDelivery::from_component(DeliverySession& session, const xmpp::Stanz
 void OfflineDelivery::from_server(DeliverySession& session, const xmpp::Stanza& stanza,
                                   xmpp::Moment now, xmpp::Decisions& out) {
     const xml::ElementView& top = stanza.top;
-    const std::string& name = top.name.local;
+    const std::string_view name = top.name.local;
     if (name == "message" && top.attribute("type") == "error" && swallow_bounce(stanza, out))
         return;
     if (name == "presence" && top.attribute("type").empty()) {

@@ -21,4 +21,36 @@ template <typename Value>
 using StringKeyMap = std::unordered_map<std::string, Value, StringKeyHash, std::equal_to<>>;
 using StringKeySet = std::unordered_set<std::string, StringKeyHash, std::equal_to<>>;
 
+// The entry a table lookup found last, so that the same key again skips the hash (the copies
+// of one broadcast all name one room). Map nodes do not move, so it stays valid until its
+// entry is erased (forget() then). It points into its owner's table: a copy of the owner
+// starts without it.
+template <typename Value>
+class LastFound {
+  public:
+    LastFound() = default;
+    LastFound(const LastFound&) {}
+    LastFound& operator=(const LastFound&) {
+        forget();
+        return *this;
+    }
+
+    Value* find(std::string_view key) const {
+        return value_ != nullptr && *key_ == key ? value_ : nullptr;
+    }
+    void set(const std::string& key, Value& value) {
+        key_ = &key;
+        value_ = &value;
+    }
+    void forget() {
+        key_ = nullptr;
+        value_ = nullptr;
+    }
+    bool is(const Value* value) const { return value_ == value; }
+
+  private:
+    const std::string* key_ = nullptr;
+    Value* value_ = nullptr;
+};
+
 }  // namespace offline

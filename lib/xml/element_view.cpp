@@ -27,6 +27,33 @@ void ElementView::reset() {
     attribute_count_ = 0;
     child_count_ = 0;
     content_offset_ = std::string_view::npos;
+    kept_count_ = 0;
+}
+
+std::string_view ElementView::keep(std::string_view text) {
+    if (text.empty()) return {};
+    if (kept_count_ == kept_.size()) kept_.emplace_back();
+    std::string& slot = kept_[kept_count_++];
+    slot.assign(text);
+    return slot;
+}
+
+void ElementView::copy_from(const ElementView& other) {
+    reset();
+    content_offset_ = other.content_offset_;
+    auto copy_name = [this](const QName& from, QName& to) {
+        to.ns = keep(from.ns);
+        to.local = keep(from.local);
+        to.prefix = keep(from.prefix);
+    };
+    copy_name(other.name, name);
+    for (const Attribute& a : other.attributes()) {
+        Attribute& attribute = add_attribute();
+        copy_name(a.name, attribute.name);
+        attribute.value = keep(a.value);
+        attribute.raw_value = a.raw_value;
+    }
+    for (const QName& c : other.children()) copy_name(c, add_child());
 }
 
 Attribute& ElementView::add_attribute() {

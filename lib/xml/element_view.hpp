@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <span>
 #include <string>
 #include <string_view>
@@ -10,10 +11,12 @@
 
 namespace xml {
 
+// Names and values view the bytes the view was made from, or text the view keeps (keep()):
+// valid while the view describes that element, and only while those bytes live.
 struct QName {
-    std::string ns;  // namespace URI, empty when none
-    std::string local;
-    std::string prefix;  // as written, empty for the default namespace
+    std::string_view ns;  // namespace URI, empty when none
+    std::string_view local;
+    std::string_view prefix;  // as written, empty for the default namespace
 };
 
 // Where something lies in the bytes the view was made from; `offset` is npos when unknown
@@ -26,12 +29,19 @@ struct RawSpan {
 
 struct Attribute {
     QName name;
-    std::string value;  // entity references resolved
-    RawSpan raw_value;  // as written, between the quotes
+    std::string_view value;  // entity references resolved
+    RawSpan raw_value;       // as written, between the quotes
 };
 
 class ElementView {
   public:
+    ElementView() = default;
+    // A copy would view the other's kept text; moving keeps it where it is.
+    ElementView(const ElementView&) = delete;
+    ElementView& operator=(const ElementView&) = delete;
+    ElementView(ElementView&&) = default;
+    ElementView& operator=(ElementView&&) = default;
+
     QName name;
 
     std::span<const Attribute> attributes() const { return {attributes_.data(), attribute_count_}; }
@@ -49,6 +59,11 @@ class ElementView {
 
     // Slots are reused from one element to the next so a steady stream allocates nothing.
     void reset();
+    // A copy of `text` that lives until the next reset(): for names and values that are not
+    // in the element's bytes as such (decoded, or from a parser's own buffers).
+    std::string_view keep(std::string_view text);
+    // This view, made to outlive the bytes it was built from.
+    void copy_from(const ElementView& other);
     Attribute& add_attribute();
     QName& add_child();
 
@@ -58,6 +73,8 @@ class ElementView {
     std::vector<QName> children_;
     std::size_t child_count_ = 0;
     std::size_t content_offset_ = std::string_view::npos;
+    std::deque<std::string> kept_;  // a deque: its strings stay where they are as it grows
+    std::size_t kept_count_ = 0;
 };
 
 }  // namespace xml

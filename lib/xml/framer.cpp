@@ -14,23 +14,22 @@ namespace {
 // names and attribute values, so it can never be part of the data.
 constexpr char kNamespaceSeparator = '\x01';
 
-void split_expat_name(const char* raw, QName& out) {
+// Expat's buffers are gone by the time the element ends: `view` keeps copies.
+void split_expat_name(const char* raw, QName& out, ElementView& view) {
     const char* first = std::strchr(raw, kNamespaceSeparator);
     if (first == nullptr) {
-        out.ns.clear();
-        out.local.assign(raw);
-        out.prefix.clear();
+        out = QName{{}, view.keep(raw), {}};
         return;
     }
-    out.ns.assign(raw, first - raw);
+    out.ns = view.keep(std::string_view(raw, first - raw));
     const char* local = first + 1;
     const char* second = std::strchr(local, kNamespaceSeparator);
     if (second == nullptr) {
-        out.local.assign(local);
-        out.prefix.clear();
+        out.local = view.keep(local);
+        out.prefix = {};
     } else {
-        out.local.assign(local, second - local);
-        out.prefix.assign(second + 1);
+        out.local = view.keep(std::string_view(local, second - local));
+        out.prefix = view.keep(second + 1);
     }
 }
 
@@ -147,11 +146,11 @@ struct Framer::Parser {
 
     static void fill(ElementView& view, const char* name, const char** attrs) {
         view.reset();
-        split_expat_name(name, view.name);
+        split_expat_name(name, view.name, view);
         for (const char** a = attrs; *a != nullptr; a += 2) {
             Attribute& attribute = view.add_attribute();
-            split_expat_name(a[0], attribute.name);
-            attribute.value.assign(a[1]);
+            split_expat_name(a[0], attribute.name, view);
+            attribute.value = view.keep(a[1]);
         }
     }
 
@@ -179,7 +178,7 @@ struct Framer::Parser {
                 fill(self->top, name, attrs);
                 break;
             case 2:
-                split_expat_name(name, self->top.add_child());
+                split_expat_name(name, self->top.add_child(), self->top);
                 break;
             default:
                 break;

@@ -13,11 +13,8 @@ struct SingleElementSink : FrameSink {
     void on_stream_open(const ElementView&, std::string_view) override {}
     void on_stanza(const ElementView& top, std::string_view) override {
         if (elements++ > 0) return;
-        view.reset();
-        view.name = top.name;
-        view.set_content_offset(top.content_offset());
-        for (const Attribute& a : top.attributes()) view.add_attribute() = a;
-        for (const QName& c : top.children()) view.add_child() = c;
+        // The framer's bytes go with it: the view keeps its own copies.
+        view.copy_from(top);
     }
     void on_whitespace(std::string_view) override {}
     void on_stream_close(std::string_view) override {}

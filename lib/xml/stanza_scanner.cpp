@@ -209,33 +209,23 @@ void StanzaScanner::fill(ElementView& view, std::string_view b,
                          std::string_view inherited_ns) const {
     view.reset();
     const std::string_view top_ns = top_.has_ns ? top_.ns.in(b) : inherited_ns;
-    view.name.ns.assign(top_ns);
-    view.name.local.assign(top_.name.in(b));
-    view.name.prefix.clear();
+    view.name = QName{top_ns, top_.name.in(b), {}};
     view.set_content_offset(top_.end);
     for (const ScannedAttribute& a : attributes_) {
         Attribute& attribute = view.add_attribute();
         attribute.raw_value = {a.value.offset, a.value.length};
-        if (a.xml_lang) {
-            attribute.name.ns.assign(kXmlNamespace);
-            attribute.name.local.assign("lang");
-            attribute.name.prefix.assign("xml");
-        } else {
-            attribute.name.ns.clear();
-            attribute.name.local.assign(a.name.in(b));
-            attribute.name.prefix.clear();
-        }
+        attribute.name =
+            a.xml_lang ? QName{kXmlNamespace, "lang", "xml"} : QName{{}, a.name.in(b), {}};
         if (a.has_references) {
-            decode_value(a.value.in(b), attribute.value);
+            std::string decoded;
+            decode_value(a.value.in(b), decoded);
+            attribute.value = view.keep(decoded);
         } else {
-            attribute.value.assign(a.value.in(b));
+            attribute.value = a.value.in(b);
         }
     }
     for (const ScannedChild& c : children_) {
-        QName& child = view.add_child();
-        child.ns.assign(c.has_ns ? c.ns.in(b) : top_ns);
-        child.local.assign(c.name.in(b));
-        child.prefix.clear();
+        view.add_child() = QName{c.has_ns ? c.ns.in(b) : top_ns, c.name.in(b), {}};
     }
 }
 

@@ -110,30 +110,42 @@ std::optional<std::string> prepare_domain(std::string_view text) {
 
 namespace {
 
-bool is_ascii_alnum(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-char ascii_lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
+// What the shortcuts make of each byte: its lower case, or 0 when it needs the reference
+// path (a localpart takes letters, digits and . - _ +; a domain label letters, digits and -).
+struct AsciiTables {
+    char localpart[256] = {};
+    char label[256] = {};
+    constexpr AsciiTables() {
+        for (int c = 0; c < 256; ++c) {
+            const bool lower = c >= 'a' && c <= 'z';
+            const bool upper = c >= 'A' && c <= 'Z';
+            const bool digit = c >= '0' && c <= '9';
+            const char folded = static_cast<char>(upper ? c - 'A' + 'a' : c);
+            if (lower || upper || digit || c == '-') label[c] = folded;
+            if (lower || upper || digit || c == '-' || c == '.' || c == '_' || c == '+')
+                localpart[c] = folded;
+        }
+    }
+};
+constexpr AsciiTables kAscii;
 
 // Most JIDs on a MUC link are plain ASCII. For the conservative character sets below the
 // profiles reduce to ASCII case folding (RFC 3454 table B.2) or nothing, and the IDNA STD3
 // check to letters, digits and inner hyphens; anything else goes through libidn, so both
-// paths always agree (tests/unit/jid_test.cpp holds them to each other).
-// Each appends its prepared part to `out`, or leaves `out` as it was and returns false.
+// paths always agree (tests/unit/jid_test.cpp holds them to each other). Each appends its
+// prepared part to `out`, or leaves `out` as it was and returns false.
 bool ascii_localpart(std::string_view part, std::string& out) {
     if (part.empty() || part.size() > kMaxPartBytes) return false;
     const std::size_t base = out.size();
     out.resize(base + part.size());
-    for (std::size_t i = 0; i < part.size(); ++i) {
-        const char c = part[i];
-        if (!is_ascii_alnum(c) && c != '.' && c != '-' && c != '_' && c != '+') {
+    char* to = out.data() + base;
+    for (const char c : part) {
+        const char folded = kAscii.localpart[static_cast<unsigned char>(c)];
+        if (folded == 0) {
             out.resize(base);
             return false;
         }
-        out[base + i] = ascii_lower(c);
+        *to++ = folded;
     }
     return true;
 }
@@ -144,27 +156,23 @@ bool ascii_domainpart(std::string_view part, std::string& out) {
     if (part.empty() || part.size() > 253) return false;
     const std::size_t base = out.size();
     out.resize(base + part.size());
+    char* to = out.data() + base;
     std::size_t label = 0;  // length of the current label
-    for (std::size_t i = 0; i < part.size(); ++i) {
-        const char c = part[i];
+    char previous = '.';
+    bool ok = true;
+    for (const char c : part) {
         if (c == '.') {
-            if (label == 0 || part[i - 1] == '-') {
-                out.resize(base);
-                return false;
-            }
+            ok = ok && label > 0 && previous != '-';
             label = 0;
-        } else if (is_ascii_alnum(c) || (c == '-' && label > 0)) {
-            if (++label > 63) {
-                out.resize(base);
-                return false;
-            }
+            *to++ = c;
         } else {
-            out.resize(base);
-            return false;
+            const char folded = kAscii.label[static_cast<unsigned char>(c)];
+            ok = ok && folded != 0 && !(c == '-' && label == 0) && ++label <= 63;
+            *to++ = folded;
         }
-        out[base + i] = ascii_lower(c);
+        previous = c;
     }
-    if (label > 0 && part.back() != '-') return true;
+    if (ok && label > 0 && previous != '-') return true;
     out.resize(base);
     return false;
 }

@@ -84,7 +84,8 @@ TEST_CASE("broadcast: the recipient set answers like a set, across growth and cl
     for (std::uint64_t round = 0; round < 3; ++round) {
         const std::uint64_t count = round == 1 ? 5000 : 40;
         for (std::uint64_t i = 0; i < count; ++i) CHECK(set.insert(i * 0x9e3779b97f4a7c15ull));
-        for (std::uint64_t i = 0; i < count; ++i) CHECK_FALSE(set.insert(i * 0x9e3779b97f4a7c15ull));
+        for (std::uint64_t i = 0; i < count; ++i)
+            CHECK_FALSE(set.insert(i * 0x9e3779b97f4a7c15ull));
         CHECK(set.size() == count);
         CHECK(set.contains(0));
         CHECK_FALSE(set.contains(count * 0x9e3779b97f4a7c15ull));

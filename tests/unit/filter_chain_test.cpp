@@ -33,8 +33,8 @@ struct ExampleFilter : xmpp::StanzaFilter {
     std::vector<std::string> seen;
     void on_stanza(Direction direction, const xmpp::Stanza& stanza, xmpp::Moment,
                    xmpp::Decisions& out) override {
-        seen.push_back(stanza.top.name.local);
-        const std::string& name = stanza.top.name.local;
+        seen.emplace_back(stanza.top.name.local);
+        const std::string_view name = stanza.top.name.local;
         Direction back =
             direction == Direction::to_server ? Direction::to_component : Direction::to_server;
         if (name == "iq") return;

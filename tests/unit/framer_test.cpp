@@ -16,25 +16,33 @@ struct Unit {
     bool operator==(const Unit&) const = default;
 };
 
+// A name kept past the callback (a view's names view bytes that are gone by then).
+struct KeptName {
+    std::string ns, local, prefix;
+    explicit KeptName(const xml::QName& name = {})
+        : ns(name.ns), local(name.local), prefix(name.prefix) {}
+};
+
 struct RecordingSink : xml::FrameSink {
     std::vector<Unit> units;
-    xml::QName header_name;
+    KeptName header_name;
     std::string header_to;
-    std::vector<xml::QName> last_children;
+    std::vector<KeptName> last_children;
     std::string last_ns;
     std::vector<std::pair<std::string, std::string>> last_attributes;
 
     void on_stream_open(const xml::ElementView& header, std::string_view raw) override {
-        header_name = header.name;
+        header_name = KeptName(header.name);
         header_to = header.attribute("to");
-        units.push_back({"open", header.name.local, std::string(raw)});
+        units.push_back({"open", std::string(header.name.local), std::string(raw)});
     }
     void on_stanza(const xml::ElementView& top, std::string_view raw) override {
         last_ns = top.name.ns;
-        last_children.assign(top.children().begin(), top.children().end());
+        last_children.clear();
+        for (const xml::QName& child : top.children()) last_children.emplace_back(child);
         last_attributes.clear();
         for (const auto& a : top.attributes()) last_attributes.emplace_back(a.name.local, a.value);
-        units.push_back({"stanza", top.name.local, std::string(raw)});
+        units.push_back({"stanza", std::string(top.name.local), std::string(raw)});
     }
     void on_whitespace(std::string_view raw) override {
         // Adjacent whitespace callbacks are one keepalive for comparison purposes.

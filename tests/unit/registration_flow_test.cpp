@@ -225,7 +225,7 @@ std::string xml_lang(std::string_view bytes) {
     xml::ElementView top;
     REQUIRE(xml::parse_standalone(bytes, top));
     for (const xml::Attribute& a : top.attributes()) {
-        if (a.name.ns == kXmlNs && a.name.local == "lang") return a.value;
+        if (a.name.ns == kXmlNs && a.name.local == "lang") return std::string(a.value);
     }
     return {};
 }
