@@ -54,7 +54,8 @@ void BounceTracker::sent(std::string_view member, std::string_view id, xmpp::Mom
         open_fanout(id, now);
         newest = &fanouts_.back();
     }
-    newest->members.add(member);
+    // Either it kept the newest fan-out ascending, or it is the first of a new one.
+    newest->members.add_ascending(member);
     ++newest->unanswered;
     ++tracked_;
 }

@@ -29,6 +29,15 @@ class PackedMembers {
     }
     // Precondition: has_room_for(member). Returns the member's index.
     std::size_t add(std::string_view member);
+    // add() for a caller that checked keeps_ascending(member) already (once per copy is
+    // enough: the comparison is most of add's cost).
+    std::size_t add_ascending(std::string_view member) {
+        entries_.push_back(Entry{static_cast<std::uint32_t>(bytes_.size()),
+                                 static_cast<std::uint32_t>(member.size()), 0});
+        bytes_.append(member);
+        ascending_ = entries_.size();
+        return entries_.size() - 1;
+    }
 
     std::size_t size() const { return entries_.size(); }
     bool empty() const { return entries_.empty(); }
