@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "xmpp/jid.hpp"
-#include "xmpp/stanza_tree.hpp"
+#include "xmpp/tree_shape.hpp"
 
 namespace offline {
 namespace {
@@ -17,7 +17,7 @@ std::string join_key(const std::string& room, std::string_view full_jid) {
     return key;
 }
 
-// The status codes and the new nick (303) of a MUC presence: the rare path, so a tree is fine.
+// The status codes and the new nick (303) of a MUC presence.
 struct MucUserDetails {
     bool self = false;         // 110
     bool nick_change = false;  // 303
@@ -27,28 +27,32 @@ struct MucUserDetails {
     std::optional<xmpp::TreeLimit> over_tree_limit;  // then nothing was read
 };
 
-MucUserDetails read_muc_user(std::string_view raw, const xmpp::TreeLimits& limits) {
+// From the presence's first muc#user <x/>: its <status/> codes and its <item/>'s nick, read
+// as the bytes go by (no tree: a join or a leave costs a presence's parse, not a tree's).
+MucUserDetails read_muc_user(std::string_view raw, const xmpp::TreeLimits& limits,
+                             xml::ElementWalker& walker) {
     MucUserDetails details;
     details.over_tree_limit = xmpp::exceeded_tree_limit(raw, limits);
     if (details.over_tree_limit) return details;
-    auto tree = xmpp::StanzaTree::parse(raw, limits);
-    if (!tree) return details;
-    xmpp_stanza_t* x = xmpp::child(tree->root(), "x", kMucUser);
-    if (x == nullptr) return details;
-    for (xmpp_stanza_t* c = xmpp_stanza_get_children(x); c != nullptr;
-         c = xmpp_stanza_get_next(c)) {
-        const char* name = xmpp_stanza_get_name(c);
-        if (name == nullptr) continue;
-        if (std::strcmp(name, "status") == 0) {
-            std::string code = xmpp::attribute(c, "code");
+    enum class In { before, muc_user, after } in = In::before;
+    walker.walk(raw, 2, [&](const xml::WalkedElement& element) {
+        if (element.depth == 1) {
+            const bool first_muc_user =
+                in == In::before && element.local == "x" && element.ns == kMucUser;
+            in = first_muc_user ? In::muc_user : (in == In::before ? In::before : In::after);
+            return;
+        }
+        if (element.depth != 2 || in != In::muc_user) return;
+        if (element.local == "status") {
+            const std::string_view code = element.attribute("code");
             if (code == "110") details.self = true;
             if (code == "303") details.nick_change = true;
             if (code == "301") details.banned = true;
             if (code == "321") details.removed = true;
-        } else if (std::strcmp(name, "item") == 0) {
-            details.new_nick = xmpp::attribute(c, "nick");
+        } else if (element.local == "item") {
+            details.new_nick.assign(element.attribute("nick"));
         }
-    }
+    });
     return details;
 }
 
@@ -94,7 +98,7 @@ PresenceOutcome OccupantTracker::on_room_presence(const xml::ElementView& top, s
     // MUC's own presence tells which presences are this occupant's.
     const bool nick_unknown = known_nick && known_nick->empty();
     const auto muc_user = [&] {
-        MucUserDetails details = read_muc_user(raw, limits_);
+        MucUserDetails details = read_muc_user(raw, limits_, walker_);
         outcome.over_tree_limit = details.over_tree_limit;
         return details;
     };

@@ -14,6 +14,7 @@
 
 #include "offline/occupancy.hpp"
 #include "xml/element_view.hpp"
+#include "xml/element_walk.hpp"
 #include "xmpp/tree_shape.hpp"
 
 namespace offline {
@@ -79,6 +80,7 @@ class OccupantTracker {
     std::size_t max_join_bytes_;
     std::size_t join_bytes_ = 0;
     std::uint64_t join_evictions_ = 0;
+    xml::ElementWalker walker_;  // reads presences' status codes
 };
 
 }  // namespace offline
