@@ -29,30 +29,34 @@ struct MucUserDetails {
 
 // From the presence's first muc#user <x/>: its <status/> codes and its <item/>'s nick, read
 // as the bytes go by (no tree: a join or a leave costs a presence's parse, not a tree's).
-MucUserDetails read_muc_user(std::string_view raw, const xmpp::TreeLimits& limits,
-                             xml::ElementWalker& walker) {
+MucUserDetails read_muc_user(const xml::ElementView& top, std::string_view raw,
+                             const xmpp::TreeLimits& limits, xml::ElementWalker& walker) {
     MucUserDetails details;
     details.over_tree_limit = xmpp::exceeded_tree_limit(raw, limits);
     if (details.over_tree_limit) return details;
     enum class In { before, muc_user, after } in = In::before;
-    walker.walk(raw, 2, [&](const xml::WalkedElement& element) {
-        if (element.depth == 1) {
-            const bool first_muc_user =
-                in == In::before && element.local == "x" && element.ns == kMucUser;
-            in = first_muc_user ? In::muc_user : (in == In::before ? In::before : In::after);
-            return;
-        }
-        if (element.depth != 2 || in != In::muc_user) return;
-        if (element.local == "status") {
-            const std::string_view code = element.attribute("code");
-            if (code == "110") details.self = true;
-            if (code == "303") details.nick_change = true;
-            if (code == "301") details.banned = true;
-            if (code == "321") details.removed = true;
-        } else if (element.local == "item") {
-            details.new_nick.assign(element.attribute("nick"));
-        }
-    });
+    const bool plain = top.content_offset() != std::string_view::npos;  // the scanner framed it
+    walker.walk(
+        raw, 2,
+        [&](const xml::WalkedElement& element) {
+            if (element.depth == 1) {
+                const bool first_muc_user =
+                    in == In::before && element.local == "x" && element.ns == kMucUser;
+                in = first_muc_user ? In::muc_user : (in == In::before ? In::before : In::after);
+                return;
+            }
+            if (element.depth != 2 || in != In::muc_user) return;
+            if (element.local == "status") {
+                const std::string_view code = element.attribute("code");
+                if (code == "110") details.self = true;
+                if (code == "303") details.nick_change = true;
+                if (code == "301") details.banned = true;
+                if (code == "321") details.removed = true;
+            } else if (element.local == "item") {
+                details.new_nick.assign(element.attribute("nick"));
+            }
+        },
+        plain);
     return details;
 }
 
@@ -98,7 +102,7 @@ PresenceOutcome OccupantTracker::on_room_presence(const xml::ElementView& top, s
     // MUC's own presence tells which presences are this occupant's.
     const bool nick_unknown = known_nick && known_nick->empty();
     const auto muc_user = [&] {
-        MucUserDetails details = read_muc_user(raw, limits_, walker_);
+        MucUserDetails details = read_muc_user(top, raw, limits_, walker_);
         outcome.over_tree_limit = details.over_tree_limit;
         return details;
     };
