@@ -19,6 +19,13 @@ inline void ComponentSession::write_now(const Write& write) {
     actions_.write(write);
 }
 
+std::optional<std::string_view> ComponentSession::known_recipient(std::string_view bytes) const {
+    if (bytes.data() != stanza_raw_.data() || bytes.size() != stanza_raw_.size() ||
+        !stanza_to_.known())
+        return std::nullopt;
+    return bytes.substr(stanza_to_.offset, stanza_to_.length);
+}
+
 inline void ComponentSession::send(Side to, std::string_view bytes, Unit unit) {
     // After the end only held output still goes out: nothing new is decided. Nothing is
     // decided for a side after its closing tag (what was decided before may still be held).
@@ -26,7 +33,8 @@ inline void ComponentSession::send(Side to, std::string_view bytes, Unit unit) {
     const Write write{to, bytes, unit, after_persist_};
     // What depends on a commit waits for it, and so does what must not overtake it; the rest
     // (nearly always everything: a fan-out's copies) goes out at once.
-    if (held_.holding() && (write.after_persist || held_.must_wait(write))) [[unlikely]] {
+    if (held_.holding() && (write.after_persist || held_.must_wait(write, known_recipient(bytes))))
+        [[unlikely]] {
         held_.hold(write);
         return;
     }
@@ -143,7 +151,10 @@ void ComponentSession::on_stanza(Peer& from, const xml::ElementView& top, std::s
         held_.start_stanza();
         after_persist_ = false;
         forwarded_ = false;
+        stanza_raw_ = raw;
+        stanza_to_ = top.raw_attribute("to");
         chain_->run(direction, xmpp::Stanza{top, raw}, now_, *this);
+        stanza_raw_ = {};
         if (!forwarded_) actions_.dropped(direction, raw);
         held_.start_stanza();
         after_persist_ = false;

@@ -7,12 +7,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "session/held_output.hpp"
 #include "session/link_counters.hpp"
 #include "session/session_actions.hpp"
+#include "xml/element_view.hpp"
 #include "xml/framer.hpp"
 #include "xmpp/filter_chain.hpp"
 
@@ -92,6 +94,8 @@ class ComponentSession : private xmpp::StanzaOutput {
 
     // Every stanza and copy goes through these two: inlined into their callers.
     [[gnu::always_inline]] inline void send(Side to, std::string_view bytes, Unit unit);
+    // The recipient of `bytes` when they are the stanza being run and the scanner found its `to`.
+    std::optional<std::string_view> known_recipient(std::string_view bytes) const;
     [[gnu::always_inline]] inline void write_now(const Write& write);
     void send_stream_error(Side to, std::string_view condition, std::string_view text);
     void close_stream(Side to);
@@ -111,6 +115,10 @@ class ComponentSession : private xmpp::StanzaOutput {
     bool ended_ = false;
     bool after_persist_ = false;  // the stanza being run asked for a persist
     bool forwarded_ = false;      // the stanza being run was forwarded or rewritten
+    // The stanza being run and where its `to` is (when the scanner said): forwarding it while
+    // output is held needs its recipient, without scanning its start tag again.
+    std::string_view stanza_raw_;
+    xml::RawSpan stanza_to_;
 };
 
 }  // namespace session

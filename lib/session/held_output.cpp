@@ -48,10 +48,11 @@ void HeldOutput::add(Held held) {
     }
 }
 
-bool HeldOutput::must_wait(const Write& write) const {
+bool HeldOutput::must_wait(const Write& write, std::optional<std::string_view> recipient) const {
     if (held_for_[index_of(write.to)] == 0) return false;
     if (write.unit == Unit::stream) return true;
-    return recipients_[index_of(write.to)].contains(recipient_of(write.bytes));
+    return recipients_[index_of(write.to)].contains(recipient ? *recipient
+                                                              : recipient_of(write.bytes));
 }
 
 bool HeldOutput::settle(std::uint32_t ticket, bool durable) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -28,7 +29,8 @@ class HeldOutput {
     // Whether a write that does not depend on any barrier must still wait: something to the
     // same recipient (the `to` of a stanza) is held, and XMPP keeps the order of what one
     // entity sends another. A stream-level write waits for everything held for its side.
-    bool must_wait(const Write& write) const;
+    // `recipient`: the write's `to` value when the caller knows it already.
+    bool must_wait(const Write& write, std::optional<std::string_view> recipient) const;
     // A barrier's commit is over. True when none is left outstanding: call release().
     bool settle(std::uint32_t ticket, bool durable);
     // Calls `out(write)` for each entry to be written, in order, and forgets them all.
