@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <set>
+#include <unordered_set>
 
 namespace store {
 namespace {
@@ -405,9 +406,49 @@ std::vector<std::string> SqliteStore::links() {
     return found;
 }
 
+namespace {
+
+// Which row a change writes: each put or remove sets its row whole (INSERT OR REPLACE, DELETE),
+// so of several changes to one row in a batch only the last needs writing. A guest who joins
+// and leaves within one batch costs a DELETE, not an INSERT and a DELETE.
+const std::string kNoRoom;
+
+std::string row_of(const std::string& link, const offline::StateChange& change) {
+    using Kind = offline::StateChange::Kind;
+    char table = 'm';
+    if (change.kind == Kind::put_registration || change.kind == Kind::remove_registration)
+        table = 'r';
+    if (change.kind == Kind::put_session || change.kind == Kind::remove_session) table = 's';
+    // Each part with its length first: no two rows have the same key, whatever they hold.
+    std::string row(1, table);
+    for (const std::string* part :
+         {&link, table == 'm' ? &kNoRoom : &change.room, &change.member}) {
+        row += std::to_string(part->size());
+        row += ':';
+        row += *part;
+    }
+    return row;
+}
+
+// For each change, whether a later change in `changes` writes the same row.
+std::vector<bool> overwritten_later(
+    const std::vector<std::pair<std::string, offline::StateChange>>& changes) {
+    std::vector<bool> overwritten(changes.size(), false);
+    std::unordered_set<std::string> written;
+    written.reserve(changes.size());
+    for (std::size_t i = changes.size(); i-- > 0;) {
+        if (!written.insert(row_of(changes[i].first, changes[i].second)).second)
+            overwritten[i] = true;
+    }
+    return overwritten;
+}
+
+}  // namespace
+
 bool SqliteStore::apply(const std::vector<std::pair<std::string, offline::StateChange>>& changes,
                         std::string& error) {
     if (changes.empty()) return true;
+    const std::vector<bool> overwritten = overwritten_later(changes);
     if (!still_the_opened_file(error)) return false;
     if (!exec(db_, "BEGIN IMMEDIATE", error)) return false;
     Statement put_registration(
@@ -426,7 +467,9 @@ bool SqliteStore::apply(const std::vector<std::pair<std::string, offline::StateC
                          "?, ?, ?)");
     bool ok = true;
     using Kind = offline::StateChange::Kind;
-    for (const auto& [link, change] : changes) {
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+        if (overwritten[i]) continue;
+        const auto& [link, change] = changes[i];
         switch (change.kind) {
             case Kind::put_registration:
                 ok = put_registration.bind(1, link)

@@ -293,3 +293,51 @@ TEST_CASE("store: a version 1 file keeps its paused members, reads without notic
     CHECK(members[1].member == "carol@x");
     CHECK(members[1].notices);
 }
+
+TEST_CASE("store: several changes to one row in a batch leave what the last one says") {
+    TempDir dir;
+    std::string error;
+    auto store =
+        SqliteStore::open((dir.path / "state.db").string(), SqliteStore::Mode::read_write, error);
+    REQUIRE_MESSAGE(store, error);
+    auto session = [](std::string full_jid, std::string nick) {
+        return StateChange{StateChange::Kind::put_session,
+                           "room@c",
+                           std::move(full_jid),
+                           {std::move(nick), false}};
+    };
+    auto session_gone = [](std::string full_jid) {
+        return StateChange{StateChange::Kind::remove_session, "room@c", std::move(full_jid), {}};
+    };
+    REQUIRE(store->apply({{"l", session("kept@x/a", "kept")}, {"l", session("left@x/a", "left")}},
+                         error));
+    StateChange paused{StateChange::Kind::put_member, "", "m@x", {}};
+    paused.paused = true;
+    StateChange resumed{StateChange::Kind::put_member, "", "m@x", {}};
+    REQUIRE(store->apply(
+        {
+            // A guest who joins and leaves within the batch leaves no row.
+            {"l", session("guest@x/a", "guest")},
+            {"l", session_gone("guest@x/a")},
+            // A row removed and written again is there, as written last.
+            {"l", session_gone("kept@x/a")},
+            {"l", session("kept@x/a", "renamed")},
+            {"l", session("kept@x/a", "renamed again")},
+            // The same session on another link is another row.
+            {"other", session("left@x/a", "left")},
+            {"l", session_gone("left@x/a")},
+            {"l", registration("room@c", "m@x", "m", true)},
+            {"l", StateChange{StateChange::Kind::remove_registration, "room@c", "m@x", {}}},
+            {"l", paused},
+            {"l", resumed},
+        },
+        error));
+    const offline::StoredState state = store->load("l");
+    REQUIRE(state.sessions.size() == 1);
+    CHECK(state.sessions[0].full_jid == "kept@x/a");
+    CHECK(state.sessions[0].nick == "renamed again");
+    CHECK(state.registrations.empty());
+    REQUIRE(state.members.size() == 1);
+    CHECK_FALSE(state.members[0].paused);
+    REQUIRE(store->load("other").sessions.size() == 1);
+}
