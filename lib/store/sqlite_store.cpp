@@ -420,27 +420,37 @@ int table_of(offline::StateChange::Kind kind) {
 // For each change, whether a later change in `changes` writes the same row. Each put or
 // remove sets its row whole (INSERT OR REPLACE, DELETE), so of several changes to one row in a
 // batch only the last needs writing: a guest who joins and leaves within one batch costs a
-// DELETE, not an INSERT and a DELETE. The changes are sorted by row through their indexes
-// (exact comparisons, 4 bytes a change: a batch of a join storm stays small in memory).
+// DELETE, not an INSERT and a DELETE. The changes are sorted by a hash of their row (16 bytes
+// a change: a join storm's batch stays small), and a change is skipped only when the next one
+// of the same hash writes the very same row: a collision costs a write, never a change.
 std::vector<bool> overwritten_later(
     const std::vector<std::pair<std::string, offline::StateChange>>& changes) {
+    static const std::string kNoRoom;
+    using Row = std::tuple<int, const std::string&, const std::string&, const std::string&>;
     const auto row = [&](std::uint32_t i) {
         const auto& [link, change] = changes[i];
         const int table = table_of(change.kind);
-        static const std::string kNoRoom;
-        using Row = std::tuple<int, const std::string&, const std::string&, const std::string&>;
         return Row(table, link, table == 2 ? kNoRoom : change.room, change.member);
     };
-    std::vector<std::uint32_t> order(changes.size());
-    for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-        const auto row_a = row(a);
-        const auto row_b = row(b);
-        return row_a < row_b || (row_a == row_b && a < b);
+    struct Keyed {
+        std::uint64_t hash;
+        std::uint32_t index;
+    };
+    std::vector<Keyed> keyed(changes.size());
+    const std::hash<std::string> hash;
+    for (std::uint32_t i = 0; i < keyed.size(); ++i) {
+        const auto [table, link, room, member] = row(i);
+        std::uint64_t h = hash(link) * 31 + static_cast<std::uint64_t>(table);
+        h = (h ^ hash(room)) * 0x9e3779b97f4a7c15ull;
+        keyed[i] = {(h ^ hash(member)) * 0x9e3779b97f4a7c15ull, i};
+    }
+    std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
+        return a.hash < b.hash || (a.hash == b.hash && a.index < b.index);
     });
     std::vector<bool> overwritten(changes.size(), false);
-    for (std::size_t k = 0; k + 1 < order.size(); ++k) {
-        if (row(order[k]) == row(order[k + 1])) overwritten[order[k]] = true;
+    for (std::size_t k = 0; k + 1 < keyed.size(); ++k) {
+        if (keyed[k].hash == keyed[k + 1].hash && row(keyed[k].index) == row(keyed[k + 1].index))
+            overwritten[keyed[k].index] = true;
     }
     return overwritten;
 }
