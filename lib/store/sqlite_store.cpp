@@ -6,13 +6,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <set>
-#include <tuple>
+
+#include "store/batch_rows.hpp"
+#include "store/statement.hpp"
 
 namespace store {
 namespace {
@@ -331,41 +332,6 @@ bool SqliteStore::still_the_opened_file(std::string& error) {
     return false;
 }
 
-namespace {
-
-class Statement {
-  public:
-    Statement(sqlite3* db, const char* sql) {
-        sqlite3_prepare_v2(db, sql, -1, &statement_, nullptr);
-    }
-    ~Statement() { sqlite3_finalize(statement_); }
-    Statement& bind(int index, const std::string& text) {
-        sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()),
-                          SQLITE_TRANSIENT);
-        return *this;
-    }
-    Statement& bind(int index, std::int64_t value) {
-        sqlite3_bind_int64(statement_, index, value);
-        return *this;
-    }
-    bool step_row() { return sqlite3_step(statement_) == SQLITE_ROW; }
-    bool run() {
-        int rc = sqlite3_step(statement_);
-        sqlite3_reset(statement_);
-        return rc == SQLITE_DONE;
-    }
-    std::string text(int column) const {
-        const unsigned char* value = sqlite3_column_text(statement_, column);
-        return value == nullptr ? std::string() : reinterpret_cast<const char*>(value);
-    }
-    std::int64_t integer(int column) const { return sqlite3_column_int64(statement_, column); }
-
-  private:
-    sqlite3_stmt* statement_ = nullptr;
-};
-
-}  // namespace
-
 offline::StoredState SqliteStore::load(const std::string& link) {
     offline::StoredState state;
     Statement registrations(
@@ -406,56 +372,6 @@ std::vector<std::string> SqliteStore::links() {
     while (statement.step_row()) found.push_back(statement.text(0));
     return found;
 }
-
-namespace {
-
-// Which table a change writes to.
-int table_of(offline::StateChange::Kind kind) {
-    using Kind = offline::StateChange::Kind;
-    if (kind == Kind::put_registration || kind == Kind::remove_registration) return 0;
-    if (kind == Kind::put_session || kind == Kind::remove_session) return 1;
-    return 2;  // members, keyed by member alone
-}
-
-// For each change, whether a later change in `changes` writes the same row. Each put or
-// remove sets its row whole (INSERT OR REPLACE, DELETE), so of several changes to one row in a
-// batch only the last needs writing: a guest who joins and leaves within one batch costs a
-// DELETE, not an INSERT and a DELETE. The changes are sorted by a hash of their row (16 bytes
-// a change: a join storm's batch stays small), and a change is skipped only when the next one
-// of the same hash writes the very same row: a collision costs a write, never a change.
-std::vector<bool> overwritten_later(
-    const std::vector<std::pair<std::string, offline::StateChange>>& changes) {
-    static const std::string kNoRoom;
-    using Row = std::tuple<int, const std::string&, const std::string&, const std::string&>;
-    const auto row = [&](std::uint32_t i) {
-        const auto& [link, change] = changes[i];
-        const int table = table_of(change.kind);
-        return Row(table, link, table == 2 ? kNoRoom : change.room, change.member);
-    };
-    struct Keyed {
-        std::uint64_t hash;
-        std::uint32_t index;
-    };
-    std::vector<Keyed> keyed(changes.size());
-    const std::hash<std::string> hash;
-    for (std::uint32_t i = 0; i < keyed.size(); ++i) {
-        const auto [table, link, room, member] = row(i);
-        std::uint64_t h = hash(link) * 31 + static_cast<std::uint64_t>(table);
-        h = (h ^ hash(room)) * 0x9e3779b97f4a7c15ull;
-        keyed[i] = {(h ^ hash(member)) * 0x9e3779b97f4a7c15ull, i};
-    }
-    std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
-        return a.hash < b.hash || (a.hash == b.hash && a.index < b.index);
-    });
-    std::vector<bool> overwritten(changes.size(), false);
-    for (std::size_t k = 0; k + 1 < keyed.size(); ++k) {
-        if (keyed[k].hash == keyed[k + 1].hash && row(keyed[k].index) == row(keyed[k + 1].index))
-            overwritten[keyed[k].index] = true;
-    }
-    return overwritten;
-}
-
-}  // namespace
 
 bool SqliteStore::apply(const std::vector<std::pair<std::string, offline::StateChange>>& changes,
                         std::string& error) {
