@@ -107,14 +107,4 @@ bool Occupancy::Presence::has(std::string_view bare_jid) const {
 
 }  // namespace offline
 
-namespace offline {
-
-std::vector<std::string> Occupancy::full_jids_in(std::string_view room) const {
-    std::vector<std::string> found;
-    auto r = rooms_.find(room);
-    if (r == rooms_.end()) return found;
-    for (const auto& [full_jid, nick] : r->second.nick_by_full_jid) found.push_back(full_jid);
-    return found;
-}
-
-}  // namespace offline
+namespace offline {}  // namespace offline

@@ -35,7 +35,6 @@ class Occupancy {
     std::optional<std::string> nick_of(std::string_view room, std::string_view full_jid) const;
     bool is_present(std::string_view room, std::string_view bare_jid) const;
     std::size_t sessions() const { return session_count_; }
-    std::vector<std::string> full_jids_in(std::string_view room) const;
     // The full JIDs of the sessions in `room` that `pick` chooses (copies: the caller may
     // change occupancy next). Nothing is allocated when none is chosen.
     template <typename Pick>
