@@ -29,31 +29,20 @@ void user_bare(std::string& out, int r, int i) {
     out += "@localhost";
 }
 
-void self_presence(std::string& out, std::string_view room, std::string_view nick,
-                   std::string_view to_full) {
-    out += "<presence from='";
+// The MUC's presence telling `to_full` about its own session as `nick` (status 110): it
+// began, or with `ended` it is over.
+void muc_presence(std::string& out, std::string_view room, std::string_view nick,
+                  std::string_view to_full, bool ended = false) {
+    out += ended ? "<presence type='unavailable' from='" : "<presence from='";
     out += room;
     out += '/';
     out += nick;
     out += "' to='";
     out += to_full;
-    out +=
-        "'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='member' "
-        "role='participant'/><status code='110'/></x></presence>";
-}
-
-// The MUC's presence telling `to_full` that its session as `nick` is over (status 110).
-void leave_presence(std::string& out, std::string_view room, std::string_view nick,
-                    std::string_view to_full) {
-    out += "<presence type='unavailable' from='";
-    out += room;
-    out += '/';
-    out += nick;
-    out += "' to='";
-    out += to_full;
-    out +=
-        "'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' "
-        "role='none'/><status code='110'/></x></presence>";
+    out += ended ? "'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' "
+                   "role='none'/><status code='110'/></x></presence>"
+                 : "'><x xmlns='http://jabber.org/protocol/muc#user'><item "
+                   "affiliation='member' role='participant'/><status code='110'/></x></presence>";
 }
 
 void groupchat(std::string& out, std::string_view from, std::string_view to, std::uint64_t id,
@@ -87,7 +76,7 @@ class Joins : public Script {
         room_jid(room, r);
         user_bare(to, r, i);
         to += "/phone";
-        self_presence(out, room, nick, to);
+        muc_presence(out, room, nick, to);
     }
 
   private:
@@ -179,10 +168,10 @@ class GuestsAmongBroadcasts : public Script {
         append_number(guest, cycle);
         guest += "@localhost/phone";
         if (slot == broadcasts_.cycle()) {
-            self_presence(out, room, nick, guest);
+            muc_presence(out, room, nick, guest);
             return;
         }
-        leave_presence(out, room, nick, guest);
+        muc_presence(out, room, nick, guest, true);
     }
     std::int64_t broadcast_of(std::uint64_t seq) const override {
         const std::uint64_t slot = seq % period();
@@ -248,7 +237,7 @@ constexpr std::string_view kFanSender = "sender@localhost/phone";
 class FanoutJoin : public Script {
   public:
     void append(std::uint64_t, std::string& out) const override {
-        self_presence(out, kFanRoom, "sender", kFanSender);
+        muc_presence(out, kFanRoom, "sender", kFanSender);
     }
 };
 
