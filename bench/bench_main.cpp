@@ -1,12 +1,15 @@
 // bench-load: the load generator of bench/ (see bench/README.md).
-//   bench-load suite [--rounds N] [--scale X] [--proxy PATH]
-//       every figure, relays interleaved; Markdown on stdout; exit 1 if any run failed
+//   bench-load suite [--rounds N] [--scale X] [--only SECTION] [--proxy PATH]
+//       every figure, relays interleaved; Markdown on stdout; exit 1 if any run failed;
+//       --only runs one section (throughput, guests, latency, committing, fanout, memory,
+//       growth); the targets of the others read "not measured"
 //   bench-load one --relay direct|socat|off|on [--flow to-server|guests|to-muc|fanout]
 //                  [--count N] [--rate R] [--fanout K] [--bystanders N] [--rooms N]
 //                  [--queue-high BYTES] [--queue-low BYTES] [--proxy PATH]
 //       one run, one line of figures (with --rate, paced at R stanzas/s and one-way latency
 //       measured; the proxy's RSS before the measured phase and its peak during it, read every
-//       20 ms); BENCH_PROXY_PREFIX puts words before the proxy's command (e.g. a profiler)
+//       20 ms)
+//   BENCH_PROXY_PREFIX puts words before the proxy's command (e.g. a profiler), in both
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,6 +28,7 @@ namespace {
 
 struct Args {
     std::string command, relay = "on", flow = "to-server", proxy = "build/muc-offline-proxy";
+    std::string only;
     std::uint64_t count = 100000;
     std::size_t queue_high = 0, queue_low = 0;  // 0: the proxy's default watermarks
     int fanout = 0, bystanders = 0, rooms = 1000, rounds = 3;
@@ -33,7 +37,8 @@ struct Args {
 };
 
 int usage() {
-    std::cerr << "usage: bench-load suite [--rounds N] [--scale X] [--proxy PATH]\n"
+    std::cerr << "usage: bench-load suite [--rounds N] [--scale X] [--only SECTION] [--proxy "
+                 "PATH]\n"
                  "       bench-load one --relay direct|socat|off|on [--flow "
                  "to-server|guests|to-muc|fanout] [--count N] [--rate R] [--fanout K] "
                  "[--bystanders N] [--rooms N] [--queue-high BYTES] [--queue-low BYTES] "
@@ -178,6 +183,8 @@ int main(int argc, char** argv) {
             args.rounds = std::stoi(value);
         else if (flag == "--scale")
             args.scale = std::stod(value);
+        else if (flag == "--only")
+            args.only = value;
         else
             return usage();
     }
@@ -190,6 +197,8 @@ int main(int argc, char** argv) {
         options.work_dir = dir.path();
         options.rounds = args.rounds;
         options.scale = args.scale;
+        options.only = args.only;
+        options.proxy_prefix = words(std::getenv("BENCH_PROXY_PREFIX"));
         return bench::run_suite(options, std::cout) ? 0 : 1;
     } catch (const std::exception& e) {
         std::cerr << "bench-load: " << e.what() << "\n";

@@ -31,19 +31,23 @@ class Suite {
     Suite(const SuiteOptions& options, std::ostream& out) : options_(options), out_(out) {}
 
     bool run() {
-        throughput();
-        throughput_with_guests();
-        latency(10000);
-        latency(50000);
-        latency_while_committing(10000);
-        fanout();
-        memory();
-        growth();
+        if (wanted("throughput")) throughput();
+        if (wanted("guests")) throughput_with_guests();
+        if (wanted("latency")) latency(10000);
+        if (wanted("latency")) latency(50000);
+        if (wanted("committing")) latency_while_committing(10000);
+        if (wanted("fanout")) fanout();
+        if (wanted("memory")) memory();
+        if (wanted("growth")) growth();
         write_targets(figures_, out_);
         return failures_ == 0;
     }
 
   private:
+    bool wanted(const char* section) const {
+        return options_.only.empty() || options_.only == section;
+    }
+
     // MUC -> server with a guest joining and leaving the room after each cycle (2 stanzas in
     // 14): with a store, each join is a commit that its self-presence waits for. What does
     // not depend on it (the room's traffic) must not wait too.
@@ -133,6 +137,11 @@ class Suite {
         spec.relay.work_dir = options_.work_dir;
         spec.relay.store = store;
         spec.phases = std::move(phases);
+        if (!options_.proxy_prefix.empty() && kind != RelayKind::direct &&
+            kind != RelayKind::socat) {
+            spec.relay.prefix = options_.proxy_prefix;
+            spec.stall_seconds = 600;
+        }
         return spec;
     }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace bench {
 
@@ -13,7 +14,9 @@ struct SuiteOptions {
     std::string proxy_binary = "build/muc-offline-proxy";
     std::filesystem::path work_dir;
     int rounds = 3;
-    double scale = 1.0;  // multiplies every stanza count (a quick look: 0.1)
+    double scale = 1.0;                     // multiplies every stanza count (a quick look: 0.1)
+    std::string only;                       // one section's name, or empty for all of them
+    std::vector<std::string> proxy_prefix;  // words before the proxy's command (a profiler)
 };
 
 // Runs everything and writes Markdown tables to `out`; false if any run failed (each failure
