@@ -25,7 +25,7 @@ void OfflineDelivery::complete_broadcast(DeliverySession& session, xmpp::Moment 
     session.open_broadcast_room_.reset();
     const RecipientSet* reached = session.broadcasts_.recipients_of(room);
     std::vector<std::string> gone =
-        occupancy_.full_jids_in(room, [reached](const std::string& full_jid) {
+        occupancy_.full_jids_in(room, [reached](std::string_view full_jid) {
             return reached == nullptr ||
                    !reached->contains(BroadcastTracker::recipient_id(full_jid));
         });

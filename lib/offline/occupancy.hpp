@@ -8,9 +8,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "offline/room_sessions.hpp"
 #include "offline/string_keys.hpp"
 #include "xmpp/stanza_filter.hpp"
 
@@ -18,11 +18,12 @@ namespace offline {
 
 class Occupancy {
   public:
-    // Called after a session begins, changes nick (`nick` set) or ends (`nick` null), when the
-    // change was made with decisions to add what it means to (a record); a change without
-    // (restoring what a store kept) is not observed.
-    using ChangeObserver = std::function<void(const std::string& room, const std::string& full_jid,
-                                              const std::string* nick, xmpp::Decisions& out)>;
+    // Called after a session begins (`began`), changes nick (`nick` set) or ends (`nick`
+    // empty), when the change was made with decisions to add what it means to (a record); a
+    // change without (restoring what a store kept) is not observed.
+    using ChangeObserver =
+        std::function<void(const std::string& room, std::string_view full_jid,
+                           std::optional<std::string_view> nick, bool began, xmpp::Decisions& out)>;
     void observe(ChangeObserver observer) { observer_ = std::move(observer); }
 
     // Starts (or keeps, updating the nick) the session of `full_jid` in `room`.
@@ -42,16 +43,12 @@ class Occupancy {
         std::vector<std::string> picked;
         auto r = rooms_.find(room);
         if (r == rooms_.end()) return picked;
-        for (const auto& [full_jid, nick] : r->second.nick_by_full_jid) {
-            if (pick(full_jid)) picked.push_back(full_jid);
-        }
+        r->second.for_each_full_jid([&](std::string_view full_jid) {
+            if (pick(full_jid)) picked.emplace_back(full_jid);
+        });
         return picked;
     }
 
-  private:
-    struct Room;
-
-  public:
     // The members present in one room, looked up once for a loop that changes no occupancy
     // (valid until the next change).
     class Presence {
@@ -60,24 +57,17 @@ class Occupancy {
 
       private:
         friend class Occupancy;
-        const Room* room_ = nullptr;
+        const RoomSessions* room_ = nullptr;
     };
     Presence presence_in(std::string_view room) const;
 
   private:
-    struct Room {
-        StringKeyMap<std::string> nick_by_full_jid;
-        // Keys view the bare part of one of the member's full JIDs above (node keys do not
-        // move): no second copy of every JID.
-        std::unordered_map<std::string_view, int, StringKeyHash, std::equal_to<>>
-            sessions_by_bare_jid;
-    };
     // `room`'s entry, made if need be; the copies of one broadcast enter the same room, so the
     // last one is kept (nodes do not move; it is forgotten when its room goes).
-    Room& room_for_entry(const std::string& room);
+    RoomSessions& room_for_entry(const std::string& room);
 
-    StringKeyMap<Room> rooms_;
-    LastFound<Room> last_entered_;
+    StringKeyMap<RoomSessions> rooms_;
+    LastFound<RoomSessions> last_entered_;
     std::size_t session_count_ = 0;
     ChangeObserver observer_;
 };

@@ -37,14 +37,17 @@ OfflineDelivery::OfflineDelivery(Options options, std::string muc_domain)
         [this](const std::string& room, const std::string& member, const Registration* now,
                std::string_view why,
                xmpp::Decisions& out) { on_registration_change(room, member, now, why, out); });
-    occupancy_.observe([this](const std::string& room, const std::string& full_jid,
-                              const std::string* nick, xmpp::Decisions& out) {
+    occupancy_.observe([this](const std::string& room, std::string_view full_jid,
+                              std::optional<std::string_view> nick, bool began,
+                              xmpp::Decisions& out) {
         // Back in the room: the member has seen what the notices were about.
-        if (nick != nullptr && notice_pacer_.tracked() > 0)
+        if (nick && notice_pacer_.tracked() > 0)
             notice_pacer_.forget(room, xmpp::bare_part(full_jid));
         StateChange change{
-            nick != nullptr ? StateChange::Kind::put_session : StateChange::Kind::remove_session,
-            room, full_jid, Registration{nick != nullptr ? *nick : std::string(), false}};
+            nick ? StateChange::Kind::put_session : StateChange::Kind::remove_session, room,
+            std::string(full_jid),
+            Registration{std::string(nick.value_or(std::string_view())), false}};
+        change.began = began;
         record(std::move(change), out);
     });
 }

@@ -25,7 +25,9 @@ struct StateChange {
     Registration registration;
     bool paused = false;
     std::uint32_t bounce_streak = 0;
-    bool notices = false;    // switched to notices by delivery "auto"
+    bool notices = false;  // switched to notices by delivery "auto"
+    // put_session: the session began with this change, so its row did not exist before it.
+    bool began = false;
     std::int64_t at_ms = 0;  // when the change happened (the filter's clock)
 };
 

@@ -1,0 +1,219 @@
+#include "offline/room_sessions.hpp"
+
+#include <cstring>
+#include <functional>
+
+#include "xmpp/jid.hpp"
+
+namespace offline {
+
+namespace {
+
+constexpr std::size_t kNotFound = static_cast<std::size_t>(-1);
+constexpr std::size_t kMinSlots = 8;
+// Up to 4 in 5 slots used: a probe for an absent member (the usual one in a fan-out) reads
+// about a dozen slots, side by side in memory.
+bool too_full(std::size_t used, std::size_t slots) {
+    return used * 5 > slots * 4;
+}
+
+std::size_t slots_for(std::size_t used) {
+    std::size_t slots = kMinSlots;
+    while (too_full(used, slots)) slots *= 2;
+    return slots;
+}
+
+std::uint32_t hash_of(std::string_view text) {
+    return static_cast<std::uint32_t>(std::hash<std::string_view>{}(text));
+}
+
+// Linear probing's deletion by shifting back the slots after `at` that may move up, so that
+// no probe needs a tombstone.
+template <typename Slot>
+void erase_slot(std::vector<Slot>& slots, std::size_t at) {
+    const std::size_t mask = slots.size() - 1;
+    for (std::size_t next = (at + 1) & mask; slots[next].session != 0; next = (next + 1) & mask) {
+        const std::size_t home = slots[next].hash & mask;
+        const bool must_stay =
+            at <= next ? (at < home && home <= next) : (at < home || home <= next);
+        if (must_stay) continue;
+        slots[at] = slots[next];
+        at = next;
+    }
+    slots[at] = Slot{};
+}
+
+template <typename Slot>
+std::size_t free_slot(const std::vector<Slot>& slots, std::uint32_t hash) {
+    const std::size_t mask = slots.size() - 1;
+    std::size_t at = hash & mask;
+    while (slots[at].session != 0) at = (at + 1) & mask;
+    return at;
+}
+
+}  // namespace
+
+void RoomSessions::Session::set(std::string_view full_jid, std::string_view new_nick) {
+    auto block = std::make_unique<char[]>(full_jid.size() + new_nick.size());
+    std::memcpy(block.get(), full_jid.data(), full_jid.size());
+    if (!new_nick.empty())
+        std::memcpy(block.get() + full_jid.size(), new_nick.data(), new_nick.size());
+    full_length = static_cast<std::uint32_t>(full_jid.size());
+    bare_length = static_cast<std::uint32_t>(xmpp::bare_part(full_jid).size());
+    nick_length = static_cast<std::uint32_t>(new_nick.size());
+    text = std::move(block);
+}
+
+std::size_t RoomSessions::find_full(std::string_view full_jid, std::uint32_t hash) const {
+    if (by_full_jid_.empty()) return kNotFound;
+    const std::size_t mask = by_full_jid_.size() - 1;
+    for (std::size_t at = hash & mask; by_full_jid_[at].session != 0; at = (at + 1) & mask) {
+        const FullSlot& slot = by_full_jid_[at];
+        if (slot.hash == hash && sessions_[slot.session - 1].full_jid() == full_jid) return at;
+    }
+    return kNotFound;
+}
+
+std::size_t RoomSessions::find_member(std::string_view bare_jid, std::uint32_t hash) const {
+    if (by_member_.empty()) return kNotFound;
+    const std::size_t mask = by_member_.size() - 1;
+    for (std::size_t at = hash & mask; by_member_[at].session != 0; at = (at + 1) & mask) {
+        const MemberSlot& slot = by_member_[at];
+        if (slot.hash == hash && sessions_[slot.session - 1].bare_jid() == bare_jid) return at;
+    }
+    return kNotFound;
+}
+
+RoomSessions::Entered RoomSessions::enter(std::string_view full_jid, std::string_view nick) {
+    const std::uint32_t hash = hash_of(full_jid);
+    if (const std::size_t at = find_full(full_jid, hash); at != kNotFound) {
+        Session& session = sessions_[by_full_jid_[at].session - 1];
+        if (nick.empty() || session.nick() == nick) return Entered::unchanged;
+        session.set(session.full_jid(), nick);
+        return Entered::renamed;
+    }
+    grow_for_one_more();
+    Session added;
+    added.set(full_jid, nick);
+    added.full_hash = hash;
+    sessions_.push_back(std::move(added));
+    const auto index = static_cast<std::uint32_t>(sessions_.size() - 1);
+    by_full_jid_[free_slot(by_full_jid_, hash)] = FullSlot{hash, index + 1};
+    index_member(index);
+    return Entered::added;
+}
+
+bool RoomSessions::leave(std::string_view full_jid) {
+    const std::size_t at = find_full(full_jid, hash_of(full_jid));
+    if (at == kNotFound) return false;
+    remove(by_full_jid_[at].session - 1);
+    shrink_if_sparse();
+    return true;
+}
+
+bool RoomSessions::rename(std::string_view full_jid, std::string_view nick) {
+    const std::size_t at = find_full(full_jid, hash_of(full_jid));
+    if (at == kNotFound) return false;
+    Session& session = sessions_[by_full_jid_[at].session - 1];
+    session.set(session.full_jid(), nick);
+    return true;
+}
+
+std::optional<std::string_view> RoomSessions::nick_of(std::string_view full_jid) const {
+    const std::size_t at = find_full(full_jid, hash_of(full_jid));
+    if (at == kNotFound) return std::nullopt;
+    return sessions_[by_full_jid_[at].session - 1].nick();
+}
+
+bool RoomSessions::has_member(std::string_view bare_jid) const {
+    // A room with a handful of sessions (the usual case when many members are absent) is
+    // searched by comparing lengths first: cheaper than hashing every absent member.
+    if (sessions_.size() <= 8) {
+        for (const Session& s : sessions_) {
+            if (s.bare_length == bare_jid.size() && s.bare_jid() == bare_jid) return true;
+        }
+        return false;
+    }
+    return find_member(bare_jid, hash_of(bare_jid)) != kNotFound;
+}
+
+void RoomSessions::index_member(std::uint32_t session) {
+    const std::string_view bare = sessions_[session].bare_jid();
+    const std::uint32_t hash = hash_of(bare);
+    if (const std::size_t at = find_member(bare, hash); at != kNotFound) {
+        ++by_member_[at].sessions;
+        return;
+    }
+    by_member_[free_slot(by_member_, hash)] = MemberSlot{hash, session + 1, 1};
+    ++members_;
+}
+
+void RoomSessions::unindex_member(std::uint32_t session) {
+    const std::string_view bare = sessions_[session].bare_jid();
+    const std::size_t at = find_member(bare, hash_of(bare));
+    if (at == kNotFound) return;
+    MemberSlot& slot = by_member_[at];
+    if (--slot.sessions == 0) {
+        erase_slot(by_member_, at);
+        --members_;
+        return;
+    }
+    if (slot.session != session + 1) return;
+    // The slot named the session that goes: it names another of the member's from now on.
+    for (std::uint32_t other = 0; other < sessions_.size(); ++other) {
+        if (other != session && sessions_[other].bare_jid() == bare) {
+            slot.session = other + 1;
+            return;
+        }
+    }
+}
+
+void RoomSessions::remove(std::uint32_t index) {
+    erase_slot(by_full_jid_, find_full(sessions_[index].full_jid(), sessions_[index].full_hash));
+    unindex_member(index);
+    const auto last = static_cast<std::uint32_t>(sessions_.size() - 1);
+    if (index != last) {
+        // The last session moves into the gap: its slots name it at its new place.
+        const Session& moved = sessions_[last];
+        by_full_jid_[find_full(moved.full_jid(), moved.full_hash)].session = index + 1;
+        const std::string_view bare = moved.bare_jid();
+        MemberSlot& member = by_member_[find_member(bare, hash_of(bare))];
+        if (member.session == last + 1) member.session = index + 1;
+        sessions_[index] = std::move(sessions_[last]);
+    }
+    sessions_.pop_back();
+}
+
+void RoomSessions::grow_for_one_more() {
+    // members_ + 1: the session to come may be a new member's.
+    if (!too_full(sessions_.size() + 1, by_full_jid_.size()) &&
+        !too_full(members_ + 1, by_member_.size()))
+        return;
+    rebuild(slots_for(sessions_.size() + 1), slots_for(members_ + 1));
+}
+
+void RoomSessions::shrink_if_sparse() {
+    if (sessions_.empty()) {
+        std::vector<Session>().swap(sessions_);
+        std::vector<FullSlot>().swap(by_full_jid_);
+        std::vector<MemberSlot>().swap(by_member_);
+        members_ = 0;
+        return;
+    }
+    if (by_full_jid_.size() <= kMinSlots || sessions_.size() * 8 > by_full_jid_.size()) return;
+    sessions_.shrink_to_fit();
+    rebuild(slots_for(sessions_.size()), slots_for(members_));
+}
+
+void RoomSessions::rebuild(std::size_t full_slots, std::size_t member_slots) {
+    by_full_jid_.assign(full_slots, FullSlot{});
+    by_member_.assign(member_slots, MemberSlot{});
+    members_ = 0;
+    for (std::uint32_t index = 0; index < sessions_.size(); ++index) {
+        const std::uint32_t hash = sessions_[index].full_hash;
+        by_full_jid_[free_slot(by_full_jid_, hash)] = FullSlot{hash, index + 1};
+        index_member(index);
+    }
+}
+
+}  // namespace offline

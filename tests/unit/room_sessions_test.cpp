@@ -1,0 +1,107 @@
+// RoomSessions against a plain std::map model: random enters, renames and leaves of members
+// with one or more resources, in rooms that grow past several index sizes and shrink back.
+#include "offline/room_sessions.hpp"
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <random>
+#include <string>
+
+namespace {
+
+std::string bare_of(const std::string& full_jid) {
+    return full_jid.substr(0, full_jid.find('/'));
+}
+
+// Every answer RoomSessions gives, checked against the model.
+void agree(const offline::RoomSessions& sessions, const std::map<std::string, std::string>& model,
+           int members) {
+    REQUIRE(sessions.size() == model.size());
+    CHECK(sessions.empty() == model.empty());
+    std::map<std::string, int> by_member;
+    for (const auto& [full_jid, nick] : model) {
+        ++by_member[bare_of(full_jid)];
+        const auto found = sessions.nick_of(full_jid);
+        REQUIRE(found.has_value());
+        CHECK(*found == nick);
+    }
+    for (int m = 0; m < members; ++m) {
+        const std::string bare = "member" + std::to_string(m) + "@example.org";
+        CHECK(sessions.has_member(bare) == by_member.contains(bare));
+    }
+    CHECK_FALSE(sessions.has_member("member1@example.or"));
+    CHECK_FALSE(sessions.nick_of("member1@example.org").has_value());
+    std::map<std::string, int> listed;
+    sessions.for_each_full_jid([&](std::string_view full_jid) { ++listed[std::string(full_jid)]; });
+    CHECK(listed.size() == model.size());
+    for (const auto& [full_jid, times] : listed) {
+        CHECK(times == 1);
+        CHECK(model.contains(full_jid));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("room sessions: random enters, renames and leaves agree with a map") {
+    for (unsigned seed : {1u, 2u, 3u}) {
+        CAPTURE(seed);
+        std::mt19937 random(seed);
+        offline::RoomSessions sessions;
+        std::map<std::string, std::string> model;
+        const int members = 300;
+        // Grows towards ~600 sessions, then drains to empty: every index size both ways.
+        for (int step = 0; step < 6000; ++step) {
+            const bool draining = step >= 4000;
+            const std::string full_jid = "member" + std::to_string(random() % members) +
+                                         "@example.org/" + (random() % 3 == 0 ? "phone" : "desk");
+            const std::string nick = random() % 2 == 0 ? "" : "nick" + std::to_string(random() % 9);
+            switch (draining ? 2u : random() % 4) {
+                case 0:
+                case 1: {
+                    const auto entered = sessions.enter(full_jid, nick);
+                    auto known = model.find(full_jid);
+                    if (known == model.end()) {
+                        CHECK(entered == offline::RoomSessions::Entered::added);
+                        model[full_jid] = nick;
+                    } else if (nick.empty() || known->second == nick) {
+                        CHECK(entered == offline::RoomSessions::Entered::unchanged);
+                    } else {
+                        CHECK(entered == offline::RoomSessions::Entered::renamed);
+                        known->second = nick;
+                    }
+                    break;
+                }
+                case 2:
+                    CHECK(sessions.leave(full_jid) == (model.erase(full_jid) == 1));
+                    break;
+                default:
+                    CHECK(sessions.rename(full_jid, nick) == model.contains(full_jid));
+                    if (model.contains(full_jid)) model[full_jid] = nick;
+            }
+            if (step % 97 == 0) agree(sessions, model, members);
+        }
+        for (auto it = model.begin(); it != model.end(); it = model.erase(it))
+            CHECK(sessions.leave(it->first));
+        agree(sessions, model, members);
+    }
+}
+
+TEST_CASE("room sessions: a member stays present while any of their sessions is there") {
+    offline::RoomSessions sessions;
+    // Enough others that the member index is searched, not the short list.
+    for (int i = 0; i < 20; ++i)
+        sessions.enter("other" + std::to_string(i) + "@example.org/x", "o" + std::to_string(i));
+    for (const char* resource : {"a", "b", "c"})
+        sessions.enter(std::string("alice@example.org/") + resource, resource);
+    // The first session indexed for the member leaves first, then the last one added.
+    CHECK(sessions.leave("alice@example.org/a"));
+    CHECK(sessions.has_member("alice@example.org"));
+    CHECK(sessions.leave("alice@example.org/c"));
+    CHECK(sessions.has_member("alice@example.org"));
+    CHECK(sessions.nick_of("alice@example.org/b") == std::optional<std::string_view>("b"));
+    CHECK(sessions.leave("alice@example.org/b"));
+    CHECK_FALSE(sessions.has_member("alice@example.org"));
+    CHECK_FALSE(sessions.leave("alice@example.org/b"));
+    CHECK(sessions.size() == 20);
+}
