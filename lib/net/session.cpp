@@ -148,7 +148,7 @@ void Session::record(const xmpp::StateRecord& change) {
     if (env_.durability != nullptr) env_.durability->record(env_.config->name, change);
 }
 
-void Session::wait_durable(std::uint32_t ticket, session::Side, std::string_view) {
+void Session::wait_durable(std::uint64_t ticket, session::Side, std::string_view) {
     std::weak_ptr<bool> alive = alive_;
     env_.durability->after_durable([this, alive, ticket](bool durable) {
         if (alive.expired()) return;

@@ -63,7 +63,7 @@ class Session : private session::SessionActions {
     void connect_upstream() override;
     void handshake_accepted() override;
     void record(const xmpp::StateRecord& change) override;
-    void wait_durable(std::uint32_t ticket, session::Side fallback_to,
+    void wait_durable(std::uint64_t ticket, session::Side fallback_to,
                       std::string_view fallback) override;
     bool over_high_watermark() override;
     void log(session::LogLevel level, std::string_view line) override;

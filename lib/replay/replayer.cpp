@@ -46,7 +46,7 @@ class Recorder : public session::SessionActions {
                 return;
         }
     }
-    void wait_durable(std::uint32_t ticket, Side fallback_to, std::string_view fallback) override {
+    void wait_durable(std::uint64_t ticket, Side fallback_to, std::string_view fallback) override {
         add(Change::Kind::persist, direction_to(fallback_to), std::string(fallback));
         core_->durable(ticket, true);
     }

@@ -212,7 +212,7 @@ void ComponentSession::persist(xmpp::Direction fallback_direction, std::string_v
     if (!rules_.durable) return;
     after_persist_ = true;
     const Side fallback_to = receiver_of(fallback_direction);
-    const std::uint32_t ticket = held_.add_barrier(fallback_to, fallback);
+    const std::uint64_t ticket = held_.add_barrier(fallback_to, fallback);
     // Last: a driver may answer at once.
     actions_.wait_durable(ticket, fallback_to, fallback);
 }
@@ -221,8 +221,8 @@ void ComponentSession::record(const xmpp::StateRecord& change) {
     actions_.record(change);
 }
 
-void ComponentSession::durable(std::uint32_t ticket, bool ok) {
-    if (!held_.settle(ticket, ok)) return;
+void ComponentSession::durable(std::uint64_t ticket, bool ok) {
+    held_.settle(ticket, ok);
     held_.release([this](const Write& write) {
         if (write.unit == Unit::fallback) {
             counters_.answers_not_durable.fetch_add(1, std::memory_order_relaxed);

@@ -43,7 +43,7 @@ class ComponentSession : private xmpp::StanzaOutput {
     // Handles what was kept at a pause; true once nothing is kept.
     bool resume_input(xmpp::Moment now);
     // The answer to wait_durable(ticket).
-    void durable(std::uint32_t ticket, bool ok);
+    void durable(std::uint64_t ticket, bool ok);
 
     // Events the driver saw. Each ends the session (once), with what each side is owed.
     void upstream_failed(std::string_view to_component, std::string_view to_log);

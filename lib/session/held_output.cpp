@@ -17,35 +17,53 @@ std::string_view recipient_of(std::string_view stanza) {
 
 }  // namespace
 
-std::uint32_t HeldOutput::add_barrier(Side fallback_to, std::string_view fallback) {
+std::uint64_t HeldOutput::add_barrier(Side fallback_to, std::string_view fallback) {
     ++outstanding_;
-    if (fallback.empty()) return 0;
+    const std::uint64_t number = barriers_added_++;
+    if (fallback.empty()) return number + 1;
     barriers_.push_back(Barrier{false, stanza_barrier_});
     const auto barrier = static_cast<std::uint32_t>(barriers_.size());
-    add(Held{fallback_to, {}, Unit::added, true, true, barrier, std::string(fallback)});
+    fallback_of_.emplace(number, barrier - 1);
+    add(Held{fallback_to, Unit::added, true, true, false, 0, 0, barrier, barriers_added_,
+             std::string(fallback)});
     stanza_barrier_ = barrier;
-    return barrier;
+    return number + 1;
 }
 
 void HeldOutput::hold(const Write& write) {
-    add(Held{write.to,
-             {},
-             write.unit,
-             write.after_persist,
-             false,
-             stanza_barrier_,
-             std::string(write.bytes)});
+    add(Held{write.to, write.unit, write.after_persist, false, false, 0, 0, stanza_barrier_,
+             barriers_added_, std::string(write.bytes)});
 }
 
 void HeldOutput::add(Held held) {
-    bytes_ += held.bytes.size();
+    bytes_ += held.bytes.size() + kEntryOverhead;
     ++held_for_[index_of(held.to)];
     held_.push_back(std::move(held));
     Held& kept = held_.back();
-    if (kept.unit != Unit::stream) {
-        kept.recipient = recipient_of(kept.bytes);
-        recipients_[index_of(kept.to)].insert(kept.recipient);
+    if (kept.unit == Unit::stream) return;
+    const std::string_view recipient = recipient_of(kept.bytes);
+    kept.counted_recipient = true;
+    kept.recipient_offset =
+        recipient.empty() ? 0 : static_cast<std::uint32_t>(recipient.data() - kept.bytes.data());
+    kept.recipient_length = static_cast<std::uint32_t>(recipient.size());
+    RecipientCounts& counts = recipients_[index_of(kept.to)];
+    if (auto known = counts.find(recipient); known != counts.end())
+        ++known->second;
+    else
+        counts.emplace(recipient, 1);
+}
+
+void HeldOutput::forget_front() {
+    const Held& held = held_.front();
+    bytes_ -= held.bytes.size() + kEntryOverhead;
+    --held_for_[index_of(held.to)];
+    if (held.counted_recipient) {
+        RecipientCounts& counts = recipients_[index_of(held.to)];
+        auto known = counts.find(
+            std::string_view(held.bytes).substr(held.recipient_offset, held.recipient_length));
+        if (known != counts.end() && --known->second == 0) counts.erase(known);
     }
+    held_.pop_front();
 }
 
 bool HeldOutput::must_wait(const Write& write, std::optional<std::string_view> recipient) const {
@@ -55,9 +73,31 @@ bool HeldOutput::must_wait(const Write& write, std::optional<std::string_view> r
                                                               : recipient_of(write.bytes));
 }
 
-bool HeldOutput::settle(std::uint32_t ticket, bool durable) {
-    if (!durable && ticket != 0) barriers_[ticket - 1].failed = true;
-    return --outstanding_ == 0;
+void HeldOutput::settle(std::uint64_t ticket, bool durable) {
+    const std::uint64_t number = ticket - 1;
+    if (!durable) {
+        if (auto f = fallback_of_.find(number); f != fallback_of_.end())
+            barriers_[f->second].failed = true;
+    }
+    --outstanding_;
+    if (number != settled_prefix_) {
+        settled_out_of_order_.insert(number);
+        return;
+    }
+    ++settled_prefix_;
+    for (auto next = settled_out_of_order_.begin();
+         next != settled_out_of_order_.end() && *next == settled_prefix_;
+         next = settled_out_of_order_.erase(next))
+        ++settled_prefix_;
+}
+
+void HeldOutput::reset() {
+    barriers_.clear();
+    fallback_of_.clear();
+    barriers_added_ = 0;
+    settled_prefix_ = 0;
+    settled_out_of_order_.clear();
+    stanza_barrier_ = 0;
 }
 
 bool HeldOutput::failed(std::uint32_t barrier) const {

@@ -57,7 +57,7 @@ class SessionActions {
     // Everything recorded so far must be durable before the held output goes out: call
     // ComponentSession::durable(ticket, ok) once it is (or its commit failed). `fallback` is
     // what goes to `fallback_to` instead of what depends on the commit, should it fail.
-    virtual void wait_durable(std::uint32_t ticket, Side fallback_to,
+    virtual void wait_durable(std::uint64_t ticket, Side fallback_to,
                               std::string_view fallback) = 0;
     // Asked after every stanza: true stops handling the rest of the read until
     // ComponentSession::resume_input().

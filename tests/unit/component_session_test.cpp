@@ -32,7 +32,7 @@ struct Driver : session::SessionActions {
     std::vector<session::Write> writes;
     std::vector<std::string> lines;
     std::vector<std::string> notes;
-    std::deque<std::uint32_t> waiting;
+    std::deque<std::uint64_t> waiting;
     int upstream_asked = 0;
     bool accepted = false;
     bool over_watermark = false;
@@ -45,7 +45,7 @@ struct Driver : session::SessionActions {
     }
     void connect_upstream() override { ++upstream_asked; }
     void handshake_accepted() override { accepted = true; }
-    void wait_durable(std::uint32_t ticket, Side, std::string_view) override {
+    void wait_durable(std::uint64_t ticket, Side, std::string_view) override {
         waiting.push_back(ticket);
     }
     bool over_high_watermark() override { return over_watermark; }
@@ -92,7 +92,7 @@ struct Core {
     }
     void answer_all(bool durable) {
         while (!driver.waiting.empty()) {
-            const std::uint32_t ticket = driver.waiting.front();
+            const std::uint64_t ticket = driver.waiting.front();
             driver.waiting.pop_front();
             session.durable(ticket, durable);
         }
@@ -344,6 +344,49 @@ TEST_CASE(
     // Nothing waits any more.
     core.from_component("<message id='later' to='b@x/r'/>");
     CHECK(core.driver.to(Side::server).ends_with("<message id='later' to='b@x/r'/>"));
+}
+
+TEST_CASE("session core: held output goes out as each commit settles, not when the last one does") {
+    Core core(std::make_shared<PersistWithFallback>());
+    core.establish();
+    core.from_component(
+        "<presence id='p1' to='a@x/r'/><message id='m1' to='a@x/r'/>"
+        "<presence id='p2' to='b@x/r'/><message id='m2' to='b@x/r'/>"
+        "<presence id='p3' to='c@x/r'/>");
+    REQUIRE(core.driver.waiting.size() == 3);
+    const std::uint64_t first = core.driver.waiting[0], second = core.driver.waiting[1],
+                        third = core.driver.waiting[2];
+    CHECK(core.driver.to(Side::server).empty());
+
+    SUBCASE("in order") {
+        core.session.durable(first, true);
+        CHECK(core.driver.to(Side::server) ==
+              "<presence id='p1' to='a@x/r'/><message id='m1' to='a@x/r'/>");
+        // A's output went out: a new stanza to A waits for nothing; one to B still does.
+        core.from_component("<message id='a-later' to='a@x/r'/><message id='b-later' to='b@x/r'/>");
+        CHECK(core.driver.to(Side::server).ends_with("<message id='a-later' to='a@x/r'/>"));
+        core.session.durable(second, true);
+        CHECK(core.driver.to(Side::server)
+                  .ends_with("<presence id='p2' to='b@x/r'/><message id='m2' to='b@x/r'/>"));
+        CHECK(core.session.holding());
+        // Held behind B's output, it waits for every barrier there was when it came.
+        core.session.durable(third, true);
+        CHECK(core.driver.to(Side::server)
+                  .ends_with("<presence id='p3' to='c@x/r'/><message id='b-later' to='b@x/r'/>"));
+        CHECK_FALSE(core.session.holding());
+        CHECK(core.session.held_bytes() == 0);
+    }
+    SUBCASE("out of order: a later commit waits for the earlier one") {
+        core.session.durable(second, true);
+        CHECK(core.driver.to(Side::server).empty());
+        core.session.durable(first, true);
+        CHECK(core.driver.to(Side::server) ==
+              "<presence id='p1' to='a@x/r'/><message id='m1' to='a@x/r'/>"
+              "<presence id='p2' to='b@x/r'/><message id='m2' to='b@x/r'/>");
+        core.session.durable(third, true);
+        CHECK(core.driver.to(Side::server).ends_with("<presence id='p3' to='c@x/r'/>"));
+        CHECK_FALSE(core.session.holding());
+    }
 }
 
 TEST_CASE("session core: a failed commit replaces what depended on it by the fallback") {
