@@ -14,6 +14,12 @@ constexpr std::uint64_t kWriteBehindMs = 200;
 constexpr std::uint64_t kMaxRetryMs = 5000;
 // While it cannot write, the error is repeated this often (not once per failed commit).
 constexpr std::uint64_t kReminderNs = 60ull * 1000 * 1000 * 1000;
+// Changes a batch vector keeps room for once written (about 200 bytes each).
+constexpr std::size_t kKeptBatchCapacity = 1024;
+// Past this many bytes of changes, a writable store gets them at the end of the loop's
+// iteration instead of after kWriteBehindMs: a burst (a join storm) is written in batches as
+// large as the commits' pace makes them, not 200 ms of it at a time held in memory.
+constexpr std::size_t kEagerBatchBytes = 256 * 1024;
 
 // What a kept change costs in memory, near enough to bound it.
 std::size_t bytes_of(const std::pair<std::string, offline::StateChange>& entry) {
@@ -46,7 +52,20 @@ void DurableState::record(const std::string& link, offline::StateChange change) 
     pending_.emplace_back(link, std::move(change));
     pending_bytes_ += bytes_of(pending_.back());
     if (pending_bytes_ > max_retained_bytes_) keep_within_bound();
-    if (!in_flight_) schedule_write_behind(kWriteBehindMs);
+    if (in_flight_) return;
+    if (writable_ && pending_bytes_ >= kEagerBatchBytes)
+        start_at_end_of_iteration();
+    else
+        schedule_write_behind(kWriteBehindMs);
+}
+
+void DurableState::start_at_end_of_iteration() {
+    if (closing_) return;
+    uv_check_start(&end_of_iteration_, [](uv_check_t* check) {
+        auto* self = static_cast<DurableState*>(check->data);
+        uv_check_stop(check);
+        if (!self->in_flight_) self->start_batch();
+    });
 }
 
 void DurableState::schedule_write_behind(std::uint64_t delay_ms) {
@@ -62,12 +81,7 @@ void DurableState::schedule_write_behind(std::uint64_t delay_ms) {
 
 void DurableState::after_durable(std::function<void(bool)> done) {
     waiting_.push_back(std::move(done));
-    if (closing_) return;
-    uv_check_start(&end_of_iteration_, [](uv_check_t* check) {
-        auto* self = static_cast<DurableState*>(check->data);
-        uv_check_stop(check);
-        if (!self->in_flight_) self->start_batch();
-    });
+    start_at_end_of_iteration();
 }
 
 void DurableState::start_batch() {
@@ -114,7 +128,12 @@ void DurableState::on_batch_done() {
         failures_in_a_row_ = 0;
         dropped_while_failing_ = 0;
         retry_ms_ = 0;
-        batch_.clear();
+        // A burst's batch (a join storm's, say) would otherwise keep its capacity for good,
+        // in both vectors since they swap.
+        if (batch_.capacity() > kKeptBatchCapacity)
+            Batch().swap(batch_);
+        else
+            batch_.clear();
     } else {
         on_failure(batch_error_);
     }
@@ -123,7 +142,7 @@ void DurableState::on_batch_done() {
     for (auto& done : callbacks) done(durable);
     if (closing_) {
         commit_rest_and_close();
-    } else if (!waiting_.empty()) {
+    } else if (!waiting_.empty() || (durable && pending_bytes_ >= kEagerBatchBytes)) {
         start_batch();
     } else if (!pending_.empty()) {
         schedule_write_behind(durable ? kWriteBehindMs : retry_ms_);

@@ -71,6 +71,7 @@ class DurableState : public net::Durability {
     using Waiters = std::vector<std::function<void(bool)>>;
 
     void schedule_write_behind(std::uint64_t delay_ms);
+    void start_at_end_of_iteration();
     void start_batch();
     void on_batch_done();
     void on_failure(const std::string& error);
