@@ -18,7 +18,7 @@ int table_of(offline::StateChange::Kind kind) {
 
 }  // namespace
 
-std::vector<bool> overwritten_later(
+std::vector<bool> needless_changes(
     const std::vector<std::pair<std::string, offline::StateChange>>& changes) {
     static const std::string kNoRoom;
     using Row = std::tuple<int, const std::string&, const std::string&, const std::string&>;
@@ -42,12 +42,23 @@ std::vector<bool> overwritten_later(
     std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
         return a.hash < b.hash || (a.hash == b.hash && a.index < b.index);
     });
-    std::vector<bool> overwritten(changes.size(), false);
-    for (std::size_t k = 0; k + 1 < keyed.size(); ++k) {
-        if (keyed[k].hash == keyed[k + 1].hash && row(keyed[k].index) == row(keyed[k + 1].index))
-            overwritten[keyed[k].index] = true;
+    using Kind = offline::StateChange::Kind;
+    std::vector<bool> needless(changes.size(), false);
+    std::size_t first = 0;  // in `keyed`: the first change to the current row
+    for (std::size_t k = 0; k < keyed.size(); ++k) {
+        const bool row_goes_on = k + 1 < keyed.size() && keyed[k].hash == keyed[k + 1].hash &&
+                                 row(keyed[k].index) == row(keyed[k + 1].index);
+        if (row_goes_on) {
+            needless[keyed[k].index] = true;
+            continue;
+        }
+        const offline::StateChange& began = changes[keyed[first].index].second;
+        if (k != first && began.kind == Kind::put_session && began.began &&
+            changes[keyed[k].index].second.kind == Kind::remove_session)
+            needless[keyed[k].index] = true;
+        first = k + 1;
     }
-    return overwritten;
+    return needless;
 }
 
 }  // namespace store

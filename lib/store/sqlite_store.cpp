@@ -376,7 +376,7 @@ std::vector<std::string> SqliteStore::links() {
 bool SqliteStore::apply(const std::vector<std::pair<std::string, offline::StateChange>>& changes,
                         std::string& error) {
     if (changes.empty()) return true;
-    const std::vector<bool> overwritten = overwritten_later(changes);
+    const std::vector<bool> needless = needless_changes(changes);
     if (!still_the_opened_file(error)) return false;
     if (!exec(db_, "BEGIN IMMEDIATE", error)) return false;
     Statement put_registration(
@@ -396,7 +396,7 @@ bool SqliteStore::apply(const std::vector<std::pair<std::string, offline::StateC
     bool ok = true;
     using Kind = offline::StateChange::Kind;
     for (std::size_t i = 0; i < changes.size(); ++i) {
-        if (overwritten[i]) continue;
+        if (needless[i]) continue;
         const auto& [link, change] = changes[i];
         switch (change.kind) {
             case Kind::put_registration:
