@@ -42,12 +42,53 @@ std::string describe_excess(const TreeLimits& limits, TreeLimit limit) {
     return key;
 }
 
+namespace {
+
+// The children counted so far of each open element, the innermost last (its size is the
+// depth): on the stack up to kOnStack levels, which covers real stanzas and the default
+// max_depth, without an allocation per stanza read.
+class OpenElements {
+  public:
+    bool empty() const { return depth_ == 0; }
+    std::size_t depth() const { return depth_; }
+    std::uint32_t& innermost() {
+        return depth_ <= kOnStack ? on_stack_[depth_ - 1] : deeper_.back();
+    }
+    void push() {
+        if (depth_ < kOnStack)
+            on_stack_[depth_] = 0;
+        else
+            deeper_.push_back(0);
+        ++depth_;
+    }
+    void pop() {
+        if (depth_ > kOnStack) deeper_.pop_back();
+        --depth_;
+    }
+
+  private:
+    static constexpr std::size_t kOnStack = 64;
+    std::uint32_t on_stack_[kOnStack];
+    std::vector<std::uint32_t> deeper_;
+    std::size_t depth_ = 0;
+};
+
+// The next quote or '>' from `at`, or npos.
+std::size_t next_quote_or_end(std::string_view raw, std::size_t at) {
+    for (; at < raw.size(); ++at) {
+        const char c = raw[at];
+        if (c == '\'' || c == '"' || c == '>') return at;
+    }
+    return std::string_view::npos;
+}
+
+}  // namespace
+
 std::optional<TreeLimit> exceeded_tree_limit(std::string_view raw, const TreeLimits& limits) {
     constexpr auto npos = std::string_view::npos;
-    // Children counted so far of each open element, the innermost last: its size is the depth.
-    std::vector<std::uint32_t> open_elements;
+    OpenElements open_elements;
     const auto one_more_child = [&] {
-        return !open_elements.empty() && ++open_elements.back() > limits.max_children;
+        return !open_elements.empty() && ++open_elements.innermost() > limits.max_children;
     };
     std::size_t pos = 0;
     while (pos < raw.size()) {
@@ -56,27 +97,27 @@ std::optional<TreeLimit> exceeded_tree_limit(std::string_view raw, const TreeLim
         // libstrophe keeps the text between two tags as one node.
         if (tag > pos && one_more_child()) return TreeLimit::children;
         if (tag + 1 < raw.size() && raw[tag + 1] == '/') {
-            if (!open_elements.empty()) open_elements.pop_back();
+            if (!open_elements.empty()) open_elements.pop();
             const std::size_t end = raw.find('>', tag);
             if (end == npos) break;
             pos = end + 1;
             continue;
         }
         if (one_more_child()) return TreeLimit::children;
-        if (open_elements.size() >= limits.max_depth) return TreeLimit::depth;
-        open_elements.push_back(0);
+        if (open_elements.depth() >= limits.max_depth) return TreeLimit::depth;
+        open_elements.push();
         // Every attribute has exactly one quoted value, and only a quoted value may hold '>' or
         // '/' (XML 1.0 §3.1), so counting values counts attributes.
         std::uint32_t attributes = 0;
-        std::size_t at = raw.find_first_of("'\">", tag + 1);
+        std::size_t at = next_quote_or_end(raw, tag + 1);
         while (at != npos && raw[at] != '>') {
             if (++attributes > limits.max_attributes) return TreeLimit::attributes;
             const std::size_t closing = raw.find(raw[at], at + 1);
             if (closing == npos) return std::nullopt;
-            at = raw.find_first_of("'\">", closing + 1);
+            at = next_quote_or_end(raw, closing + 1);
         }
         if (at == npos) break;
-        if (raw[at - 1] == '/') open_elements.pop_back();
+        if (raw[at - 1] == '/') open_elements.pop();
         pos = at + 1;
     }
     return std::nullopt;

@@ -117,6 +117,23 @@ TEST_CASE("tree limits: the shape check counts depth, attributes and children at
     CHECK_FALSE(xmpp::exceeded_tree_limit("<iq>" + siblings + "</iq>", limits));
 }
 
+TEST_CASE("tree limits: a raised max_depth is checked past the levels kept on the stack") {
+    const xmpp::TreeLimits deep{.max_depth = 300, .max_attributes = 64, .max_children = 3};
+    CHECK_FALSE(xmpp::exceeded_tree_limit("<iq>" + nested(299) + "</iq>", deep));
+    CHECK(xmpp::exceeded_tree_limit("<iq>" + nested(300) + "</iq>", deep) == TreeLimit::depth);
+    // Children are counted per element at every depth: 4 under the 200th level is one too many.
+    std::string open, close;
+    for (int i = 0; i < 199; ++i) {
+        open += "<e>";
+        close = "</e>" + close;
+    }
+    CHECK_FALSE(xmpp::exceeded_tree_limit("<iq>" + open + "<a/><b/><c/>" + close + "</iq>", deep));
+    CHECK(xmpp::exceeded_tree_limit("<iq>" + open + "<a/><b/><c/><d/>" + close + "</iq>", deep) ==
+          TreeLimit::children);
+    // Back out of the deep part, the outer elements' counts are their own again.
+    CHECK_FALSE(xmpp::exceeded_tree_limit("<iq>" + open + close + "<x/><y/></iq>", deep));
+}
+
 TEST_CASE("tree limits: quoted values may hold '>', '/' and the other quote") {
     const xmpp::TreeLimits limits{.max_depth = 2, .max_attributes = 2, .max_children = 16};
     CHECK_FALSE(xmpp::exceeded_tree_limit(R"(<iq a='>/' b="'>"><x c='/'/></iq>)", limits));
