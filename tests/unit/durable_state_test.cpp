@@ -219,3 +219,27 @@ TEST_CASE(
         CHECK(temp.registrations_on_disk("link") == 0);
     }
 }
+
+TEST_CASE("durable state: a burst of changes is written at once, a few wait for the write-behind") {
+    TempStore temp;
+    TestLoop test_loop;
+    uv_loop_t& loop = test_loop.loop;
+    {
+        DurableState durable(&loop, open_store(temp.path));
+        LinkRecords sink{durable, "link"};
+        // A few changes wait for the write-behind timer: one loop iteration leaves them pending.
+        sink.record(registration("few@x"));
+        uv_run(&loop, UV_RUN_NOWAIT);
+        CHECK(durable.pending_changes() == 1);
+        CHECK(durable.batches() == 0);
+        wait_durable(loop, durable);
+        // A burst (a join storm's worth, over 256 KiB) leaves at the end of the iteration.
+        for (int i = 0; i < 3000; ++i) sink.record(registration("m" + std::to_string(i) + "@x"));
+        CHECK(durable.pending_changes() == 3000);
+        uv_run(&loop, UV_RUN_NOWAIT);
+        CHECK(durable.pending_changes() == 0);
+        CHECK(wait_durable(loop, durable));
+        CHECK(temp.registrations_on_disk("link") == 3001);
+        close_and_wait(loop, durable);
+    }
+}
