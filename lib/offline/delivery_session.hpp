@@ -38,9 +38,10 @@ struct SentFanout {
     std::string raw;
     std::string id;
     std::uint64_t key = 0;
-    std::optional<xml::ValueSpan> to;  // in `raw`, where each copy puts its member
-    PackedMembers copied;              // members it was copied or noticed to (or held back)
-    std::optional<MessageGist> gist;   // read when a notice or a mention needs it
+    std::optional<xml::ValueSpan> to;    // in `raw`, where each copy puts its member
+    xmpp::Decisions::CopySource source;  // `raw` as the decisions its copies are in keep it
+    PackedMembers copied;                // members it was copied or noticed to (or held back)
+    std::optional<MessageGist> gist;     // read when a notice or a mention needs it
 };
 
 class DeliverySession : public xmpp::StanzaFilter {

@@ -81,11 +81,9 @@ bool OfflineDelivery::deliver(SentFanout& fanout, const Occupancy::Presence& pre
     if (!to) return false;
     // Prepared bare JIDs hold no quote, '<' or '&' (nodeprep and nameprep forbid them), so the
     // member goes in as it is.
-    std::string& copy = out.inject_in_place(Direction::to_server);
-    copy.reserve(fanout.raw.size() + member.size());
-    copy.append(std::string_view(fanout.raw).substr(0, to->offset))
-        .append(member)
-        .append(std::string_view(fanout.raw).substr(to->offset + to->length));
+    if (!out.holds(fanout.source))
+        fanout.source = out.keep_copy_source(fanout.raw, to->offset, to->length);
+    out.inject_copy(Direction::to_server, fanout.source, member);
     bounces_.sent(member, fanout.id, now);
     // Past 4 GiB of member names (never in practice) a late copy could go twice.
     if (fanout.copied.has_room_for(member)) fanout.copied.add(member);
@@ -133,6 +131,7 @@ void OfflineDelivery::flush_fanout(DeliverySession& session, xmpp::Moment now,
         fanout.copied.clear();
         fanout.gist.reset();
         fanout.to = xml::find_attribute(fanout.raw, "to");
+        fanout.source = {};
         // Nobody joins or leaves during the loop: the room is looked up once.
         const Occupancy::Presence present = occupancy_.presence_in(fanout.room);
         // The common case, copies to everyone, decided once per message rather than per member.

@@ -75,6 +75,10 @@ void FilterChain::carry_out(std::size_t index, const Decisions& decisions, const
             case Decision::Kind::inject:
                 out.emit(decision.direction, decision.bytes, Decision::Kind::inject);
                 break;
+            case Decision::Kind::inject_copy:
+                out.emit(decision.direction, decisions.bytes_of(decision, copy_scratch_),
+                         Decision::Kind::inject);
+                break;
             case Decision::Kind::note:
                 out.note(decision.bytes);
                 break;

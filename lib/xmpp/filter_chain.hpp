@@ -53,6 +53,7 @@ class FilterChain {
 
     std::vector<std::shared_ptr<StanzaFilter>> filters_;
     std::vector<Decisions> decisions_;  // one per filter, reused
+    std::string copy_scratch_;          // an inject_copy's bytes while they are written
 };
 
 }  // namespace xmpp

@@ -1,5 +1,7 @@
 #include "xmpp/stanza_filter.hpp"
 
+#include <atomic>
+
 namespace xmpp {
 
 std::string_view direction_name(Direction direction) {
@@ -28,6 +30,45 @@ void Decisions::if_not_durable(Direction direction, std::string fallback) {
         decision.bytes = std::move(fallback);
         return;
     }
+}
+
+Decisions::CopySource Decisions::keep_copy_source(std::string_view stanza, std::size_t to_offset,
+                                                  std::size_t to_length) {
+    static std::atomic<std::uint64_t> last_epoch{0};
+    if (epoch_ == 0) epoch_ = last_epoch.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (copy_source_count_ == copy_sources_.size()) copy_sources_.emplace_back();
+    KeptStanza& kept = copy_sources_[copy_source_count_];
+    kept.bytes.assign(stanza);
+    kept.to_offset = to_offset;
+    kept.to_length = to_length;
+    return CopySource{epoch_, static_cast<std::uint32_t>(copy_source_count_++)};
+}
+
+void Decisions::inject_copy(Direction direction, const CopySource& source,
+                            std::string_view member) {
+    Decision& slot = next_slot(Decision::Kind::inject_copy, direction);
+    slot.copy_of = source.index;
+    slot.member_offset = static_cast<std::uint32_t>(copy_members_.size());
+    slot.member_length = static_cast<std::uint32_t>(member.size());
+    copy_members_.append(member);
+}
+
+std::string_view Decisions::bytes_of(const Decision& decision, std::string& scratch) const {
+    if (decision.kind != Decision::Kind::inject_copy) return decision.bytes;
+    const KeptStanza& kept = copy_sources_[decision.copy_of];
+    const std::string_view stanza = kept.bytes;
+    scratch.clear();
+    scratch.append(stanza.substr(0, kept.to_offset))
+        .append(
+            std::string_view(copy_members_).substr(decision.member_offset, decision.member_length))
+        .append(stanza.substr(kept.to_offset + kept.to_length));
+    return scratch;
+}
+
+void Decisions::forget_copy_sources() {
+    copy_source_count_ = 0;
+    copy_members_.clear();
+    epoch_ = 0;
 }
 
 std::string& Decisions::inject_in_place(Direction direction) {

@@ -40,8 +40,11 @@ struct Connection {
         keep(out);
     }
     void keep(const xmpp::Decisions& out) {
+        std::string scratch;
         for (const xmpp::Decision& d : out) {
-            if (d.kind == xmpp::Decision::Kind::inject) injected.push_back(d.bytes);
+            if (d.kind == xmpp::Decision::Kind::inject ||
+                d.kind == xmpp::Decision::Kind::inject_copy)
+                injected.emplace_back(out.bytes_of(d, scratch));
         }
     }
 };

@@ -110,3 +110,34 @@ TEST_CASE("relay: the filter chain runs on live traffic after the handshake") {
     CHECK(session.component.read_exactly(at_component, 10, 5s));
     CHECK(at_component == "<receipt/>");
 }
+
+TEST_CASE("decisions: copies of kept stanzas carry their member in place of `to`, in order") {
+    xmpp::Decisions out;
+    const std::string first = "<message to='room@c/x' id='1'><body>a</body></message>";
+    const std::string second = "<message id='2' to='r@c'/>";
+    const auto a = out.keep_copy_source(first, first.find("room@c/x"), 8);
+    CHECK(out.holds(a));
+    out.inject_copy(Direction::to_server, a, "bob@x");
+    out.inject(Direction::to_component, "<presence/>");
+    const auto b = out.keep_copy_source(second, second.find("r@c"), 3);
+    out.inject_copy(Direction::to_server, b, "carol@longer.example");
+    out.inject_copy(Direction::to_server, a, "d@y");
+    std::vector<std::string> written;
+    std::string scratch;
+    for (const xmpp::Decision& d : out) written.emplace_back(out.bytes_of(d, scratch));
+    const std::vector<std::string> expected = {
+        "<message to='bob@x' id='1'><body>a</body></message>", "<presence/>",
+        "<message id='2' to='carol@longer.example'/>",
+        "<message to='d@y' id='1'><body>a</body></message>"};
+    CHECK(written == expected);
+    // After clear() the kept stanzas are gone: a source is not held any more, here or by
+    // another Decisions.
+    out.clear();
+    CHECK_FALSE(out.holds(a));
+    xmpp::Decisions other;
+    CHECK_FALSE(other.holds(b));
+    const auto again = out.keep_copy_source(second, second.find("r@c"), 3);
+    CHECK(out.holds(again));
+    CHECK_FALSE(out.holds(a));
+    CHECK_FALSE(other.holds(again));
+}
