@@ -5,13 +5,12 @@ namespace offline {
 void Occupancy::enter(const std::string& room, const std::string& full_jid, std::string_view nick,
                       xmpp::Decisions* out) {
     RoomSessions& sessions = room_for_entry(room);
-    const RoomSessions::Entered entered = sessions.enter(full_jid, nick);
+    std::string_view kept_nick;
+    const RoomSessions::Entered entered = sessions.enter(full_jid, nick, &kept_nick);
     if (entered == RoomSessions::Entered::unchanged) return;
     if (entered == RoomSessions::Entered::added) ++session_count_;
-    if (observer_ && out != nullptr) {
-        observer_(room, full_jid, sessions.nick_of(full_jid),
-                  entered == RoomSessions::Entered::added, *out);
-    }
+    if (observer_ && out != nullptr)
+        observer_(room, full_jid, kept_nick, entered == RoomSessions::Entered::added, *out);
 }
 
 RoomSessions& Occupancy::room_for_entry(const std::string& room) {

@@ -109,7 +109,8 @@ PresenceOutcome OccupantTracker::on_room_presence(const xml::ElementView& top, s
 
     if (type.empty()) {
         if (known_nick && *known_nick == nick) return outcome;  // an update to a known session
-        auto join = joins_.find(join_key(room, to_full_jid));
+        // No join seen (a MUC whose joins the proxy did not relay): no key to build.
+        auto join = joins_.empty() ? joins_.end() : joins_.find(join_key(room, to_full_jid));
         bool asked_for_it = join != joins_.end() && join->second.nick == nick;
         // Someone else's presence, sent to an occupant we already know under another nick.
         if (!asked_for_it && known_nick && !nick_unknown) return outcome;

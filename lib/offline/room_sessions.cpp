@@ -84,12 +84,14 @@ std::size_t RoomSessions::find_member(std::string_view bare_jid, std::uint32_t h
     return kNotFound;
 }
 
-RoomSessions::Entered RoomSessions::enter(std::string_view full_jid, std::string_view nick) {
+RoomSessions::Entered RoomSessions::enter(std::string_view full_jid, std::string_view nick,
+                                          std::string_view* kept_nick) {
     const std::uint32_t hash = hash_of(full_jid);
     if (const std::size_t at = find_full(full_jid, hash); at != kNotFound) {
         Session& session = sessions_[by_full_jid_[at].session - 1];
         if (nick.empty() || session.nick() == nick) return Entered::unchanged;
         session.set(session.full_jid(), nick);
+        if (kept_nick != nullptr) *kept_nick = session.nick();
         return Entered::renamed;
     }
     grow_for_one_more();
@@ -100,6 +102,7 @@ RoomSessions::Entered RoomSessions::enter(std::string_view full_jid, std::string
     const auto index = static_cast<std::uint32_t>(sessions_.size() - 1);
     by_full_jid_[free_slot(by_full_jid_, hash)] = FullSlot{hash, index + 1};
     index_member(index);
+    if (kept_nick != nullptr) *kept_nick = sessions_[index].nick();
     return Entered::added;
 }
 

@@ -18,7 +18,9 @@ class RoomSessions {
   public:
     enum class Entered { added, renamed, unchanged };
     // Starts the session of `full_jid`, or gives it `nick` (an empty nick keeps the one known).
-    Entered enter(std::string_view full_jid, std::string_view nick);
+    // `kept_nick`, when given, receives a view of the session's nick now (unless unchanged).
+    Entered enter(std::string_view full_jid, std::string_view nick,
+                  std::string_view* kept_nick = nullptr);
     // False when there is no such session.
     bool leave(std::string_view full_jid);
     bool rename(std::string_view full_jid, std::string_view nick);

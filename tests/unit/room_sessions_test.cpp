@@ -59,16 +59,20 @@ TEST_CASE("room sessions: random enters, renames and leaves agree with a map") {
             switch (draining ? 2u : random() % 4) {
                 case 0:
                 case 1: {
-                    const auto entered = sessions.enter(full_jid, nick);
+                    std::string_view kept_nick = "unset";
+                    const auto entered = sessions.enter(full_jid, nick, &kept_nick);
                     auto known = model.find(full_jid);
                     if (known == model.end()) {
                         CHECK(entered == offline::RoomSessions::Entered::added);
                         model[full_jid] = nick;
+                        CHECK(kept_nick == nick);
                     } else if (nick.empty() || known->second == nick) {
                         CHECK(entered == offline::RoomSessions::Entered::unchanged);
+                        CHECK(kept_nick == "unset");
                     } else {
                         CHECK(entered == offline::RoomSessions::Entered::renamed);
                         known->second = nick;
+                        CHECK(kept_nick == nick);
                     }
                     break;
                 }
