@@ -10,20 +10,37 @@ BounceTracker::Fanout* BounceTracker::by_sequence(std::uint64_t sequence) {
     return index < fanouts_.size() ? &fanouts_[index] : nullptr;
 }
 
+bool BounceTracker::Fanout::add(std::string_view member) {
+    PackedMembers& list = *members;
+    if (count < list.size()) {
+        // Following a list shared with an earlier fan-out: the same member costs nothing.
+        if (list.at(count) == member) {
+            ++count;
+            return true;
+        }
+        if (count > 0 && member < list.at(count - 1)) return false;  // not ascending
+        // The members part here: a list of its own, the shared prefix copied once.
+        auto own = std::make_shared<PackedMembers>();
+        own->reserve(list.size(), list.bytes());
+        own->assign_prefix(list, count);
+        members = std::move(own);
+    }
+    // At the end of the list (its own, or one whose other users stop short of it): append.
+    if (!members->keeps_ascending(member) || !members->has_room_for(member)) return false;
+    members->add_ascending(member);
+    ++count;
+    return true;
+}
+
 void BounceTracker::open_fanout(std::string_view id, xmpp::Moment now) {
     const std::uint64_t sequence = first_sequence_ + fanouts_.size();
     const std::uint64_t* newest = newest_with_id_.find(id);
     const std::uint64_t older = newest == nullptr ? kNone : *newest;
-    // Messages tend to draw as many copies as the one before: room for as many saves growing
-    // the buffers copy by copy (a few allocations per message fewer).
-    std::size_t expected_copies = 0;
-    std::size_t expected_bytes = 0;
-    if (!fanouts_.empty()) {
-        expected_copies = std::min<std::size_t>(fanouts_.back().members.size(), 65536);
-        expected_bytes = std::min<std::size_t>(fanouts_.back().members.bytes(), 65536 * 32);
-    }
+    // The newest fan-out's list, to follow while the members are the same.
+    std::shared_ptr<PackedMembers> list =
+        fanouts_.empty() ? std::make_shared<PackedMembers>() : fanouts_.back().members;
     Fanout& fanout = fanouts_.emplace_back();
-    fanout.members.reserve(expected_copies, expected_bytes);
+    fanout.members = std::move(list);
     fanout.at = now;
     fanout.id.assign(id);
     fanout.older_with_same_id = older;
@@ -36,12 +53,10 @@ void BounceTracker::sent(std::string_view member, std::string_view id, xmpp::Mom
         ++forgotten_;
         return;
     }
-    Fanout* newest = fanouts_.empty() ? nullptr : &fanouts_.back();
-    const bool joins_newest = newest != nullptr && newest->at == now && newest->id == id &&
-                              newest->members.keeps_ascending(member) &&
-                              newest->members.has_room_for(member);
     while (tracked_ >= max_copies_) {
-        if (joins_newest && fanouts_.size() == 1) {
+        const bool newest_only =
+            fanouts_.size() == 1 && fanouts_.back().at == now && fanouts_.back().id == id;
+        if (newest_only) {
             // A single fan-out over the limit: its later copies go out untracked (keeping the
             // newest instead would mean moving its members on every copy).
             ++forgotten_;
@@ -50,12 +65,17 @@ void BounceTracker::sent(std::string_view member, std::string_view id, xmpp::Mom
         forgotten_ += fanouts_.front().unanswered;
         drop_oldest(nullptr);
     }
-    if (!joins_newest) {
+    Fanout* newest = fanouts_.empty() ? nullptr : &fanouts_.back();
+    const bool same_fanout = newest != nullptr && newest->at == now && newest->id == id;
+    if (!same_fanout || !newest->add(member)) {
         open_fanout(id, now);
         newest = &fanouts_.back();
+        // A new fan-out takes any first member that fits in a list at all (never over 2 GiB).
+        if (!newest->add(member)) {
+            ++forgotten_;
+            return;
+        }
     }
-    // Either it kept the newest fan-out ascending, or it is the first of a new one.
-    newest->members.add_ascending(member);
     ++newest->unanswered;
     ++tracked_;
 }
@@ -66,10 +86,12 @@ bool BounceTracker::take_bounce(std::string_view member, std::string_view id) {
     for (Fanout* fanout = by_sequence(*newest); fanout != nullptr;
          fanout = by_sequence(fanout->older_with_same_id)) {
         if (fanout->unanswered == 0) continue;
-        const std::size_t index = fanout->members.find(
-            member, [fanout](std::size_t i) { return !fanout->members.marked(i); });
+        const std::size_t index = fanout->members->find(member, [fanout](std::size_t i) {
+            return i < fanout->count && !fanout->was_answered(i);
+        });
         if (index == PackedMembers::npos) continue;
-        fanout->members.mark(index);
+        if (index >= fanout->answered.size()) fanout->answered.resize(fanout->count);
+        fanout->answered[index] = true;
         --fanout->unanswered;
         return true;
     }
@@ -81,8 +103,8 @@ void BounceTracker::drop_oldest(const std::function<void(std::string_view member
     const std::uint64_t sequence = first_sequence_;
     // Still unanswered means no error came back for it: the member's server took it.
     if (delivered != nullptr && *delivered && oldest.unanswered > 0) {
-        for (std::size_t i = 0; i < oldest.members.size(); ++i) {
-            if (!oldest.members.marked(i)) (*delivered)(oldest.members.at(i));
+        for (std::size_t i = 0; i < oldest.count; ++i) {
+            if (!oldest.was_answered(i)) (*delivered)(oldest.members->at(i));
         }
     }
     // Older fan-outs with this id are gone already, so the id is forgotten when this one was
@@ -90,7 +112,7 @@ void BounceTracker::drop_oldest(const std::function<void(std::string_view member
     const std::uint64_t* newest = newest_with_id_.find(std::string_view(oldest.id));
     if (newest != nullptr && *newest == sequence)
         newest_with_id_.erase(std::string_view(oldest.id));
-    tracked_ -= oldest.members.size();
+    tracked_ -= oldest.count;
     fanouts_.pop_front();
     ++first_sequence_;
 }

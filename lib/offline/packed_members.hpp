@@ -56,6 +56,8 @@ class PackedMembers {
     }
     // Keeps the buffers' capacity.
     void clear();
+    // Becomes the first `count` members of `from` (marks cleared).
+    void assign_prefix(const PackedMembers& from, std::size_t count);
     void reserve(std::size_t members, std::size_t bytes) {
         entries_.reserve(members);
         bytes_.reserve(bytes);

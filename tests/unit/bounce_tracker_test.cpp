@@ -123,3 +123,29 @@ TEST_CASE("bounce tracker: past the limit the oldest copies are forgotten first"
     CHECK_FALSE(tracker.take_bounce("a@x", "m5"));
     CHECK(tracker.forgotten() == 5);
 }
+
+TEST_CASE("bounce tracker: fan-outs to the same members share one list and still answer apart") {
+    offline::BounceTracker tracker(milliseconds(1000), 100);
+    const auto fan_out = [&](const char* id, long ms, std::vector<const char*> members) {
+        for (const char* m : members) tracker.sent(m, id, at_ms(ms));
+    };
+    fan_out("A", 0, {"a@x", "b@x", "c@x"});
+    fan_out("B", 1, {"a@x", "b@x", "c@x"});         // the same members: A's list
+    fan_out("C", 2, {"a@x", "c@x"});                // parts at the second: a list of its own
+    fan_out("D", 3, {"a@x", "b@x", "c@x", "d@x"});  // follows C's list, then parts
+    fan_out("E", 4, {"a@x"});                       // a prefix of D's
+    CHECK(tracker.tracked() == 13);
+    CHECK(tracker.take_bounce("b@x", "A"));
+    CHECK_FALSE(tracker.take_bounce("b@x", "A"));  // answered once only
+    CHECK(tracker.take_bounce("b@x", "B"));        // B's own answer, though the list is A's
+    CHECK_FALSE(tracker.take_bounce("b@x", "C"));
+    CHECK(tracker.take_bounce("c@x", "C"));
+    CHECK(tracker.take_bounce("d@x", "D"));
+    CHECK_FALSE(tracker.take_bounce("b@x", "E"));  // past E's share of the list
+    CHECK_FALSE(tracker.take_bounce("d@x", "E"));
+    // What drew no error counts as delivered, for each fan-out its own members: A and B at
+    // 1002 ms, then C, D and E.
+    CHECK(expire(tracker, 1002) == std::vector<std::string>{"a@x", "c@x", "a@x", "c@x"});
+    CHECK(expire(tracker, 1010) == std::vector<std::string>{"a@x", "a@x", "b@x", "c@x", "a@x"});
+    CHECK(tracker.tracked() == 0);
+}
