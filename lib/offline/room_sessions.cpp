@@ -43,6 +43,18 @@ void erase_slot(std::vector<Slot>& slots, std::size_t at) {
     slots[at] = Slot{};
 }
 
+// The slot of the session `matches` accepts (given its index), probing from `hash`'s home up
+// to the first free slot; kNotFound if none.
+template <typename Slot, typename Matches>
+std::size_t find_slot(const std::vector<Slot>& slots, std::uint32_t hash, Matches matches) {
+    if (slots.empty()) return kNotFound;
+    const std::size_t mask = slots.size() - 1;
+    for (std::size_t at = hash & mask; slots[at].session != 0; at = (at + 1) & mask) {
+        if (slots[at].hash == hash && matches(slots[at].session - 1)) return at;
+    }
+    return kNotFound;
+}
+
 template <typename Slot>
 std::size_t free_slot(const std::vector<Slot>& slots, std::uint32_t hash) {
     const std::size_t mask = slots.size() - 1;
@@ -65,23 +77,13 @@ void RoomSessions::Session::set(std::string_view full_jid, std::string_view new_
 }
 
 std::size_t RoomSessions::find_full(std::string_view full_jid, std::uint32_t hash) const {
-    if (by_full_jid_.empty()) return kNotFound;
-    const std::size_t mask = by_full_jid_.size() - 1;
-    for (std::size_t at = hash & mask; by_full_jid_[at].session != 0; at = (at + 1) & mask) {
-        const FullSlot& slot = by_full_jid_[at];
-        if (slot.hash == hash && sessions_[slot.session - 1].full_jid() == full_jid) return at;
-    }
-    return kNotFound;
+    return find_slot(by_full_jid_, hash,
+                     [&](std::uint32_t index) { return sessions_[index].full_jid() == full_jid; });
 }
 
 std::size_t RoomSessions::find_member(std::string_view bare_jid, std::uint32_t hash) const {
-    if (by_member_.empty()) return kNotFound;
-    const std::size_t mask = by_member_.size() - 1;
-    for (std::size_t at = hash & mask; by_member_[at].session != 0; at = (at + 1) & mask) {
-        const MemberSlot& slot = by_member_[at];
-        if (slot.hash == hash && sessions_[slot.session - 1].bare_jid() == bare_jid) return at;
-    }
-    return kNotFound;
+    return find_slot(by_member_, hash,
+                     [&](std::uint32_t index) { return sessions_[index].bare_jid() == bare_jid; });
 }
 
 RoomSessions::Entered RoomSessions::enter(std::string_view full_jid, std::string_view nick,
