@@ -236,7 +236,29 @@ int schema_version() {
 SqliteStore::SqliteStore(std::string path, sqlite3* db, int lock_fd)
     : path_(std::move(path)), db_(db), lock_fd_(lock_fd) {}
 
+struct SqliteStore::Writes {
+    explicit Writes(sqlite3* db)
+        : put_registration(db,
+                           "INSERT OR REPLACE INTO registrations (link, room, member, nick, "
+                           "offline, updated_ms) VALUES (?, ?, ?, ?, ?, ?)"),
+          remove_registration(
+              db, "DELETE FROM registrations WHERE link = ? AND room = ? AND member = ?"),
+          put_session(db,
+                      "INSERT OR REPLACE INTO sessions (link, room, full_jid, nick) VALUES (?, ?, "
+                      "?, ?)"),
+          remove_session(db, "DELETE FROM sessions WHERE link = ? AND room = ? AND full_jid = ?"),
+          put_member(db,
+                     "INSERT OR REPLACE INTO members (link, member, paused, bounce_streak, "
+                     "notices) VALUES (?, ?, ?, ?, ?)") {}
+    Statement put_registration;
+    Statement remove_registration;
+    Statement put_session;
+    Statement remove_session;
+    Statement put_member;
+};
+
 SqliteStore::~SqliteStore() {
+    writes_.reset();  // finalized before the connection closes
     sqlite3_close(db_);
     if (lock_fd_ >= 0) ::close(lock_fd_);
 }
@@ -379,20 +401,12 @@ bool SqliteStore::apply(const std::vector<std::pair<std::string, offline::StateC
     const std::vector<bool> needless = needless_changes(changes);
     if (!still_the_opened_file(error)) return false;
     if (!exec(db_, "BEGIN IMMEDIATE", error)) return false;
-    Statement put_registration(
-        db_,
-        "INSERT OR REPLACE INTO registrations (link, room, member, nick, offline, updated_ms) "
-        "VALUES (?, ?, ?, ?, ?, ?)");
-    Statement remove_registration(
-        db_, "DELETE FROM registrations WHERE link = ? AND room = ? AND member = ?");
-    Statement put_session(
-        db_, "INSERT OR REPLACE INTO sessions (link, room, full_jid, nick) VALUES (?, ?, ?, ?)");
-    Statement remove_session(db_,
-                             "DELETE FROM sessions WHERE link = ? AND room = ? AND full_jid = ?");
-    Statement put_member(db_,
-                         "INSERT OR REPLACE INTO members (link, member, paused, bounce_streak, "
-                         "notices) VALUES (?, ?, "
-                         "?, ?, ?)");
+    if (!writes_) writes_ = std::make_unique<Writes>(db_);
+    Statement& put_registration = writes_->put_registration;
+    Statement& remove_registration = writes_->remove_registration;
+    Statement& put_session = writes_->put_session;
+    Statement& remove_session = writes_->remove_session;
+    Statement& put_member = writes_->put_member;
     bool ok = true;
     using Kind = offline::StateChange::Kind;
     for (std::size_t i = 0; i < changes.size(); ++i) {
