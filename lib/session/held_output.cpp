@@ -75,9 +75,10 @@ bool HeldOutput::must_wait(const Write& write, std::optional<std::string_view> r
 
 void HeldOutput::settle(std::uint64_t ticket, bool durable) {
     const std::uint64_t number = ticket - 1;
-    if (!durable) {
-        if (auto f = fallback_of_.find(number); f != fallback_of_.end())
-            barriers_[f->second].failed = true;
+    // A settled barrier's outcome lives on in barriers_ (what depends on it reads it there).
+    if (auto f = fallback_of_.find(number); f != fallback_of_.end()) {
+        if (!durable) barriers_[f->second].failed = true;
+        fallback_of_.erase(f);
     }
     --outstanding_;
     if (number != settled_prefix_) {

@@ -93,7 +93,7 @@ class HeldOutput {
     int outstanding_ = 0;
     std::deque<Held> held_;
     std::deque<Barrier> barriers_;  // barriers with a fallback, until all have settled
-    // Barrier numbers (tickets are number + 1) with a fallback -> index in barriers_.
+    // Unsettled barrier numbers (tickets are number + 1) with a fallback -> index in barriers_.
     std::map<std::uint64_t, std::uint32_t> fallback_of_;
     std::uint64_t barriers_added_ = 0;
     // Barriers 0 .. settled_prefix_ - 1 have all settled; those after it that have, too.
