@@ -135,7 +135,16 @@ std::string http_get(std::uint16_t port, const std::string& path) {
     return answer;
 }
 
-pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& log) {
+// `own_group`: the child leads a process group of its own, so that a signal to the group also
+// reaches what a wrapper (a profiler that forks) started.
+pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& log,
+            bool own_group) {
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    if (own_group) {
+        posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+        posix_spawnattr_setpgroup(&attributes, 0);
+    }
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -144,8 +153,9 @@ pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& l
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     pid_t pid = -1;
-    int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+    int rc = posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
     if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
     return pid;
 }
@@ -176,11 +186,14 @@ Relay::Relay(const RelaySettings& settings, std::uint16_t upstream_port) : setti
         metrics_port_ = pick_free_port();
         std::ofstream(config) << proxy_config(settings_, port_, upstream_port, metrics_port_,
                                               store);
+        // A wrapper before the proxy (BENCH_PROXY_PREFIX) may fork it: signals go to the
+        // group. Without one, the relay stays in the bench's group: an interrupt stops both.
+        own_group_ = !settings_.prefix.empty();
         argv = settings_.prefix;
         argv.insert(argv.end(), {std::filesystem::absolute(settings_.proxy_binary).string(), "run",
                                  "--config", config.string()});
     }
-    pid_ = spawn(argv, log_);
+    pid_ = spawn(argv, log_, own_group_);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     while (!listens_on_loopback(port_)) {
         int status = 0;
@@ -200,9 +213,13 @@ Relay::Relay(const RelaySettings& settings, std::uint16_t upstream_port) : setti
 
 Relay::~Relay() {
     if (pid_ > 0) {
-        ::kill(pid_, SIGKILL);
+        signal_relay(SIGKILL);
         ::waitpid(pid_, nullptr, 0);
     }
+}
+
+void Relay::signal_relay(int signal) const {
+    ::kill(own_group_ ? -pid_ : pid_, signal);
 }
 
 std::uint64_t Relay::cpu_ns() const {
@@ -253,12 +270,12 @@ std::vector<std::pair<double, std::uint64_t>> Relay::loop_busy_buckets() const {
 
 int Relay::stop() {
     if (pid_ <= 0) return 0;
-    ::kill(pid_, SIGTERM);
+    signal_relay(SIGTERM);
     int status = 0;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (::waitpid(pid_, &status, WNOHANG) == 0) {
         if (std::chrono::steady_clock::now() > deadline) {
-            ::kill(pid_, SIGKILL);
+            signal_relay(SIGKILL);
             ::waitpid(pid_, &status, 0);
             break;
         }

@@ -47,10 +47,12 @@ class Relay {
     int stop();
 
   private:
+    void signal_relay(int signal) const;
     RelaySettings settings_;
     std::uint16_t port_ = 0;
     std::uint16_t metrics_port_ = 0;  // the proxy's /metrics
     pid_t pid_ = -1;
+    bool own_group_ = false;  // pid_ leads a process group of its own
     std::filesystem::path log_;
 };
 
