@@ -7,7 +7,7 @@ namespace offline {
 std::size_t PackedMembers::add(std::string_view member) {
     const bool ascending = keeps_ascending(member);
     entries_.push_back(Entry{static_cast<std::uint32_t>(bytes_.size()),
-                             static_cast<std::uint32_t>(member.size()), 0});
+                             static_cast<std::uint32_t>(member.size())});
     bytes_.append(member);
     if (ascending) ascending_ = entries_.size();
     return entries_.size() - 1;
@@ -16,7 +16,6 @@ std::size_t PackedMembers::add(std::string_view member) {
 void PackedMembers::assign_prefix(const PackedMembers& from, std::size_t count) {
     entries_.assign(from.entries_.begin(),
                     from.entries_.begin() + static_cast<std::ptrdiff_t>(count));
-    for (Entry& entry : entries_) entry.marked = 0;
     const std::size_t bytes = count == 0 ? 0 : entries_.back().offset + entries_.back().length;
     bytes_.assign(from.bytes_, 0, bytes);
     ascending_ = std::min(from.ascending_, count);

@@ -19,8 +19,7 @@ class PackedMembers {
 
     // Offsets are 32-bit: a set holds at most 4 GiB of member bytes (a JID is at most 3 KiB).
     bool has_room_for(std::string_view member) const {
-        return member.size() < (std::size_t{1} << 31) &&
-               bytes_.size() + member.size() <= std::numeric_limits<std::uint32_t>::max();
+        return bytes_.size() + member.size() <= std::numeric_limits<std::uint32_t>::max();
     }
     // True when `member` goes after every member so far (the set stays one ascending run).
     bool keeps_ascending(std::string_view member) const {
@@ -33,7 +32,7 @@ class PackedMembers {
     // enough: the comparison is most of add's cost).
     std::size_t add_ascending(std::string_view member) {
         entries_.push_back(Entry{static_cast<std::uint32_t>(bytes_.size()),
-                                 static_cast<std::uint32_t>(member.size()), 0});
+                                 static_cast<std::uint32_t>(member.size())});
         bytes_.append(member);
         ascending_ = entries_.size();
         return entries_.size() - 1;
@@ -45,9 +44,6 @@ class PackedMembers {
         const Entry& e = entries_[index];
         return std::string_view(bytes_).substr(e.offset, e.length);
     }
-    // One flag per member for the owner's use (e.g. answered), clear when added.
-    bool marked(std::size_t index) const { return entries_[index].marked != 0; }
-    void mark(std::size_t index) { entries_[index].marked = 1; }
     // An index holding `member` for which `accept(index)` is true, or npos.
     template <typename Accept>
     std::size_t find(std::string_view member, Accept accept) const;
@@ -56,7 +52,7 @@ class PackedMembers {
     }
     // Keeps the buffers' capacity.
     void clear();
-    // Becomes the first `count` members of `from` (marks cleared).
+    // Becomes the first `count` members of `from`.
     void assign_prefix(const PackedMembers& from, std::size_t count);
     void reserve(std::size_t members, std::size_t bytes) {
         entries_.reserve(members);
@@ -67,8 +63,7 @@ class PackedMembers {
   private:
     struct Entry {
         std::uint32_t offset;
-        std::uint32_t length : 31;
-        std::uint32_t marked : 1;
+        std::uint32_t length;
     };
     std::string bytes_;
     std::vector<Entry> entries_;

@@ -46,11 +46,7 @@ TEST_CASE("packed members: found by binary search, late ones by a scan, duplicat
     CHECK(members.find("b@x", [](std::size_t i) { return i != 1; }) == 2);
     CHECK(members.find("b@x", [](std::size_t) { return false; }) == offline::PackedMembers::npos);
     CHECK(members.at(4) == "c@x");
-    CHECK_FALSE(members.marked(1));
-    members.mark(1);
-    CHECK(members.marked(1));
-    CHECK_FALSE(members.marked(2));
-    CHECK(members.at(1) == "b@x");  // the mark leaves the member as it was
+    CHECK(members.at(1) == "b@x");
     members.clear();
     CHECK(members.empty());
     CHECK_FALSE(members.contains("a@x"));
