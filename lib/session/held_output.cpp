@@ -24,15 +24,21 @@ std::uint64_t HeldOutput::add_barrier(Side fallback_to, std::string_view fallbac
     barriers_.push_back(Barrier{false, stanza_barrier_});
     const auto barrier = static_cast<std::uint32_t>(barriers_.size());
     fallback_of_.emplace(number, barrier - 1);
-    add(Held{fallback_to, Unit::added, true, true, false, 0, 0, barrier, barriers_added_,
-             std::string(fallback)});
+    add(Held{
+        fallback_to, Unit::added, true, true, {}, barrier, barriers_added_, std::string(fallback)});
     stanza_barrier_ = barrier;
     return number + 1;
 }
 
 void HeldOutput::hold(const Write& write) {
-    add(Held{write.to, write.unit, write.after_persist, false, false, 0, 0, stanza_barrier_,
-             barriers_added_, std::string(write.bytes)});
+    add(Held{write.to,
+             write.unit,
+             write.after_persist,
+             false,
+             {},
+             stanza_barrier_,
+             barriers_added_,
+             std::string(write.bytes)});
 }
 
 void HeldOutput::add(Held held) {
@@ -41,26 +47,21 @@ void HeldOutput::add(Held held) {
     held_.push_back(std::move(held));
     Held& kept = held_.back();
     if (kept.unit == Unit::stream) return;
-    const std::string_view recipient = recipient_of(kept.bytes);
-    kept.counted_recipient = true;
-    kept.recipient_offset =
-        recipient.empty() ? 0 : static_cast<std::uint32_t>(recipient.data() - kept.bytes.data());
-    kept.recipient_length = static_cast<std::uint32_t>(recipient.size());
+    kept.recipient = recipient_of(kept.bytes);
     RecipientCounts& counts = recipients_[index_of(kept.to)];
-    if (auto known = counts.find(recipient); known != counts.end())
+    if (auto known = counts.find(kept.recipient); known != counts.end())
         ++known->second;
     else
-        counts.emplace(recipient, 1);
+        counts.emplace(kept.recipient, 1);
 }
 
 void HeldOutput::forget_front() {
     const Held& held = held_.front();
     bytes_ -= held.bytes.size() + kEntryOverhead;
     --held_for_[index_of(held.to)];
-    if (held.counted_recipient) {
+    if (held.unit != Unit::stream) {
         RecipientCounts& counts = recipients_[index_of(held.to)];
-        auto known = counts.find(
-            std::string_view(held.bytes).substr(held.recipient_offset, held.recipient_length));
+        auto known = counts.find(held.recipient);
         if (known != counts.end() && --known->second == 0) counts.erase(known);
     }
     held_.pop_front();

@@ -62,10 +62,8 @@ class HeldOutput {
         Side to;
         Unit unit;
         bool after_persist;
-        bool fallback;           // that barrier's fallback: written only if it failed
-        bool counted_recipient;  // its `to` (in `bytes`) is counted in recipients_
-        std::uint32_t recipient_offset;
-        std::uint32_t recipient_length;
+        bool fallback;                 // that barrier's fallback: written only if it failed
+        std::string_view recipient;    // its `to`, in `bytes` (a deque: entries do not move)
         std::uint32_t barrier;         // 1 + index in barriers_ it depends on; 0: none
         std::uint64_t after_barriers;  // barriers added before it: all must settle first
         std::string bytes;
