@@ -1,7 +1,5 @@
 #include "offline/occupant_tracker.hpp"
 
-#include <cstring>
-
 #include "xmpp/jid.hpp"
 #include "xmpp/tree_shape.hpp"
 
