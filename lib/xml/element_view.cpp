@@ -27,13 +27,12 @@ void ElementView::reset() {
     attribute_count_ = 0;
     child_count_ = 0;
     content_offset_ = std::string_view::npos;
-    kept_count_ = 0;
+    kept_.forget_all();
 }
 
 std::string_view ElementView::keep(std::string_view text) {
     if (text.empty()) return {};
-    if (kept_count_ == kept_.size()) kept_.emplace_back();
-    std::string& slot = kept_[kept_count_++];
+    std::string& slot = kept_.next();
     slot.assign(text);
     return slot;
 }

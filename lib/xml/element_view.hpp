@@ -3,11 +3,12 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "xml/text_slots.hpp"
 
 namespace xml {
 
@@ -62,6 +63,8 @@ class ElementView {
     // A copy of `text` that lives until the next reset(): for names and values that are not
     // in the element's bytes as such (decoded, or from a parser's own buffers).
     std::string_view keep(std::string_view text);
+    // An empty string kept likewise, to build such text in place (a value being decoded).
+    std::string& new_kept() { return kept_.next(); }
     // This view, made to outlive the bytes it was built from.
     void copy_from(const ElementView& other);
     Attribute& add_attribute();
@@ -73,8 +76,7 @@ class ElementView {
     std::vector<QName> children_;
     std::size_t child_count_ = 0;
     std::size_t content_offset_ = std::string_view::npos;
-    std::deque<std::string> kept_;  // a deque: its strings stay where they are as it grows
-    std::size_t kept_count_ = 0;
+    TextSlots kept_;
 };
 
 }  // namespace xml

@@ -44,9 +44,7 @@ bool ElementWalker::walk(std::string_view element, int max_depth, const Visit& v
 
 std::string_view ElementWalker::decoded(std::string_view raw) {
     if (raw.find('&') == std::string_view::npos) return raw;
-    if (decoded_count_ == decoded_.size()) decoded_.emplace_back();
-    std::string& slot = decoded_[decoded_count_++];
-    slot.clear();
+    std::string& slot = decoded_.next();
     tokens::decode_value(raw, slot);
     return slot;
 }
@@ -81,7 +79,7 @@ bool ElementWalker::walk_plain(std::string_view b, int max_depth, const Visit& v
         if (name.empty() || name.find(':') != std::string_view::npos) return false;
         std::string_view ns = namespaces_.empty() ? std::string_view() : namespaces_.back();
         attributes_.clear();
-        decoded_count_ = 0;
+        decoded_.forget_all();
         bool empty_element = false;
         while (true) {
             skip_spaces(b, at);

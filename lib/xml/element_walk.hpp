@@ -7,12 +7,13 @@
 
 #include <expat.h>
 
-#include <deque>
 #include <functional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "xml/text_slots.hpp"
 
 namespace xml {
 
@@ -58,8 +59,7 @@ class ElementWalker {
     int max_depth_ = 0;
     std::vector<WalkedAttribute> attributes_;   // one element's
     std::vector<std::string_view> namespaces_;  // the default namespace of each open element
-    std::deque<std::string> decoded_;           // values with references, one element's
-    std::size_t decoded_count_ = 0;
+    TextSlots decoded_;                         // values with references, one element's
 };
 
 }  // namespace xml

@@ -217,9 +217,9 @@ void StanzaScanner::fill(ElementView& view, std::string_view b,
         attribute.name =
             a.xml_lang ? QName{kXmlNamespace, "lang", "xml"} : QName{{}, a.name.in(b), {}};
         if (a.has_references) {
-            std::string decoded;
+            std::string& decoded = view.new_kept();
             decode_value(a.value.in(b), decoded);
-            attribute.value = view.keep(decoded);
+            attribute.value = decoded;
         } else {
             attribute.value = a.value.in(b);
         }
