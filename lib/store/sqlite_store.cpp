@@ -402,11 +402,7 @@ bool SqliteStore::apply(const std::vector<std::pair<std::string, offline::StateC
     if (!still_the_opened_file(error)) return false;
     if (!exec(db_, "BEGIN IMMEDIATE", error)) return false;
     if (!writes_) writes_ = std::make_unique<Writes>(db_);
-    Statement& put_registration = writes_->put_registration;
-    Statement& remove_registration = writes_->remove_registration;
-    Statement& put_session = writes_->put_session;
-    Statement& remove_session = writes_->remove_session;
-    Statement& put_member = writes_->put_member;
+    Writes& writes = *writes_;
     bool ok = true;
     using Kind = offline::StateChange::Kind;
     for (std::size_t i = 0; i < changes.size(); ++i) {
@@ -414,7 +410,7 @@ bool SqliteStore::apply(const std::vector<std::pair<std::string, offline::StateC
         const auto& [link, change] = changes[i];
         switch (change.kind) {
             case Kind::put_registration:
-                ok = put_registration.bind(1, link)
+                ok = writes.put_registration.bind(1, link)
                          .bind(2, change.room)
                          .bind(3, change.member)
                          .bind(4, change.registration.nick)
@@ -423,23 +419,26 @@ bool SqliteStore::apply(const std::vector<std::pair<std::string, offline::StateC
                          .run();
                 break;
             case Kind::remove_registration:
-                ok = remove_registration.bind(1, link)
+                ok = writes.remove_registration.bind(1, link)
                          .bind(2, change.room)
                          .bind(3, change.member)
                          .run();
                 break;
             case Kind::put_session:
-                ok = put_session.bind(1, link)
+                ok = writes.put_session.bind(1, link)
                          .bind(2, change.room)
                          .bind(3, change.member)
                          .bind(4, change.registration.nick)
                          .run();
                 break;
             case Kind::remove_session:
-                ok = remove_session.bind(1, link).bind(2, change.room).bind(3, change.member).run();
+                ok = writes.remove_session.bind(1, link)
+                         .bind(2, change.room)
+                         .bind(3, change.member)
+                         .run();
                 break;
             case Kind::put_member:
-                ok = put_member.bind(1, link)
+                ok = writes.put_member.bind(1, link)
                          .bind(2, change.member)
                          .bind(3, static_cast<std::int64_t>(change.paused))
                          .bind(4, static_cast<std::int64_t>(change.bounce_streak))
