@@ -107,8 +107,7 @@ PresenceOutcome OccupantTracker::on_room_presence(const xml::ElementView& top, s
 
     if (type.empty()) {
         if (known_nick && *known_nick == nick) return outcome;  // an update to a known session
-        // No join seen (a MUC whose joins the proxy did not relay): no key to build.
-        auto join = joins_.empty() ? joins_.end() : joins_.find(join_key(room, to_full_jid));
+        auto join = joins_.find(JoinKey{room, to_full_jid});
         bool asked_for_it = join != joins_.end() && join->second.nick == nick;
         // Someone else's presence, sent to an occupant we already know under another nick.
         if (!asked_for_it && known_nick && !nick_unknown) return outcome;
@@ -120,7 +119,7 @@ PresenceOutcome OccupantTracker::on_room_presence(const xml::ElementView& top, s
         return outcome;
     }
     if (type == "error") {
-        auto join = joins_.find(join_key(room, to_full_jid));
+        auto join = joins_.find(JoinKey{room, to_full_jid});
         if (join != joins_.end() && join->second.nick == nick) {
             forget_join(join);
             if (known_nick && *known_nick == nick) {

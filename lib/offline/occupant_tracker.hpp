@@ -66,7 +66,36 @@ class OccupantTracker {
         std::string nick;
         std::list<const std::string*>::iterator arrival;
     };
-    using Joins = std::unordered_map<std::string, JoinAttempt>;
+    // A join attempt is kept under room + '\n' + full JID (a prepared JID holds no control
+    // character) and found by the two parts, so a presence builds no key to look one up.
+    struct JoinKey {
+        std::string_view room;
+        std::string_view full_jid;
+    };
+    static JoinKey parts_of(std::string_view stored) {
+        const std::size_t newline = stored.find('\n');
+        return {stored.substr(0, newline), stored.substr(newline + 1)};
+    }
+    struct JoinHash {
+        using is_transparent = void;
+        std::size_t operator()(const JoinKey& key) const {
+            const std::hash<std::string_view> hash;
+            return hash(key.room) ^ (hash(key.full_jid) * 0x9e3779b97f4a7c15ull);
+        }
+        std::size_t operator()(std::string_view stored) const { return (*this)(parts_of(stored)); }
+    };
+    struct JoinEqual {
+        using is_transparent = void;
+        bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+        bool operator()(const JoinKey& key, std::string_view stored) const {
+            const JoinKey other = parts_of(stored);
+            return key.room == other.room && key.full_jid == other.full_jid;
+        }
+        bool operator()(std::string_view stored, const JoinKey& key) const {
+            return (*this)(key, stored);
+        }
+    };
+    using Joins = std::unordered_map<std::string, JoinAttempt, JoinHash, JoinEqual>;
     void forget_join(Joins::iterator join);
     static std::size_t bytes_of(const std::string& key, std::string_view nick) {
         return kJoinOverhead + key.size() + nick.size();
