@@ -70,7 +70,7 @@ void BounceTracker::sent(std::string_view member, std::string_view id, xmpp::Mom
     if (!same_fanout || !newest->add(member)) {
         open_fanout(id, now);
         newest = &fanouts_.back();
-        // A new fan-out takes any first member that fits in a list at all (never over 2 GiB).
+        // A new fan-out takes any first member that fits in a list at all (4 GiB of members).
         if (!newest->add(member)) {
             ++forgotten_;
             return;
