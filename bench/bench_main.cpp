@@ -135,7 +135,9 @@ int one(const Args& args, const std::filesystem::path& dir) {
     std::cout << "relay=" << bench::relay_name(spec.relay.kind) << " flow=" << args.flow
               << " stanzas=" << f.stanzas << " copies=" << f.copies << " bytes=" << f.bytes
               << " seconds=" << f.seconds << " stanzas_per_s=" << f.stanzas_per_second()
-              << " relay_cpu_us=" << r.relay_cpu_ns / 1000 << " rss=" << r.rss_after
+              << " relay_cpu_us=" << r.relay_cpu_ns / 1000
+              << " relay_system_us=" << r.relay_system_ns / 1000
+              << " relay_minor_faults=" << r.relay_minor_faults << " rss=" << r.rss_after
               << " rss_before=" << r.rss_before_measured << " rss_peak=" << peak_rss(r);
     if (spec.latency)
         std::cout << " p50_us=" << f.p50_us << " p99_us=" << f.p99_us << " p999_us=" << f.p999_us

@@ -105,7 +105,7 @@ class LoadRun {
     std::size_t phase_ = 0;
     bool measuring_ = false;
     std::uint64_t phase_start_ = 0;
-    std::uint64_t cpu_at_start_ = 0;
+    Relay::CpuTimes cpu_at_start_;
     std::vector<std::pair<double, std::uint64_t>> loop_busy_at_start_;
     std::uint64_t last_arrivals_ = 0, last_progress_ = 0;
     RunResult result_;
@@ -161,7 +161,9 @@ RunResult LoadRun::run() {
     try {
         relay_->stop();
     } catch (const std::exception& e) {
-        if (result_.ok) fail(e.what());
+        // The run itself has finished (fail() would ignore it): a relay that ends badly still
+        // fails the run, with its own words.
+        if (result_.ok) result_.error = e.what();
         result_.ok = false;
     }
     return result_;
@@ -368,7 +370,7 @@ void LoadRun::start_phase() {
     muc_.check = checker(phase.to_muc, server_);
     if (last) {
         result_.rss_before_measured = relay_->rss_bytes();
-        cpu_at_start_ = relay_->cpu_ns();
+        cpu_at_start_ = relay_->cpu();
         loop_busy_at_start_ = relay_->loop_busy_buckets();
     }
     phase_start_ = uv_hrtime();
@@ -508,7 +510,10 @@ void LoadRun::finish_phase() {
         start_phase();
         return;
     }
-    result_.relay_cpu_ns = relay_->cpu_ns() - cpu_at_start_;
+    const Relay::CpuTimes cpu = relay_->cpu();
+    result_.relay_cpu_ns = cpu.total_ns() - cpu_at_start_.total_ns();
+    result_.relay_system_ns = cpu.system_ns - cpu_at_start_.system_ns;
+    result_.relay_minor_faults = cpu.minor_faults - cpu_at_start_.minor_faults;
     if (uv_is_active(reinterpret_cast<uv_handle_t*>(&rss_timer_))) {
         uv_timer_stop(&rss_timer_);
         sample_rss();

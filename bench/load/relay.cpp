@@ -222,19 +222,23 @@ void Relay::signal_relay(int signal) const {
     ::kill(own_group_ ? -pid_ : pid_, signal);
 }
 
-std::uint64_t Relay::cpu_ns() const {
-    if (pid_ <= 0) return 0;
+Relay::CpuTimes Relay::cpu() const {
+    if (pid_ <= 0) return {};
     std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    // Fields after the command name (which may hold spaces): utime is field 14, stime 15.
+    // Fields after the command name (which may hold spaces): minflt is field 10, utime 14,
+    // stime 15.
     std::istringstream rest(text.substr(text.rfind(')') + 2));
     std::string field;
-    std::uint64_t utime = 0, stime = 0;
+    std::uint64_t minflt = 0, utime = 0, stime = 0;
     for (int i = 3; i <= 15 && rest >> field; ++i) {
+        if (i == 10) minflt = std::stoull(field);
         if (i == 14) utime = std::stoull(field);
         if (i == 15) stime = std::stoull(field);
     }
-    return (utime + stime) * (1000000000ull / static_cast<std::uint64_t>(::sysconf(_SC_CLK_TCK)));
+    const std::uint64_t tick_ns =
+        1000000000ull / static_cast<std::uint64_t>(::sysconf(_SC_CLK_TCK));
+    return {utime * tick_ns, stime * tick_ns, minflt};
 }
 
 std::uint64_t Relay::rss_bytes() const {
@@ -282,6 +286,9 @@ int Relay::stop() {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     pid_ = -1;
+    // A wrapper that does not catch SIGTERM (time, perf stat) dies of the signal its proxy got;
+    // the proxy's own exit was the one the log shows.
+    if (own_group_ && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) return 0;
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     // socat ends with 0 once its one connection closed; the proxy with 0 after SIGTERM.
     if (code != 0 && settings_.kind != RelayKind::socat)

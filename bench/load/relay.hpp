@@ -38,7 +38,12 @@ class Relay {
 
     std::uint16_t port() const { return port_; }  // where the fake MUC connects
     pid_t pid() const { return pid_; }
-    std::uint64_t cpu_ns() const;     // user + system, 0 for direct
+    struct CpuTimes {
+        std::uint64_t user_ns = 0, system_ns = 0;
+        std::uint64_t minor_faults = 0;  // pages the kernel had to map in (system time)
+        std::uint64_t total_ns() const { return user_ns + system_ns; }
+    };
+    CpuTimes cpu() const;             // zero for direct
     std::uint64_t rss_bytes() const;  // 0 for direct
     // The proxy's histogram of event-loop busy time per iteration, from its /metrics:
     // (upper bound in seconds, +infinity last; cumulative count). Empty for other relays.
