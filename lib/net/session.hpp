@@ -54,6 +54,9 @@ class Session : private session::SessionActions {
 
   private:
     struct Side;
+    std::size_t write_queue_high_bytes() const {
+        return env_.config->limits.write_queue_high_bytes;
+    }
     Side& side(session::Side which) {
         return which == session::Side::component ? *component_ : *server_;
     }

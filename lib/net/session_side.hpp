@@ -29,8 +29,10 @@ struct Session::Side {
     Side(Session& session, session::Side side)
         : owner(session),
           which(side),
-          out(reinterpret_cast<uv_stream_t*>(&tcp),
-              [this](int status) { owner.on_written(*this, status); }) {
+          out(
+              reinterpret_cast<uv_stream_t*>(&tcp),
+              [this](int status) { owner.on_written(*this, status); },
+              session.write_queue_high_bytes()) {
         tcp.data = this;
     }
 

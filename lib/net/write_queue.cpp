@@ -4,13 +4,11 @@
 #include <cstring>
 
 namespace net {
-namespace {
-// Enough spare blocks to absorb bursts without going back to the allocator each time.
-constexpr std::size_t kMaxSpareBlocks = 16;
-}  // namespace
 
-WriteQueue::WriteQueue(uv_stream_t* stream, WrittenCallback on_written)
-    : stream_(stream), on_written_(std::move(on_written)) {
+WriteQueue::WriteQueue(uv_stream_t* stream, WrittenCallback on_written, std::size_t keep_bytes)
+    : stream_(stream),
+      on_written_(std::move(on_written)),
+      max_spare_blocks_(std::max(kMinSpareBlocks, keep_bytes / kBlockBytes)) {
     request_.data = this;
 }
 
@@ -78,7 +76,7 @@ void WriteQueue::on_write_done(uv_write_t* request, int status) {
             }
             written -= in_head;
             self->head_offset_ = 0;
-            if (self->spare_.size() < kMaxSpareBlocks)
+            if (self->spare_.size() < self->max_spare_blocks_)
                 self->spare_.push_back(std::move(self->blocks_.front()));
             self->blocks_.pop_front();
         }

@@ -1,4 +1,5 @@
-// The write queue alone, on a socket pair: what is queued leaves in order, in bounded writes.
+// The write queue alone, on a socket pair: what is queued leaves in order, in bounded writes,
+// and the blocks it wrote are kept for reuse up to what its owner allows.
 #include "net/write_queue.hpp"
 
 #include <doctest/doctest.h>
@@ -9,24 +10,68 @@
 #include <string>
 #include <thread>
 
-TEST_CASE("write queue: megabytes queued at once leave in bounded writes, in order") {
-    uv_loop_t loop;
-    REQUIRE(uv_loop_init(&loop) == 0);
-    int fds[2];
-    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
-    uv_pipe_t pipe{};
-    REQUIRE(uv_pipe_init(&loop, &pipe, 0) == 0);
-    REQUIRE(uv_pipe_open(&pipe, fds[0]) == 0);
+namespace {
 
-    std::string sent;
-    for (std::size_t i = 0; sent.size() < 5 * 1024 * 1024 + 123; ++i)
-        sent += "<message id='" + std::to_string(i) + "'/>";
+// A loop and a socket pair: the queue writes into one end, a thread reads the other.
+struct PipeRig {
+    uv_loop_t loop{};
+    int fds[2] = {-1, -1};
+    uv_pipe_t pipe{};
+
+    PipeRig() {
+        REQUIRE(uv_loop_init(&loop) == 0);
+        REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+        REQUIRE(uv_pipe_init(&loop, &pipe, 0) == 0);
+        REQUIRE(uv_pipe_open(&pipe, fds[0]) == 0);
+    }
+    ~PipeRig() {
+        uv_close(reinterpret_cast<uv_handle_t*>(&pipe), nullptr);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        CHECK(uv_loop_close(&loop) == 0);
+        close(fds[1]);
+    }
+    uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&pipe); }
+
+    // Runs the loop until `size` bytes arrived at the far end; returns them.
+    std::string drain(std::size_t size) {
+        std::string received;
+        std::thread reader([&] {
+            char buffer[65536];
+            while (received.size() < size) {
+                const ssize_t n = read(fds[1], buffer, sizeof buffer);
+                if (n <= 0) break;
+                received.append(buffer, static_cast<std::size_t>(n));
+            }
+        });
+        uv_run(&loop, UV_RUN_DEFAULT);
+        reader.join();
+        return received;
+    }
+};
+
+std::string stanzas_of(std::size_t bytes) {
+    std::string out;
+    for (std::size_t i = 0; out.size() < bytes; ++i)
+        out += "<message id='" + std::to_string(i) + "'/>";
+    return out;
+}
+
+// Queued in stanza-sized pieces, as a fan-out would.
+void append_in_pieces(net::WriteQueue& queue, std::string_view bytes) {
+    for (std::size_t at = 0; at < bytes.size(); at += 700) queue.append(bytes.substr(at, 700));
+}
+
+}  // namespace
+
+TEST_CASE("write queue: megabytes queued at once leave in bounded writes, in order") {
+    PipeRig rig;
+    const std::string sent = stanzas_of(5 * 1024 * 1024 + 123);
 
     net::WriteQueue* queue_ptr = nullptr;
     std::size_t largest_write = 0;
     int writes = 0;
     int failure = 0;
-    net::WriteQueue queue(reinterpret_cast<uv_stream_t*>(&pipe), [&](int status) {
+    net::WriteQueue queue(rig.stream(), [&](int status) {
         if (status != 0) {
             failure = status;
             return;
@@ -36,25 +81,12 @@ TEST_CASE("write queue: megabytes queued at once leave in bounded writes, in ord
         largest_write = std::max(largest_write, queue_ptr->in_flight_bytes());
     });
     queue_ptr = &queue;
-    // Queued in stanza-sized pieces, as a fan-out would.
-    for (std::size_t at = 0; at < sent.size(); at += 700)
-        queue.append(std::string_view(sent).substr(at, 700));
+    append_in_pieces(queue, sent);
     CHECK(queue.bytes() == sent.size());
     queue.flush();
     largest_write = std::max(largest_write, queue.in_flight_bytes());
 
-    std::string received;
-    std::thread reader([&] {
-        char buffer[65536];
-        while (received.size() < sent.size()) {
-            const ssize_t n = read(fds[1], buffer, sizeof buffer);
-            if (n <= 0) break;
-            received.append(buffer, static_cast<std::size_t>(n));
-        }
-    });
-    uv_run(&loop, UV_RUN_DEFAULT);
-    reader.join();
-
+    const std::string received = rig.drain(sent.size());
     CHECK(failure == 0);
     CHECK(queue.idle());
     CHECK(largest_write > 0);
@@ -62,9 +94,31 @@ TEST_CASE("write queue: megabytes queued at once leave in bounded writes, in ord
     CHECK(writes >= 5);
     CHECK(received.size() == sent.size());
     CHECK((received == sent));
+}
 
-    uv_close(reinterpret_cast<uv_handle_t*>(&pipe), nullptr);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    CHECK(uv_loop_close(&loop) == 0);
-    close(fds[1]);
+TEST_CASE("write queue: written blocks are kept for reuse up to the owner's allowance") {
+    constexpr std::size_t kBlock = net::WriteQueue::kBlockBytes;
+    // 80 blocks queued at once; the owner allows 48 blocks' worth, the default keeps 16.
+    const std::string sent = stanzas_of(80 * kBlock);
+    for (const auto& [allowance, kept] : {std::pair<std::size_t, std::size_t>{48 * kBlock, 48},
+                                          {0, net::WriteQueue::kMinSpareBlocks}}) {
+        CAPTURE(allowance);
+        PipeRig rig;
+        net::WriteQueue* queue_ptr = nullptr;
+        net::WriteQueue queue(
+            rig.stream(),
+            [&](int status) {
+                if (status == 0) queue_ptr->flush();
+            },
+            allowance);
+        queue_ptr = &queue;
+        // Twice: the second burst reuses the first one's blocks and keeps no more of them.
+        for (int burst = 0; burst < 2; ++burst) {
+            append_in_pieces(queue, sent);
+            queue.flush();
+            CHECK(rig.drain(sent.size()).size() == sent.size());
+            CHECK(queue.idle());
+            CHECK(queue.spare_blocks() == kept);
+        }
+    }
 }
