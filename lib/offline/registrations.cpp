@@ -3,7 +3,7 @@
 namespace offline {
 
 const Registration* Registrations::find(std::string_view room, std::string_view member) const {
-    auto r = rooms_.find(std::string(room));
+    auto r = rooms_.find(room);
     if (r == rooms_.end()) return nullptr;
     auto m = r->second.members.find(member);
     return m == r->second.members.end() ? nullptr : &m->second;
@@ -24,7 +24,7 @@ void Registrations::set(const std::string& room, const std::string& member,
 
 bool Registrations::remove(std::string_view room, std::string_view member, std::string_view why,
                            xmpp::Decisions* out) {
-    auto r = rooms_.find(std::string(room));
+    auto r = rooms_.find(room);
     if (r == rooms_.end()) return false;
     auto m = r->second.members.find(member);
     if (m == r->second.members.end()) return false;
@@ -40,7 +40,7 @@ bool Registrations::remove(std::string_view room, std::string_view member, std::
 
 std::size_t Registrations::remove_room(std::string_view room, std::string_view why,
                                        xmpp::Decisions* out) {
-    auto r = rooms_.find(std::string(room));
+    auto r = rooms_.find(room);
     if (r == rooms_.end()) return 0;
     std::size_t removed = r->second.members.size();
     count_ -= removed;
@@ -52,13 +52,6 @@ std::size_t Registrations::remove_room(std::string_view room, std::string_view w
             observer_(room_name, member, nullptr, why, *out);
     }
     return removed;
-}
-
-void Registrations::for_each_opted_in(
-    std::string_view room, const std::function<void(const std::string& member)>& visit) const {
-    auto r = rooms_.find(std::string(room));
-    if (r == rooms_.end()) return;
-    for (const std::string* member : r->second.opted_in) visit(*member);
 }
 
 }  // namespace offline
