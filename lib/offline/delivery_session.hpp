@@ -21,11 +21,19 @@
 
 namespace offline {
 
+// A JID of this MUC's as the session read it last: room@domain/nick (nick empty without one).
+// Kept by the session and refilled for each stanza, so its buffers keep their capacity.
+struct RoomAddress {
+    std::string prepared;  // the whole JID, prepared
+    std::string room;
+    std::string nick;
+};
+
 // A broadcast whose copies are still coming: the copies to absent members go out once it has
 // passed (next stanza from the MUC, or the end of what was read).
 struct PendingFanout {
-    std::string room;
-    std::string raw;  // one copy of the broadcast, the template for the bare-JID copies
+    std::string room;  // (an entry is reused: each field is assigned for every message)
+    std::string raw;   // one copy of the broadcast, the template for the bare-JID copies
     std::string id;
     std::uint64_t key;  // broadcast_key: the message, for the notices' ids
 };
@@ -68,9 +76,15 @@ class DeliverySession : public xmpp::StanzaFilter {
     OccupantTracker occupants_;
     BroadcastTracker broadcasts_;
     LastBroadcastCopy last_copy_;
-    std::string recipient_;  // the prepared full JID of the copy at hand (its buffer reused)
-    std::vector<PendingFanout> pending_;  // at most one in practice; a vector keeps its capacity
-    std::optional<std::string> open_broadcast_room_;  // the broadcast whose copies may still come
+    std::string recipient_;     // the prepared full JID of the copy at hand (its buffer reused)
+    RoomAddress room_address_;  // the room and nick of the stanza at hand
+    // The first pending_count_ are waiting (at most one in practice). The entries are reused,
+    // and so are the buffers they hold: no allocation per message.
+    std::vector<PendingFanout> pending_;
+    std::size_t pending_count_ = 0;
+    // The room of the broadcast whose copies may still come, while broadcast_open_.
+    std::string open_broadcast_room_;
+    bool broadcast_open_ = false;
     SentFanout last_fanout_;
 };
 

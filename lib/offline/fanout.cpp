@@ -17,12 +17,13 @@ using xmpp::Direction;
 // very message already count it out.
 void OfflineDelivery::complete_broadcast(DeliverySession& session, xmpp::Moment now,
                                          xmpp::Decisions& out) {
-    if (!session.open_broadcast_room_) {
+    if (!session.broadcast_open_) {
         flush_fanout(session, now, out);
         return;
     }
-    const std::string room = std::move(*session.open_broadcast_room_);
-    session.open_broadcast_room_.reset();
+    session.broadcast_open_ = false;
+    // Nothing below opens another broadcast: the name stays as it is until this returns.
+    const std::string& room = session.open_broadcast_room_;
     const RecipientSet* reached = session.broadcasts_.recipients_of(room);
     std::vector<std::string> gone =
         occupancy_.full_jids_in(room, [reached](std::string_view full_jid) {
@@ -121,7 +122,8 @@ bool OfflineDelivery::send_notice(SentFanout& fanout, const std::string& member,
 
 void OfflineDelivery::flush_fanout(DeliverySession& session, xmpp::Moment now,
                                    xmpp::Decisions& out) {
-    for (PendingFanout& pending : session.pending_) {
+    for (std::size_t p = 0; p < session.pending_count_; ++p) {
+        PendingFanout& pending = session.pending_[p];
         SentFanout& fanout = session.last_fanout_;
         fanout.active = true;
         fanout.room.swap(pending.room);
@@ -149,7 +151,8 @@ void OfflineDelivery::flush_fanout(DeliverySession& session, xmpp::Moment now,
         });
         if (any) ++counters_.messages_fanned_out;
     }
-    session.pending_.clear();
+    // The entries stay, holding the buffers the swaps gave them, for the next messages.
+    session.pending_count_ = 0;
 }
 
 }  // namespace offline

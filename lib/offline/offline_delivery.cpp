@@ -11,20 +11,27 @@ namespace {
 
 using xmpp::Direction;
 
-// A JID of this MUC with a nick: room@domain/nick.
-struct RoomAddress {
-    std::string room;
-    std::string nick;
-};
-
-std::optional<RoomAddress> room_address(std::string_view text, const std::string& domain) {
-    std::optional<xmpp::Jid> jid = xmpp::parse_jid(text);
-    if (!jid || jid->local.empty() || jid->domain != domain) return std::nullopt;
-    return RoomAddress{jid->bare(), jid->resource};
+// Reads a JID of this MUC's (a room, with or without a nick) into `out`; false for any other
+// JID. The prepared domain holds no '@', so "@domain" at the end of the bare part is the room's.
+bool read_room_address(std::string_view text, const std::string& domain, RoomAddress& out) {
+    const std::optional<std::size_t> bare_length = xmpp::prepare_jid_into(text, out.prepared);
+    if (!bare_length) return false;
+    const std::string_view prepared = out.prepared;
+    const std::string_view bare = prepared.substr(0, *bare_length);
+    if (bare.size() <= domain.size() + 1 || !bare.ends_with(domain) ||
+        bare[bare.size() - domain.size() - 1] != '@') {
+        return false;
+    }
+    out.room.assign(bare);
+    out.nick.assign(*bare_length < prepared.size() ? prepared.substr(*bare_length + 1)
+                                                   : std::string_view());
+    return true;
 }
 
-std::optional<xmpp::Jid> user_jid(std::string_view text) {
-    return xmpp::parse_jid(text);
+// Prepares a full JID (with a resource) into `out`; false for a bare or invalid one.
+bool read_full_jid(std::string_view text, std::string& out) {
+    const std::optional<std::size_t> bare_length = xmpp::prepare_jid_into(text, out);
+    return bare_length && *bare_length < out.size();
 }
 
 }  // namespace
@@ -192,7 +199,7 @@ bool OfflineDelivery::groupchat_copy(DeliverySession& session, const xmpp::Stanz
     };
     const std::string* room = nullptr;
     std::uint64_t key = 0;
-    std::optional<RoomAddress> from;
+    RoomAddress& from = session.room_address_;
     if (session.last_copy_.same_but_recipient(stanza.raw, to_span)) {
         // The bytes but `to` are those of the last copy: same room, sender and message.
         if (!prepare_recipient()) return false;
@@ -200,19 +207,21 @@ bool OfflineDelivery::groupchat_copy(DeliverySession& session, const xmpp::Stanz
         key = session.last_copy_.key();
     } else {
         if (top.attribute("type") != "groupchat") return false;
-        from = room_address(top.attribute("from"), domain_);
-        if (!from || from->nick.empty() || !prepare_recipient()) return false;
+        if (!read_room_address(top.attribute("from"), domain_, from) || from.nick.empty() ||
+            !prepare_recipient()) {
+            return false;
+        }
         // History the MUC replays to someone joining (XEP-0045 §7.2.15) went out when it was
         // said; it only shows that its recipient is in the room.
         if (top.has_child("delay", "urn:xmpp:delay") || top.has_child("x", "jabber:x:delay")) {
             complete_broadcast(session, now, out);
-            occupancy_.enter(from->room, recipient, "", &out);
+            occupancy_.enter(from.room, recipient, "", &out);
             out.forward(Direction::to_server);
             return true;
         }
         key = broadcast_key(top, stanza.raw);
-        session.last_copy_.remember(stanza.raw, to_span, from->room, key);
-        room = &from->room;
+        session.last_copy_.remember(stanza.raw, to_span, from.room, key);
+        room = &from.room;
     }
     const std::uint64_t who = BroadcastTracker::recipient_id(recipient);
     // A copy of the broadcast under way passes; a new message means the last one has passed.
@@ -222,7 +231,8 @@ bool OfflineDelivery::groupchat_copy(DeliverySession& session, const xmpp::Stanz
     // picture after a restart).
     occupancy_.enter(*room, recipient, "", &out);
     if (is_new) {
-        session.open_broadcast_room_ = *room;
+        session.open_broadcast_room_.assign(*room);
+        session.broadcast_open_ = true;
         on_room_message(session, stanza, *room, key);
     }
     out.forward(Direction::to_server);
@@ -234,23 +244,22 @@ void OfflineDelivery::from_component(DeliverySession& session, const xmpp::Stanz
     const xml::ElementView& top = stanza.top;
     const std::string_view name = top.name.local;
     if (name == "message" && groupchat_copy(session, stanza, now, out)) return;
-    std::optional<RoomAddress> from;
-    std::optional<xmpp::Jid> to;
-    if (name == "presence") {
-        from = room_address(top.attribute("from"), domain_);
-        to = user_jid(top.attribute("to"));
-    }
+    const RoomAddress& from = session.room_address_;
+    const std::string& to = session.recipient_;
+    const bool occupant_presence =
+        name == "presence" &&
+        read_room_address(top.attribute("from"), domain_, session.room_address_) &&
+        !from.nick.empty() && read_full_jid(top.attribute("to"), session.recipient_);
     complete_broadcast(session, now, out);
 
-    if (from && !from->nick.empty() && to && !to->resource.empty()) {
-        PresenceOutcome outcome = session.occupants_.on_room_presence(top, stanza.raw, from->room,
-                                                                      from->nick, to->full(), out);
+    if (occupant_presence) {
+        PresenceOutcome outcome =
+            session.occupants_.on_room_presence(top, stanza.raw, from.room, from.nick, to, out);
         if (outcome.over_tree_limit) {
             presence_tree_limit_refusals_.count(*outcome.over_tree_limit);
             out.note(over_tree_limit_note(
-                "presence from " + from->room + "/" + from->nick + " to " + to->full(),
-                options_.tree_limits, *outcome.over_tree_limit,
-                "forwarded as it is, its status codes unread"));
+                "presence from " + from.room + "/" + from.nick + " to " + to, options_.tree_limits,
+                *outcome.over_tree_limit, "forwarded as it is, its status codes unread"));
         }
         if (outcome.banned_or_removed &&
             registrations_.remove(outcome.room, outcome.member, "banned or no longer a member",
@@ -274,10 +283,12 @@ void OfflineDelivery::from_server(DeliverySession& session, const xmpp::Stanza& 
     if (name == "message" && top.attribute("type") == "error" && swallow_bounce(stanza, out))
         return;
     if (name == "presence" && top.attribute("type").empty()) {
-        std::optional<RoomAddress> to = room_address(top.attribute("to"), domain_);
-        std::optional<xmpp::Jid> from = user_jid(top.attribute("from"));
-        if (to && !to->nick.empty() && from)
-            session.occupants_.on_join_request(to->room, from->full(), to->nick);
+        RoomAddress& to = session.room_address_;
+        std::string& from = session.recipient_;
+        if (read_room_address(top.attribute("to"), domain_, to) && !to.nick.empty() &&
+            xmpp::prepare_jid_into(top.attribute("from"), from)) {
+            session.occupants_.on_join_request(to.room, from, to.nick);
+        }
     }
     if (name == "iq" && session.flow_.from_server(top, stanza.raw, now, out)) return;
     out.forward(Direction::to_component);
@@ -293,19 +304,23 @@ void OfflineDelivery::on_room_message(DeliverySession& session, const xmpp::Stan
                                       const std::string& room, std::uint64_t key) {
     session.last_fanout_.active = false;
     if (session.flow_.is_native(room) || !worth_copying(stanza.top)) return;
-    session.pending_.push_back(
-        PendingFanout{room, std::string(stanza.raw), std::string(stanza.top.attribute("id")), key});
+    if (session.pending_count_ == session.pending_.size()) session.pending_.emplace_back();
+    PendingFanout& pending = session.pending_[session.pending_count_++];
+    pending.room.assign(room);
+    pending.raw.assign(stanza.raw);
+    pending.id.assign(stanza.top.attribute("id"));
+    pending.key = key;
 }
 
 bool OfflineDelivery::swallow_bounce(const xmpp::Stanza& stanza, xmpp::Decisions& out) {
-    std::optional<xmpp::Jid> from = user_jid(stanza.top.attribute("from"));
+    std::optional<xmpp::Jid> from = xmpp::parse_jid(stanza.top.attribute("from"));
     if (!from || !from->is_bare()) return false;
-    std::optional<RoomAddress> to = room_address(stanza.top.attribute("to"), domain_);
-    if (!to) return false;
+    RoomAddress to;
+    if (!read_room_address(stanza.top.attribute("to"), domain_, to)) return false;
     const std::string member = from->bare();
     if (!bounces_.take_bounce(member, stanza.top.attribute("id"))) return false;
     ++counters_.bounces_swallowed;
-    if (switch_to_notices(stanza, member, to->room, out)) return true;
+    if (switch_to_notices(stanza, member, to.room, out)) return true;
     std::uint32_t streak = ++bounce_streaks_[member];
     if (options_.pause_after_bounces != 0 && streak >= options_.pause_after_bounces &&
         paused_.insert(member).second) {
