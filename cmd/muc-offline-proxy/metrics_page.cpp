@@ -198,6 +198,11 @@ std::string MetricsPage::metrics() const {
                "Time the event loop ran callbacks in one iteration, without waiting for I/O: "
                "while it does, no connection is read (a long one is a stall every peer sees)");
     loop_busy_.busy_seconds().write(out);
+    out.family(name("loop_busy_cpu_seconds"), "histogram",
+               "The loop thread's CPU time over the same iterations: an iteration much longer "
+               "than its CPU time was held up by the machine (another process or the host had "
+               "the CPU), not by the proxy's own work");
+    loop_busy_.cpu_seconds().write(out);
     out.family(name("loop_busy_longest_seconds"), "gauge",
                "The longest such iteration since the proxy started (the histogram's buckets only "
                "bound it)");

@@ -5,6 +5,7 @@
 #include <uv.h>
 
 #include <chrono>
+#include <thread>
 
 #include "net/close_handles.hpp"
 
@@ -35,10 +36,34 @@ TEST_CASE("loop busy meter: a 50 ms callback is seen, a 150 ms wait is not") {
     CHECK(meter.busy_seconds().count() >= 2);
     // The 150 ms the loop waited for the second timer are not busy time.
     CHECK(meter.busy_seconds().sum() < 0.14);
+    // Spinning is the thread's own CPU time (most of it, on a machine shared with others).
+    CHECK(meter.cpu_seconds().count() == meter.busy_seconds().count());
+    CHECK(meter.cpu_seconds().sum() >= 0.025);
+    CHECK(meter.cpu_seconds().sum() < 0.14);
     bool stopped = false;
     net::close_handles({net::as_handle(&busy), net::as_handle(&later)}, nullptr);
     meter.stop([&] { stopped = true; });
     uv_run(&loop, UV_RUN_DEFAULT);
     CHECK(stopped);
+    CHECK(uv_loop_close(&loop) == 0);
+}
+
+TEST_CASE("loop busy meter: a callback that sleeps is busy time but not CPU time") {
+    uv_loop_t loop;
+    REQUIRE(uv_loop_init(&loop) == 0);
+    net::LoopBusyMeter meter(&loop);
+    meter.start();
+    uv_timer_t stalled;
+    uv_timer_init(&loop, &stalled);
+    // As if the machine took the CPU away in the middle of a callback.
+    uv_timer_start(
+        &stalled, [](uv_timer_t*) { std::this_thread::sleep_for(std::chrono::milliseconds(60)); },
+        0, 0);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(meter.busy_seconds().sum() >= 0.06);
+    CHECK(meter.cpu_seconds().sum() < 0.02);
+    net::close_handles({net::as_handle(&stalled)}, nullptr);
+    meter.stop(nullptr);
+    uv_run(&loop, UV_RUN_DEFAULT);
     CHECK(uv_loop_close(&loop) == 0);
 }

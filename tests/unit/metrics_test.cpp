@@ -182,6 +182,8 @@ TEST_CASE("metrics: curl scrapes the running proxy; the numbers follow the traff
           rig.value(before, "muc_offline_proxy_loop_busy_seconds_count"));
     CHECK(rig.value(after, R"(muc_offline_proxy_loop_busy_seconds_bucket{le="+Inf"})") ==
           rig.value(after, "muc_offline_proxy_loop_busy_seconds_count"));
+    CHECK(rig.value(after, "muc_offline_proxy_loop_busy_cpu_seconds_count") ==
+          rig.value(after, "muc_offline_proxy_loop_busy_seconds_count"));
     CHECK(rig.value(after, "muc_offline_proxy_loop_busy_longest_seconds") > 0);
     CHECK(rig.value(after, "muc_offline_proxy_loop_busy_longest_seconds") <=
           rig.value(after, "muc_offline_proxy_loop_busy_seconds_sum"));
