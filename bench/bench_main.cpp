@@ -146,7 +146,10 @@ int one(const Args& args, const std::filesystem::path& dir) {
         std::cout << " loop_iterations=" << r.loop_busy.iterations
                   << " loop_busy_p99_us<=" << r.loop_busy.p99_us
                   << " loop_busy_p999_us<=" << r.loop_busy.p999_us
-                  << " loop_busy_worst_us<=" << r.loop_busy.worst_us;
+                  << " loop_busy_worst_us<=" << r.loop_busy.worst_us
+                  << " loop_cpu_p99_us<=" << r.loop_cpu.p99_us
+                  << " loop_cpu_p999_us<=" << r.loop_cpu.p999_us
+                  << " loop_cpu_worst_us<=" << r.loop_cpu.worst_us;
     std::cout << "\n";
     return 0;
 }

@@ -230,6 +230,8 @@ TEST_CASE("smoke: traffic both ways through every relay arrives complete, in ord
             kind == bench::RelayKind::proxy_off || kind == bench::RelayKind::proxy_on;
         CHECK((r.loop_busy.iterations > 0) == proxy);
         if (proxy) CHECK(r.loop_busy.worst_us >= r.loop_busy.p99_us);
+        // Its CPU time is observed over the same iterations.
+        CHECK(r.loop_cpu.iterations == r.loop_busy.iterations);
     }
 }
 

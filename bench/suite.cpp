@@ -319,7 +319,7 @@ class Suite {
         const std::uint64_t n = scaled(rate * 4);
         struct Figures {
             std::vector<double> up50, up99, up999, down50, down99, down999;
-            std::vector<double> busy99, busy999, busy_worst;
+            std::vector<double> busy99, busy999, busy_worst, cpu99, cpu999, cpu_worst;
         };
         std::map<RelayKind, Figures> figures;
         LatencyFigures& judged = figures_.latency[static_cast<int>(rate)];
@@ -343,6 +343,9 @@ class Suite {
                 f.busy99.push_back(r.loop_busy.p99_us);
                 f.busy999.push_back(r.loop_busy.p999_us);
                 f.busy_worst.push_back(r.loop_busy.worst_us);
+                f.cpu99.push_back(r.loop_cpu.p99_us);
+                f.cpu999.push_back(r.loop_cpu.p999_us);
+                f.cpu_worst.push_back(r.loop_cpu.worst_us);
             }
             judge_latency(this_round, judged);
         }
@@ -355,13 +358,16 @@ class Suite {
              << options_.rounds << " rounds), µs\n\n"
              << "Sent in 1 ms batches; latency is from the write of a stanza's batch to the "
                 "read that completes it, on one clock. Median (min–max) over rounds.\n\n"
-             << "The last column is the proxy's own `_loop_busy_seconds` histogram over the run: "
-                "the bucket bounds under which 99 %, 99.9 % and all of its loop iterations' "
-                "callback time fell (a long iteration delays every stanza waiting behind it).\n\n"
+             << "The last two columns are the proxy's own `_loop_busy_seconds` and "
+                "`_loop_busy_cpu_seconds` histograms over the run: the bucket bounds under which "
+                "99 %, 99.9 % and all of its loop iterations' callback time fell (a long "
+                "iteration delays every stanza waiting behind it), then the same for the loop "
+                "thread's CPU time in them. Where the time's tail is longer than the CPU's, the "
+                "machine held the proxy up, not its own work.\n\n"
              << "| relay | →server p50 | →server p99 | →server p99.9 | →MUC p50 | →MUC p99 | "
                 "→MUC p99.9 | p99 added vs direct (→server, →MUC) | loop busy p99 / p99.9 / "
-                "worst, µs |\n"
-             << "|---|---|---|---|---|---|---|---|---|\n";
+                "worst, µs | loop CPU p99 / p99.9 / worst, µs |\n"
+             << "|---|---|---|---|---|---|---|---|---|---|\n";
         const Figures& direct = figures[RelayKind::direct];
         for (RelayKind kind : kRelays) {
             const Figures& f = figures[kind];
@@ -370,7 +376,8 @@ class Suite {
                  << " | " << spread(f.down99, 0) << " | " << spread(f.down999, 0) << " | "
                  << fixed(median(f.up99) - median(direct.up99), 0) << ", "
                  << fixed(median(f.down99) - median(direct.down99), 0) << " | "
-                 << loop_busy_cell(f.busy99, f.busy999, f.busy_worst) << " |\n";
+                 << loop_busy_cell(f.busy99, f.busy999, f.busy_worst) << " | "
+                 << loop_busy_cell(f.cpu99, f.cpu999, f.cpu_worst) << " |\n";
         }
         out_.flush();
     }

@@ -106,7 +106,7 @@ class LoadRun {
     bool measuring_ = false;
     std::uint64_t phase_start_ = 0;
     Relay::CpuTimes cpu_at_start_;
-    std::vector<std::pair<double, std::uint64_t>> loop_busy_at_start_;
+    std::vector<std::pair<double, std::uint64_t>> loop_busy_at_start_, loop_cpu_at_start_;
     std::uint64_t last_arrivals_ = 0, last_progress_ = 0;
     RunResult result_;
     bool finished_ = false;
@@ -371,7 +371,8 @@ void LoadRun::start_phase() {
     if (last) {
         result_.rss_before_measured = relay_->rss_bytes();
         cpu_at_start_ = relay_->cpu();
-        loop_busy_at_start_ = relay_->loop_busy_buckets();
+        loop_busy_at_start_ = relay_->loop_buckets("loop_busy_seconds");
+        loop_cpu_at_start_ = relay_->loop_buckets("loop_busy_cpu_seconds");
     }
     phase_start_ = uv_hrtime();
     if (last && spec_.rss_sample_interval_ms > 0) {
@@ -518,7 +519,10 @@ void LoadRun::finish_phase() {
         uv_timer_stop(&rss_timer_);
         sample_rss();
     }
-    result_.loop_busy = loop_busy_between(loop_busy_at_start_, relay_->loop_busy_buckets());
+    result_.loop_busy =
+        loop_busy_between(loop_busy_at_start_, relay_->loop_buckets("loop_busy_seconds"));
+    result_.loop_cpu =
+        loop_busy_between(loop_cpu_at_start_, relay_->loop_buckets("loop_busy_cpu_seconds"));
     result_.to_server = flow_result(server_, muc_);
     result_.to_muc = flow_result(muc_, server_);
     result_.ok = true;

@@ -71,6 +71,7 @@ struct RunResult {
     // With RunSpec::rss_sample_interval_ms: from the phase's start to its last arrival.
     std::vector<RssSample> rss_samples;
     LoopBusy loop_busy;
+    LoopBusy loop_cpu;  // the loop thread's CPU time over the same iterations
 };
 
 RunResult run_load(const RunSpec& spec);

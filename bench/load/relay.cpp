@@ -255,11 +255,11 @@ std::uint64_t Relay::rss_bytes() const {
     return 0;
 }
 
-std::vector<std::pair<double, std::uint64_t>> Relay::loop_busy_buckets() const {
+std::vector<std::pair<double, std::uint64_t>> Relay::loop_buckets(std::string_view family) const {
     std::vector<std::pair<double, std::uint64_t>> buckets;
     if (metrics_port_ == 0 || pid_ <= 0) return buckets;
     const std::string page = http_get(metrics_port_, "/metrics");
-    const std::string prefix = "muc_offline_proxy_loop_busy_seconds_bucket{le=\"";
+    const std::string prefix = "muc_offline_proxy_" + std::string(family) + "_bucket{le=\"";
     std::istringstream lines(page);
     for (std::string line; std::getline(lines, line);) {
         if (line.rfind(prefix, 0) != 0) continue;

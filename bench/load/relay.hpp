@@ -45,9 +45,11 @@ class Relay {
     };
     CpuTimes cpu() const;             // zero for direct
     std::uint64_t rss_bytes() const;  // 0 for direct
-    // The proxy's histogram of event-loop busy time per iteration, from its /metrics:
-    // (upper bound in seconds, +infinity last; cumulative count). Empty for other relays.
-    std::vector<std::pair<double, std::uint64_t>> loop_busy_buckets() const;
+    // A histogram of the proxy's per loop iteration, from its /metrics (`family` without the
+    // muc_offline_proxy_ prefix: loop_busy_seconds for the time, loop_busy_cpu_seconds for its
+    // CPU time): (upper bound in seconds, +infinity last; cumulative count). Empty for other
+    // relays.
+    std::vector<std::pair<double, std::uint64_t>> loop_buckets(std::string_view family) const;
     // SIGTERM and wait; the exit status (or -1). A failed exit throws with the log's tail.
     int stop();
 
