@@ -83,10 +83,9 @@ StanzaScanner::Step StanzaScanner::scan_start_tag(std::string_view b, std::size_
             i = skip_plain_blocks<'<', '&', '\'', '"'>(b, i);
             if (i >= b.size()) return Step::more;
             const auto v = static_cast<unsigned char>(b[i]);
+            if (v == static_cast<unsigned char>(quote)) break;  // most often what stopped it
             if (kPlainValue[v]) {
                 ++i;
-            } else if (v == static_cast<unsigned char>(quote)) {
-                break;
             } else if (v == '\'' || v == '"') {
                 ++i;
             } else if (v == '&') {

@@ -105,35 +105,6 @@ Step scan_reference(std::string_view b, std::size_t& at, std::uint32_t& cp) {
     return Step::ok;
 }
 
-// An ASCII name with at most one colon, not at either end. `colon` is its offset or npos.
-Step scan_name(std::string_view b, std::size_t& at, std::size_t& colon) {
-    colon = std::string_view::npos;
-    if (at >= b.size()) return Step::more;
-    if (!is_name_start(static_cast<unsigned char>(b[at]))) return Step::unsure;
-    for (++at;; ++at) {
-        if (at >= b.size()) return Step::more;
-        const auto c = static_cast<unsigned char>(b[at]);
-        if (is_name_char(c)) continue;
-        if (c != ':') return Step::ok;
-        if (colon != std::string_view::npos) return Step::unsure;
-        colon = at;
-        if (at + 1 >= b.size()) return Step::more;
-        if (!is_name_start(static_cast<unsigned char>(b[at + 1]))) return Step::unsure;
-    }
-}
-
-// Names starting with "xml" are reserved (XML 1.0 §2.3; Namespaces §3): only the ones the
-// scanner knows the meaning of are vouched for.
-bool starts_with_xml(std::string_view name) {
-    return name.size() >= 3 && (name[0] | 0x20) == 'x' && (name[1] | 0x20) == 'm' &&
-           (name[2] | 0x20) == 'l';
-}
-
-Step skip_spaces(std::string_view b, std::size_t& at) {
-    while (at < b.size() && is_space(static_cast<unsigned char>(b[at]))) ++at;
-    return at < b.size() ? Step::ok : Step::more;
-}
-
 // Text between tags, up to the next '<'. On Step::more, `at` is the start of the item cut short.
 Step scan_text(std::string_view b, std::size_t& at) {
     const std::size_t size = b.size();
