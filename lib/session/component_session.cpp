@@ -9,11 +9,11 @@ namespace session {
 inline void ComponentSession::write_now(const Write& write) {
     if (write.unit != Unit::stream) {
         if (write.to == Side::server) {
-            counters_.stanzas_to_server.fetch_add(1, std::memory_order_relaxed);
-            counters_.bytes_to_server.fetch_add(write.bytes.size(), std::memory_order_relaxed);
+            LinkCounters::add(counters_.stanzas_to_server, 1);
+            LinkCounters::add(counters_.bytes_to_server, write.bytes.size());
         } else {
-            counters_.stanzas_to_component.fetch_add(1, std::memory_order_relaxed);
-            counters_.bytes_to_component.fetch_add(write.bytes.size(), std::memory_order_relaxed);
+            LinkCounters::add(counters_.stanzas_to_component, 1);
+            LinkCounters::add(counters_.bytes_to_component, write.bytes.size());
         }
     }
     actions_.write(write);
