@@ -34,8 +34,6 @@ bool BounceTracker::Fanout::add(std::string_view member) {
 
 void BounceTracker::open_fanout(std::string_view id, xmpp::Moment now) {
     const std::uint64_t sequence = first_sequence_ + fanouts_.size();
-    const std::uint64_t* newest = newest_with_id_.find(id);
-    const std::uint64_t older = newest == nullptr ? kNone : *newest;
     // The newest fan-out's list, to follow while the members are the same.
     std::shared_ptr<PackedMembers> list =
         fanouts_.empty() ? std::make_shared<PackedMembers>() : fanouts_.back().members;
@@ -43,9 +41,7 @@ void BounceTracker::open_fanout(std::string_view id, xmpp::Moment now) {
     fanout.members = std::move(list);
     fanout.at = now;
     fanout.id.assign(id);
-    fanout.older_with_same_id = older;
-    // The key must view the id kept here (the old key viewed an older fan-out's id).
-    newest_with_id_.put(std::string_view(fanout.id), sequence);
+    fanout.older_with_same_id = newest_with_id_.exchange(fanout.id, sequence);
 }
 
 void BounceTracker::sent(std::string_view member, std::string_view id, xmpp::Moment now) {
@@ -109,9 +105,8 @@ void BounceTracker::drop_oldest(const std::function<void(std::string_view member
     }
     // Older fan-outs with this id are gone already, so the id is forgotten when this one was
     // its newest.
-    const std::uint64_t* newest = newest_with_id_.find(std::string_view(oldest.id));
-    if (newest != nullptr && *newest == sequence)
-        newest_with_id_.erase(std::string_view(oldest.id));
+    newest_with_id_.erase_unless(oldest.id,
+                                 [sequence](std::uint64_t newest) { return newest != sequence; });
     tracked_ -= oldest.count;
     fanouts_.pop_front();
     ++first_sequence_;

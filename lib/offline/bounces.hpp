@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "offline/growing_map.hpp"
 #include "offline/packed_members.hpp"
+#include "offline/sequence_index.hpp"
 #include "xmpp/stanza_filter.hpp"
 
 namespace offline {
@@ -23,7 +23,10 @@ class BounceTracker {
   public:
     // At most `max_copies` copies are tracked; past that the oldest are forgotten first.
     BounceTracker(std::chrono::milliseconds ttl, std::size_t max_copies)
-        : ttl_(ttl), max_copies_(max_copies) {}
+        : ttl_(ttl), max_copies_(max_copies), newest_with_id_(IdOfFanout{this}) {}
+    // Its index reads the fan-outs it keeps: it stays where it was made.
+    BounceTracker(const BounceTracker&) = delete;
+    BounceTracker& operator=(const BounceTracker&) = delete;
     // Copies already tracked expire by the new TTL too.
     void set_ttl(std::chrono::milliseconds ttl) { ttl_ = ttl; }
     // A lower limit forgets the oldest copies over it at the next copy sent.
@@ -75,8 +78,15 @@ class BounceTracker {
     std::size_t max_copies_;
     std::deque<Fanout> fanouts_;        // references stay valid as the ends change
     std::uint64_t first_sequence_ = 0;  // of fanouts_.front()
-    // Each id's newest fan-out; the key views that fan-out's `id`.
-    GrowingMap<std::string_view, std::uint64_t> newest_with_id_;
+    // Each id's newest fan-out, by sequence number; the index reads the id back from the
+    // fan-out itself.
+    struct IdOfFanout {
+        const BounceTracker* tracker;
+        std::string_view operator()(std::uint64_t sequence) const {
+            return tracker->fanouts_[sequence - tracker->first_sequence_].id;
+        }
+    };
+    SequenceIndex<IdOfFanout> newest_with_id_;
     std::size_t tracked_ = 0;  // copies in fanouts_, answered or not
     std::uint64_t forgotten_ = 0;
 };
