@@ -150,6 +150,19 @@ bool ascii_localpart(std::string_view part, std::string& out) {
     return true;
 }
 
+// RFC 5890's host name shape, for a domain already folded: labels of 1 to 63 bytes, no hyphen
+// at either end of one.
+bool labels_fit(std::string_view domain) {
+    for (std::size_t start = 0;;) {
+        std::size_t end = domain.find('.', start);
+        if (end == std::string_view::npos) end = domain.size();
+        if (end == start || end - start > 63 || domain[start] == '-' || domain[end - 1] == '-')
+            return false;
+        if (end == domain.size()) return true;
+        start = end + 1;
+    }
+}
+
 bool ascii_domainpart(std::string_view part, std::string& out) {
     if (!part.empty() && part.back() == '.') part.remove_suffix(1);
     // Long names take the reference path, which knows every limit.
@@ -157,24 +170,27 @@ bool ascii_domainpart(std::string_view part, std::string& out) {
     const std::size_t base = out.size();
     out.resize(base + part.size());
     char* to = out.data() + base;
-    // Fold every byte first, without a branch per byte (this runs for most stanzas' JIDs)...
+    // Fold every byte first, without a branch per byte (this runs for most stanzas' JIDs),
+    // then check the labels.
     bool ok = true;
     for (std::size_t i = 0; i < part.size(); ++i) {
         const char folded = kAscii.domain[static_cast<unsigned char>(part[i])];
         to[i] = folded;
         ok &= folded != 0;
     }
-    // ...then check each label: 1 to 63 bytes, no hyphen at either end.
-    for (std::size_t start = 0; ok;) {
-        std::size_t end = part.find('.', start);
-        if (end == std::string_view::npos) end = part.size();
-        ok = end > start && end - start <= 63 && part[start] != '-' && part[end - 1] != '-';
-        if (end == part.size()) break;
-        start = end + 1;
-    }
-    if (ok) return true;
+    if (ok && labels_fit(part)) return true;
     out.resize(base);
     return false;
+}
+
+// Whether every byte of `part` is one the table keeps as it is (so the part is prepared).
+bool unchanged_by(const char (&table)[256], std::string_view part) {
+    bool same = true;
+    for (const char c : part) {
+        const char folded = table[static_cast<unsigned char>(c)];
+        same &= folded == c && folded != 0;
+    }
+    return same;
 }
 
 bool ascii_resourcepart(std::string_view part, std::string& out) {
@@ -254,7 +270,42 @@ std::optional<Jid> parse_jid_with_libidn(std::string_view text) {
     return parse(text, false);
 }
 
+namespace {
+
+// The length of the bare part when `text` is already what the ASCII shortcuts would make of
+// it (lower case, nothing to strip): JIDs on a MUC link nearly always arrive so, and are then
+// checked in one pass and copied whole.
+std::optional<std::size_t> already_prepared(std::string_view text) {
+    const std::size_t slash = text.find('/');
+    const std::string_view bare = text.substr(0, slash);
+    if (slash != std::string_view::npos) {
+        const std::string_view resource = text.substr(slash + 1);
+        if (resource.empty() || resource.size() > kMaxPartBytes) return std::nullopt;
+        bool printable = true;
+        for (const char c : resource) printable &= c >= 0x20 && c <= 0x7e;
+        if (!printable) return std::nullopt;
+    }
+    std::string_view domain = bare;
+    if (const std::size_t at = bare.find('@'); at != std::string_view::npos) {
+        const std::string_view local = bare.substr(0, at);
+        if (local.empty() || local.size() > kMaxPartBytes || !unchanged_by(kAscii.localpart, local))
+            return std::nullopt;
+        domain = bare.substr(at + 1);
+    }
+    if (domain.empty() || domain.size() > 253 || !unchanged_by(kAscii.domain, domain) ||
+        !labels_fit(domain)) {
+        return std::nullopt;
+    }
+    return bare.size();
+}
+
+}  // namespace
+
 std::optional<std::size_t> prepare_jid_into(std::string_view text, std::string& out) {
+    if (const std::optional<std::size_t> bare_length = already_prepared(text)) {
+        out.assign(text);
+        return bare_length;
+    }
     const JidText parts = split(text);
     out.clear();
     bool ascii = !parts.local || ascii_localpart(*parts.local, out);
