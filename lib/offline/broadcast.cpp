@@ -72,8 +72,8 @@ bool LastBroadcastCopy::same_but_recipient(std::string_view raw, xml::RawSpan to
 }
 
 std::uint64_t BroadcastTracker::recipient_id(std::string_view recipient) {
-    // A word at a time: this runs for every copy.
-    return std::hash<std::string_view>{}(recipient);
+    // The occupancy's hash of the JID too: a copy's recipient is hashed once.
+    return text_hash(recipient);
 }
 
 void BroadcastTracker::forget(const std::string& room) {

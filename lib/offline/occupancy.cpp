@@ -3,10 +3,10 @@
 namespace offline {
 
 void Occupancy::enter(const std::string& room, const std::string& full_jid, std::string_view nick,
-                      xmpp::Decisions* out) {
+                      xmpp::Decisions* out, std::optional<std::uint64_t> full_jid_hash) {
     RoomSessions& sessions = room_for_entry(room);
     std::string_view kept_nick;
-    const RoomSessions::Entered entered = sessions.enter(full_jid, nick, &kept_nick);
+    const RoomSessions::Entered entered = sessions.enter(full_jid, nick, &kept_nick, full_jid_hash);
     if (entered == RoomSessions::Entered::unchanged) return;
     if (entered == RoomSessions::Entered::added) ++session_count_;
     if (observer_ && out != nullptr)

@@ -26,9 +26,11 @@ class Occupancy {
                            std::optional<std::string_view> nick, bool began, xmpp::Decisions& out)>;
     void observe(ChangeObserver observer) { observer_ = std::move(observer); }
 
-    // Starts (or keeps, updating the nick) the session of `full_jid` in `room`.
+    // Starts (or keeps, updating the nick) the session of `full_jid` in `room`;
+    // `full_jid_hash`, when given, is text_hash(full_jid).
     void enter(const std::string& room, const std::string& full_jid, std::string_view nick,
-               xmpp::Decisions* out = nullptr);
+               xmpp::Decisions* out = nullptr,
+               std::optional<std::uint64_t> full_jid_hash = std::nullopt);
     void leave(std::string_view room, std::string_view full_jid, xmpp::Decisions* out = nullptr);
     void rename(std::string_view room, std::string_view full_jid, std::string_view new_nick,
                 xmpp::Decisions* out = nullptr);

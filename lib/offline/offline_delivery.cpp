@@ -229,7 +229,7 @@ bool OfflineDelivery::groupchat_copy(DeliverySession& session, const xmpp::Stanz
     const bool is_new = session.broadcasts_.is_new_message(*room, key, who);
     // A groupchat copy to a full JID proves that session is in the room (and rebuilds the
     // picture after a restart).
-    occupancy_.enter(*room, recipient, "", &out);
+    occupancy_.enter(*room, recipient, "", &out, who);
     if (is_new) {
         session.open_broadcast_room_.assign(*room);
         session.broadcast_open_ = true;

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <functional>
 
+#include "offline/string_keys.hpp"
 #include "xmpp/jid.hpp"
 
 namespace offline {
@@ -24,7 +25,7 @@ std::size_t slots_for(std::size_t used) {
 }
 
 std::uint32_t hash_of(std::string_view text) {
-    return static_cast<std::uint32_t>(std::hash<std::string_view>{}(text));
+    return static_cast<std::uint32_t>(text_hash(text));
 }
 
 // Linear probing's deletion by shifting back the slots after `at` that may move up, so that
@@ -87,8 +88,10 @@ std::size_t RoomSessions::find_member(std::string_view bare_jid, std::uint32_t h
 }
 
 RoomSessions::Entered RoomSessions::enter(std::string_view full_jid, std::string_view nick,
-                                          std::string_view* kept_nick) {
-    const std::uint32_t hash = hash_of(full_jid);
+                                          std::string_view* kept_nick,
+                                          std::optional<std::uint64_t> full_jid_hash) {
+    const std::uint32_t hash =
+        full_jid_hash ? static_cast<std::uint32_t>(*full_jid_hash) : hash_of(full_jid);
     if (const std::size_t at = find_full(full_jid, hash); at != kNotFound) {
         Session& session = sessions_[by_full_jid_[at].session - 1];
         if (nick.empty() || session.nick() == nick) return Entered::unchanged;

@@ -19,8 +19,10 @@ class RoomSessions {
     enum class Entered { added, renamed, unchanged };
     // Starts the session of `full_jid`, or gives it `nick` (an empty nick keeps the one known).
     // `kept_nick`, when given, receives a view of the session's nick now (unless unchanged).
+    // `full_jid_hash`, when given, is text_hash(full_jid), known already.
     Entered enter(std::string_view full_jid, std::string_view nick,
-                  std::string_view* kept_nick = nullptr);
+                  std::string_view* kept_nick = nullptr,
+                  std::optional<std::uint64_t> full_jid_hash = std::nullopt);
     // False when there is no such session.
     bool leave(std::string_view full_jid);
     bool rename(std::string_view full_jid, std::string_view nick);

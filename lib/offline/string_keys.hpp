@@ -2,6 +2,7 @@
 // on the hot path (one per copy in a fan-out) builds no temporary string.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,12 @@
 #include <unordered_set>
 
 namespace offline {
+
+// The one hash of a JID (or any key) across the offline tables: a broadcast copy's recipient is
+// hashed once, for the broadcast tracker and for the occupancy both.
+inline std::uint64_t text_hash(std::string_view text) {
+    return std::hash<std::string_view>{}(text);
+}
 
 struct StringKeyHash {
     using is_transparent = void;

@@ -8,6 +8,8 @@
 #include <random>
 #include <string>
 
+#include "offline/string_keys.hpp"
+
 namespace {
 
 std::string bare_of(const std::string& full_jid) {
@@ -108,4 +110,21 @@ TEST_CASE("room sessions: a member stays present while any of their sessions is 
     CHECK_FALSE(sessions.has_member("alice@example.org"));
     CHECK_FALSE(sessions.leave("alice@example.org/b"));
     CHECK(sessions.size() == 20);
+}
+
+TEST_CASE("room sessions: a session entered with its hash given is the one entered without") {
+    using Entered = offline::RoomSessions::Entered;
+    offline::RoomSessions sessions;
+    for (int i = 0; i < 100; ++i) {
+        const std::string jid = "u" + std::to_string(i) + "@localhost/phone";
+        // Half of them first entered each way round: the hash given is the one computed.
+        if (i % 2 == 0) {
+            CHECK(sessions.enter(jid, "n") == Entered::added);
+            CHECK(sessions.enter(jid, "", nullptr, offline::text_hash(jid)) == Entered::unchanged);
+        } else {
+            CHECK(sessions.enter(jid, "n", nullptr, offline::text_hash(jid)) == Entered::added);
+            CHECK(sessions.enter(jid, "") == Entered::unchanged);
+        }
+    }
+    CHECK(sessions.size() == 100);
 }
