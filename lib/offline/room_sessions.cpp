@@ -3,6 +3,7 @@
 #include <cstring>
 #include <functional>
 
+#include "offline/linear_probing.hpp"
 #include "offline/string_keys.hpp"
 #include "xmpp/jid.hpp"
 
@@ -28,20 +29,9 @@ std::uint32_t hash_of(std::string_view text) {
     return static_cast<std::uint32_t>(text_hash(text));
 }
 
-// Linear probing's deletion by shifting back the slots after `at` that may move up, so that
-// no probe needs a tombstone.
 template <typename Slot>
-void erase_slot(std::vector<Slot>& slots, std::size_t at) {
-    const std::size_t mask = slots.size() - 1;
-    for (std::size_t next = (at + 1) & mask; slots[next].session != 0; next = (next + 1) & mask) {
-        const std::size_t home = slots[next].hash & mask;
-        const bool must_stay =
-            at <= next ? (at < home && home <= next) : (at < home || home <= next);
-        if (must_stay) continue;
-        slots[at] = slots[next];
-        at = next;
-    }
-    slots[at] = Slot{};
+bool is_free_slot(const Slot& slot) {
+    return slot.session == 0;
 }
 
 // The slot of the session `matches` accepts (given its index), probing from `hash`'s home up
@@ -162,7 +152,7 @@ void RoomSessions::unindex_member(std::uint32_t session) {
     if (at == kNotFound) return;
     MemberSlot& slot = by_member_[at];
     if (--slot.sessions == 0) {
-        erase_slot(by_member_, at);
+        erase_by_shifting_back(by_member_, at, is_free_slot<MemberSlot>);
         --members_;
         return;
     }
@@ -177,7 +167,9 @@ void RoomSessions::unindex_member(std::uint32_t session) {
 }
 
 void RoomSessions::remove(std::uint32_t index) {
-    erase_slot(by_full_jid_, find_full(sessions_[index].full_jid(), sessions_[index].full_hash));
+    erase_by_shifting_back(by_full_jid_,
+                           find_full(sessions_[index].full_jid(), sessions_[index].full_hash),
+                           is_free_slot<FullSlot>);
     unindex_member(index);
     const auto last = static_cast<std::uint32_t>(sessions_.size() - 1);
     if (index != last) {

@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "offline/linear_probing.hpp"
+
 namespace offline {
 
 template <typename KeyOf, typename Hash = std::hash<std::string_view>>
@@ -115,21 +117,9 @@ class SequenceIndex {
         table[at] = entry;
     }
 
-    // Linear probing's deletion without markers: later slots of the run move back into the
-    // gap when their home allows it.
-    void remove_from_current(std::size_t gap) {
-        const std::size_t mask = current_.size() - 1;
-        for (std::size_t next = (gap + 1) & mask; current_[next].sequence != kEmpty;
-             next = (next + 1) & mask) {
-            const std::size_t home = current_[next].hash & mask;
-            // Whether `home` lies cyclically in (gap, next]: then the entry must stay after gap.
-            const bool stays =
-                gap <= next ? (gap < home && home <= next) : (gap < home || home <= next);
-            if (stays) continue;
-            current_[gap] = current_[next];
-            gap = next;
-        }
-        current_[gap] = Slot{};
+    void remove_from_current(std::size_t at) {
+        erase_by_shifting_back(current_, at,
+                               [](const Slot& slot) { return slot.sequence == kEmpty; });
         --current_live_;
     }
 
