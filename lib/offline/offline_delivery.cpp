@@ -192,23 +192,18 @@ bool OfflineDelivery::groupchat_copy(DeliverySession& session, const xmpp::Stanz
     const xml::ElementView& top = stanza.top;
     const xml::RawSpan to_span = top.raw_attribute("to");
     std::string& recipient = session.recipient_;
-    const auto prepare_recipient = [&] {
-        const std::optional<std::size_t> bare_length =
-            xmpp::prepare_jid_into(top.attribute("to"), recipient);
-        return bare_length && *bare_length < recipient.size();
-    };
     const std::string* room = nullptr;
     std::uint64_t key = 0;
     RoomAddress& from = session.room_address_;
     if (session.last_copy_.same_but_recipient(stanza.raw, to_span)) {
         // The bytes but `to` are those of the last copy: same room, sender and message.
-        if (!prepare_recipient()) return false;
+        if (!read_full_jid(top.attribute("to"), recipient)) return false;
         room = &session.last_copy_.room();
         key = session.last_copy_.key();
     } else {
         if (top.attribute("type") != "groupchat") return false;
         if (!read_room_address(top.attribute("from"), domain_, from) || from.nick.empty() ||
-            !prepare_recipient()) {
+            !read_full_jid(top.attribute("to"), recipient)) {
             return false;
         }
         // History the MUC replays to someone joining (XEP-0045 §7.2.15) went out when it was
@@ -244,12 +239,11 @@ void OfflineDelivery::from_component(DeliverySession& session, const xmpp::Stanz
     const xml::ElementView& top = stanza.top;
     const std::string_view name = top.name.local;
     if (name == "message" && groupchat_copy(session, stanza, now, out)) return;
-    const RoomAddress& from = session.room_address_;
-    const std::string& to = session.recipient_;
-    const bool occupant_presence =
-        name == "presence" &&
-        read_room_address(top.attribute("from"), domain_, session.room_address_) &&
-        !from.nick.empty() && read_full_jid(top.attribute("to"), session.recipient_);
+    RoomAddress& from = session.room_address_;
+    std::string& to = session.recipient_;
+    const bool occupant_presence = name == "presence" &&
+                                   read_room_address(top.attribute("from"), domain_, from) &&
+                                   !from.nick.empty() && read_full_jid(top.attribute("to"), to);
     complete_broadcast(session, now, out);
 
     if (occupant_presence) {
