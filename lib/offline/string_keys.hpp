@@ -19,9 +19,7 @@ inline std::uint64_t text_hash(std::string_view text) {
 
 struct StringKeyHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view key) const {
-        return std::hash<std::string_view>{}(key);
-    }
+    std::size_t operator()(std::string_view key) const { return text_hash(key); }
 };
 
 template <typename Value>
