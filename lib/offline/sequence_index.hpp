@@ -56,8 +56,6 @@ class SequenceIndex {
         return previous;
     }
 
-    void put(std::string_view key, std::uint64_t sequence) { exchange(key, sequence); }
-
     // Erases `key` if `keep(sequence)` is false for what it holds; true when it did.
     template <typename Keep>
     bool erase_unless(std::string_view key, Keep keep) {

@@ -96,7 +96,7 @@ TEST_CASE("sequence index: a new generation starts only once the old one has mov
     std::size_t previous_moving = 0;
     for (int i = 0; i < 200000; ++i) {
         const std::string key = "id" + std::to_string(i);
-        index.put(key, keys.add(key));
+        index.exchange(key, keys.add(key));
         // A jump in entries still to move means a new generation: the old one was empty.
         if (index.moving() > previous_moving) CHECK(previous_moving == 0);
         previous_moving = index.moving();
