@@ -193,11 +193,15 @@ bool unchanged_by(const char (&table)[256], std::string_view part) {
     return same;
 }
 
+// Printable ASCII only: resourceprep leaves it as it is.
+bool printable_ascii(std::string_view part) {
+    bool printable = true;
+    for (const char c : part) printable &= c >= 0x20 && c <= 0x7e;
+    return printable;
+}
+
 bool ascii_resourcepart(std::string_view part, std::string& out) {
-    if (part.empty() || part.size() > kMaxPartBytes) return false;
-    for (char c : part) {
-        if (c < 0x20 || c > 0x7e) return false;
-    }
+    if (part.empty() || part.size() > kMaxPartBytes || !printable_ascii(part)) return false;
     out.append(part);
     return true;
 }
@@ -276,27 +280,19 @@ namespace {
 // it (lower case, nothing to strip): JIDs on a MUC link nearly always arrive so, and are then
 // checked in one pass and copied whole.
 std::optional<std::size_t> already_prepared(std::string_view text) {
-    const std::size_t slash = text.find('/');
-    const std::string_view bare = text.substr(0, slash);
-    if (slash != std::string_view::npos) {
-        const std::string_view resource = text.substr(slash + 1);
-        if (resource.empty() || resource.size() > kMaxPartBytes) return std::nullopt;
-        bool printable = true;
-        for (const char c : resource) printable &= c >= 0x20 && c <= 0x7e;
-        if (!printable) return std::nullopt;
-    }
-    std::string_view domain = bare;
-    if (const std::size_t at = bare.find('@'); at != std::string_view::npos) {
-        const std::string_view local = bare.substr(0, at);
-        if (local.empty() || local.size() > kMaxPartBytes || !unchanged_by(kAscii.localpart, local))
-            return std::nullopt;
-        domain = bare.substr(at + 1);
-    }
+    const JidText parts = split(text);
+    if (parts.resource && (parts.resource->empty() || parts.resource->size() > kMaxPartBytes ||
+                           !printable_ascii(*parts.resource)))
+        return std::nullopt;
+    if (parts.local && (parts.local->empty() || parts.local->size() > kMaxPartBytes ||
+                        !unchanged_by(kAscii.localpart, *parts.local)))
+        return std::nullopt;
+    const std::string_view domain = parts.domain;
     if (domain.empty() || domain.size() > 253 || !unchanged_by(kAscii.domain, domain) ||
         !labels_fit(domain)) {
         return std::nullopt;
     }
-    return bare.size();
+    return parts.local ? parts.local->size() + 1 + domain.size() : domain.size();
 }
 
 }  // namespace
