@@ -10,9 +10,13 @@ std::size_t index_of(Side side) {
     return side == Side::component ? 0 : 1;
 }
 
-std::string_view recipient_of(std::string_view stanza) {
+// Past this many bytes, emptied held bytes go back to the allocator (a join storm's).
+constexpr std::size_t kKeptHeldBytes = 256 * 1024;
+
+std::uint64_t recipient_hash(std::string_view stanza) {
     const std::optional<xml::ValueSpan> to = xml::find_attribute(stanza, "to");
-    return to ? stanza.substr(to->offset, to->length) : std::string_view();
+    return std::hash<std::string_view>{}(to ? stanza.substr(to->offset, to->length)
+                                            : std::string_view());
 }
 
 }  // namespace
@@ -24,54 +28,68 @@ std::uint64_t HeldOutput::add_barrier(Side fallback_to, std::string_view fallbac
     barriers_.push_back(Barrier{false, stanza_barrier_});
     const auto barrier = static_cast<std::uint32_t>(barriers_.size());
     fallback_of_.emplace(number, barrier - 1);
-    add(Held{
-        fallback_to, Unit::added, true, true, {}, barrier, barriers_added_, std::string(fallback)});
+    add(Held{fallback_to, Unit::added, true, true, barrier, barriers_added_, 0, 0, 0}, fallback);
     stanza_barrier_ = barrier;
     return number + 1;
 }
 
 void HeldOutput::hold(const Write& write) {
-    add(Held{write.to,
-             write.unit,
-             write.after_persist,
-             false,
-             {},
-             stanza_barrier_,
-             barriers_added_,
-             std::string(write.bytes)});
+    add(Held{write.to, write.unit, write.after_persist, false, stanza_barrier_, barriers_added_, 0,
+             0, 0},
+        write.bytes);
 }
 
-void HeldOutput::add(Held held) {
-    bytes_ += held.bytes.size() + kEntryOverhead;
+void HeldOutput::add(Held held, std::string_view bytes) {
+    bytes_ += bytes.size() + kEntryOverhead;
     ++held_for_[index_of(held.to)];
-    held_.push_back(std::move(held));
-    Held& kept = held_.back();
-    if (kept.unit == Unit::stream) return;
-    kept.recipient = recipient_of(kept.bytes);
-    RecipientCounts& counts = recipients_[index_of(kept.to)];
-    if (auto known = counts.find(kept.recipient); known != counts.end())
-        ++known->second;
-    else
-        counts.emplace(kept.recipient, 1);
+    held.start = bytes_base_ + bytes_held_.size();
+    held.length = bytes.size();
+    bytes_held_.append(bytes);
+    if (held.unit != Unit::stream) {
+        held.recipient = recipient_hash(bytes);
+        recipients_[index_of(held.to)].add(held.recipient);
+    }
+    held_.push_back(held);
+}
+
+std::string_view HeldOutput::bytes_of(const Held& held) const {
+    return std::string_view(bytes_held_).substr(held.start - bytes_base_, held.length);
 }
 
 void HeldOutput::forget_front() {
     const Held& held = held_.front();
-    bytes_ -= held.bytes.size() + kEntryOverhead;
+    bytes_ -= held.length + kEntryOverhead;
     --held_for_[index_of(held.to)];
-    if (held.unit != Unit::stream) {
-        RecipientCounts& counts = recipients_[index_of(held.to)];
-        auto known = counts.find(held.recipient);
-        if (known != counts.end() && --known->second == 0) counts.erase(known);
-    }
+    if (held.unit != Unit::stream) recipients_[index_of(held.to)].remove(held.recipient);
+    const std::uint64_t end = held.start + held.length;
     held_.pop_front();
+    if (held_.empty()) {
+        bytes_base_ = end;
+        if (bytes_held_.capacity() > kKeptHeldBytes) {
+            std::string().swap(bytes_held_);
+        } else {
+            bytes_held_.clear();
+        }
+        recipients_[0].clear();
+        recipients_[1].clear();
+        return;
+    }
+    // While output stays held (overlapping commits), the bytes that went out are dropped once
+    // they are half of what is kept: each byte is moved at most once on average.
+    const std::size_t gone = static_cast<std::size_t>(held_.front().start - bytes_base_);
+    if (gone >= 4096 && gone * 2 >= bytes_held_.size()) {
+        bytes_held_.erase(0, gone);
+        bytes_base_ += gone;
+    }
 }
 
 bool HeldOutput::must_wait(const Write& write, std::optional<std::string_view> recipient) const {
     if (held_for_[index_of(write.to)] == 0) return false;
     if (write.unit == Unit::stream) return true;
-    return recipients_[index_of(write.to)].contains(recipient ? *recipient
-                                                              : recipient_of(write.bytes));
+    const RecipientCounts& counts = recipients_[index_of(write.to)];
+    if (counts.empty()) return false;
+    return counts.contains(recipient ? std::hash<std::string_view>{}(*recipient)
+                                     : recipient_hash(write.bytes));
 }
 
 void HeldOutput::settle(std::uint64_t ticket, bool durable) {

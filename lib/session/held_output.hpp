@@ -13,8 +13,8 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
+#include "session/recipient_counts.hpp"
 #include "session/session_actions.hpp"
 
 namespace session {
@@ -49,7 +49,7 @@ class HeldOutput {
         while (!held_.empty() && held_.front().after_barriers <= settled_prefix_) {
             const Held& held = held_.front();
             if (goes_out(held)) {
-                out(Write{held.to, held.bytes, held.fallback ? Unit::fallback : held.unit,
+                out(Write{held.to, bytes_of(held), held.fallback ? Unit::fallback : held.unit,
                           held.after_persist});
             }
             forget_front();
@@ -63,33 +63,31 @@ class HeldOutput {
         Unit unit;
         bool after_persist;
         bool fallback;                 // that barrier's fallback: written only if it failed
-        std::string_view recipient;    // its `to`, in `bytes` (a deque: entries do not move)
         std::uint32_t barrier;         // 1 + index in barriers_ it depends on; 0: none
         std::uint64_t after_barriers;  // barriers added before it: all must settle first
-        std::string bytes;
+        std::uint64_t recipient;       // hash of its `to` (not for a stream-level write)
+        std::uint64_t start;           // where its bytes begin in bytes_held_'s positions
+        std::size_t length;
     };
     struct Barrier {
         bool failed = false;
         std::uint32_t after = 0;  // the stanza's earlier barrier with a fallback, if any
     };
-    struct RecipientHash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view key) const {
-            return std::hash<std::string_view>{}(key);
-        }
-    };
-    using RecipientCounts =
-        std::unordered_map<std::string, std::uint32_t, RecipientHash, std::equal_to<>>;
 
-    void add(Held held);
+    void add(Held held, std::string_view bytes);
     bool failed(std::uint32_t barrier) const;
     bool goes_out(const Held& held) const;
+    std::string_view bytes_of(const Held& held) const;
     void forget_front();
     // Every barrier has settled and everything held went out: the counts start again.
     void reset();
 
     int outstanding_ = 0;
     std::deque<Held> held_;
+    // The held writes' bytes, one after the other, so holding one costs no allocation. A
+    // position counts from the first byte ever held; bytes_base_ is that of bytes_held_[0].
+    std::string bytes_held_;
+    std::uint64_t bytes_base_ = 0;
     std::deque<Barrier> barriers_;  // barriers with a fallback, until all have settled
     // Unsettled barrier numbers (tickets are number + 1) with a fallback -> index in barriers_.
     std::map<std::uint64_t, std::uint32_t> fallback_of_;
@@ -101,7 +99,7 @@ class HeldOutput {
     std::uint32_t stanza_barrier_ = 0;
     std::size_t bytes_ = 0;
     std::size_t held_for_[2] = {0, 0};  // entries held for each side
-    RecipientCounts recipients_[2];     // of the stanzas held, by side, with their counts
+    RecipientCounts recipients_[2];     // of the stanzas held, by side
 };
 
 }  // namespace session
