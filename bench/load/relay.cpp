@@ -179,7 +179,11 @@ Relay::Relay(const RelaySettings& settings, std::uint16_t upstream_port) : setti
     } else {
         log_ = settings_.work_dir / "proxy.log";
         const auto store = settings_.work_dir / "state.db";
-        std::filesystem::remove(store);
+        // The last run's write-ahead log goes too: SQLite would replay a proxy's leftover log
+        // (one killed before it closed the store) onto the fresh copy, and the run would start
+        // with that proxy's pages (seen under a profiler: no registrations, no copies).
+        for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+            std::filesystem::remove(store.string() + suffix);
         if (settings_.kind == RelayKind::proxy_on && !settings_.store.empty())
             std::filesystem::copy_file(settings_.store, store);
         const auto config = settings_.work_dir / "proxy.json";
