@@ -70,8 +70,8 @@ void HeldOutput::forget_front() {
         } else {
             bytes_held_.clear();
         }
-        recipients_[0].clear();
-        recipients_[1].clear();
+        recipients_[0].release_if_large();
+        recipients_[1].release_if_large();
         return;
     }
     // While output stays held (overlapping commits), the bytes that went out are dropped once

@@ -47,14 +47,10 @@ bool RecipientCounts::contains(std::uint64_t recipient) const {
     return slot.hash != 0 && slot.count > 0;
 }
 
-void RecipientCounts::clear() {
-    if (slots_.size() > kKeptSlots) {
-        std::vector<Slot>().swap(slots_);
-    } else if (used_ > 0) {
-        slots_.assign(slots_.size(), Slot{});
-    }
+void RecipientCounts::release_if_large() {
+    if (live_ > 0 || slots_.size() <= kKeptSlots) return;
+    std::vector<Slot>().swap(slots_);
     used_ = 0;
-    live_ = 0;
 }
 
 // Linear overall: the table left is at most a quarter full, so at least a quarter of its size

@@ -18,8 +18,11 @@ class RecipientCounts {
     void remove(std::uint64_t recipient);
     bool contains(std::uint64_t recipient) const;
     bool empty() const { return live_ == 0; }
-    // Forgets every count; a table a burst grew is given back.
-    void clear();
+    // Once every count is back to 0: a table a burst grew goes back to the allocator. A small
+    // one stays as it is (its slots at 0 are dropped when it next makes room), so an end of
+    // holding costs nothing.
+    void release_if_large();
+    std::size_t slots() const { return slots_.size(); }
 
   private:
     struct Slot {

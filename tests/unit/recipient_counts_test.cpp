@@ -57,12 +57,18 @@ TEST_CASE("recipient counts: answer like a map of counts, through growth and dea
     counts_like_a_map(shared_low_bits, 600);
 }
 
-TEST_CASE("recipient counts: cleared, nothing is held; counting starts again") {
+TEST_CASE("recipient counts: a table a burst grew is given back once nothing is held") {
     session::RecipientCounts counts;
     for (std::uint64_t k = 1; k <= 10000; ++k) counts.add(spread(k));
+    const std::size_t grown = counts.slots();
+    CHECK(grown > 4096);
+    counts.release_if_large();  // still counting: kept
+    CHECK(counts.slots() == grown);
     CHECK(counts.contains(spread(5000)));
-    counts.clear();
+    for (std::uint64_t k = 1; k <= 10000; ++k) counts.remove(spread(k));
     CHECK(counts.empty());
+    counts.release_if_large();
+    CHECK(counts.slots() == 0);
     CHECK_FALSE(counts.contains(spread(5000)));
     counts.add(spread(5000));
     counts.add(spread(5000));
