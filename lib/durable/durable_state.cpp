@@ -49,11 +49,12 @@ void DurableState::record(const std::string& link, const xmpp::StateRecord& chan
 }
 
 void DurableState::record(const std::string& link, offline::StateChange change) {
-    // In a burst the next batch is about as large as the last one: room for it is one
-    // allocation, where growing it change by change took a dozen, each moving what was in it.
-    // Made when a change comes, not when a batch starts: after the burst nothing is held.
-    if (pending_.empty() && pending_.capacity() < last_batch_size_)
-        pending_.reserve(last_batch_size_);
+    // A change that comes while a batch commits is part of a burst (a join storm): the next
+    // batch is about as large as the one in flight, and room for it is one allocation, where
+    // growing change by change took a dozen, each moving what was in it. Outside a burst
+    // nothing is reserved. (The pool thread only reads batch_ meanwhile.)
+    if (in_flight_ && pending_.empty() && pending_.capacity() < batch_.size())
+        pending_.reserve(batch_.size());
     pending_.emplace_back(link, std::move(change));
     pending_bytes_ += bytes_of(pending_.back());
     if (pending_bytes_ > max_retained_bytes_) keep_within_bound();
@@ -94,7 +95,6 @@ void DurableState::start_batch() {
     uv_timer_stop(&write_behind_);
     batch_.swap(pending_);
     pending_.clear();
-    last_batch_size_ = batch_.size();
     pending_bytes_ = 0;
     batch_waiting_.swap(waiting_);
     waiting_.clear();

@@ -82,7 +82,6 @@ class DurableState : public net::Durability {
     std::unique_ptr<store::SqliteStore> store_;
     Batch pending_;
     std::size_t pending_bytes_ = 0;
-    std::size_t last_batch_size_ = 0;  // changes in the batch started last
     std::size_t max_retained_bytes_;
     Waiters waiting_;
     // The batch in flight and what waits on it; touched by the pool thread only while in flight.
