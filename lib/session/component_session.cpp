@@ -33,10 +33,12 @@ inline void ComponentSession::send(Side to, std::string_view bytes, Unit unit) {
     const Write write{to, bytes, unit, after_persist_};
     // What depends on a commit waits for it, and so does what must not overtake it; the rest
     // (nearly always everything: a fan-out's copies) goes out at once.
-    if (held_.holding() && (write.after_persist || held_.must_wait(write, known_recipient(bytes))))
-        [[unlikely]] {
-        held_.hold(write);
-        return;
+    if (held_.holding()) [[unlikely]] {
+        const std::optional<std::string_view> recipient = known_recipient(bytes);
+        if (write.after_persist || held_.must_wait(write, recipient)) {
+            held_.hold(write, recipient);
+            return;
+        }
     }
     write_now(write);
 }

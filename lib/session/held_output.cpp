@@ -12,11 +12,17 @@ std::size_t index_of(Side side) {
 
 // Past this many bytes, emptied held bytes go back to the allocator (a join storm's).
 constexpr std::size_t kKeptHeldBytes = 256 * 1024;
+// While output stays held, the bytes already written are dropped from the front once there
+// are at least this many and they are half of what is kept.
+constexpr std::size_t kMinDroppedBytes = 4096;
 
-std::uint64_t recipient_hash(std::string_view stanza) {
-    const std::optional<xml::ValueSpan> to = xml::find_attribute(stanza, "to");
-    return std::hash<std::string_view>{}(to ? stanza.substr(to->offset, to->length)
-                                            : std::string_view());
+// Who a write goes to, as RecipientCounts counts it: the hash of its raw `to`.
+std::uint64_t recipient_key(std::string_view bytes, std::optional<std::string_view> recipient) {
+    if (!recipient) {
+        const std::optional<xml::ValueSpan> to = xml::find_attribute(bytes, "to");
+        recipient = to ? bytes.substr(to->offset, to->length) : std::string_view();
+    }
+    return std::hash<std::string_view>{}(*recipient);
 }
 
 }  // namespace
@@ -28,25 +34,26 @@ std::uint64_t HeldOutput::add_barrier(Side fallback_to, std::string_view fallbac
     barriers_.push_back(Barrier{false, stanza_barrier_});
     const auto barrier = static_cast<std::uint32_t>(barriers_.size());
     fallback_of_.emplace(number, barrier - 1);
-    add(Held{fallback_to, Unit::added, true, true, barrier, barriers_added_, 0, 0, 0}, fallback);
+    add(Held{fallback_to, Unit::added, true, true, barrier, barriers_added_, 0, 0, 0}, fallback,
+        std::nullopt);
     stanza_barrier_ = barrier;
     return number + 1;
 }
 
-void HeldOutput::hold(const Write& write) {
+void HeldOutput::hold(const Write& write, std::optional<std::string_view> recipient) {
     add(Held{write.to, write.unit, write.after_persist, false, stanza_barrier_, barriers_added_, 0,
              0, 0},
-        write.bytes);
+        write.bytes, recipient);
 }
 
-void HeldOutput::add(Held held, std::string_view bytes) {
+void HeldOutput::add(Held held, std::string_view bytes, std::optional<std::string_view> recipient) {
     bytes_ += bytes.size() + kEntryOverhead;
     ++held_for_[index_of(held.to)];
     held.start = bytes_base_ + bytes_held_.size();
     held.length = bytes.size();
     bytes_held_.append(bytes);
     if (held.unit != Unit::stream) {
-        held.recipient = recipient_hash(bytes);
+        held.recipient = recipient_key(bytes, recipient);
         recipients_[index_of(held.to)].add(held.recipient);
     }
     held_.push_back(held);
@@ -77,7 +84,7 @@ void HeldOutput::forget_front() {
     // While output stays held (overlapping commits), the bytes that went out are dropped once
     // they are half of what is kept: each byte is moved at most once on average.
     const std::size_t gone = static_cast<std::size_t>(held_.front().start - bytes_base_);
-    if (gone >= 4096 && gone * 2 >= bytes_held_.size()) {
+    if (gone >= kMinDroppedBytes && gone * 2 >= bytes_held_.size()) {
         bytes_held_.erase(0, gone);
         bytes_base_ += gone;
     }
@@ -88,8 +95,7 @@ bool HeldOutput::must_wait(const Write& write, std::optional<std::string_view> r
     if (write.unit == Unit::stream) return true;
     const RecipientCounts& counts = recipients_[index_of(write.to)];
     if (counts.empty()) return false;
-    return counts.contains(recipient ? std::hash<std::string_view>{}(*recipient)
-                                     : recipient_hash(write.bytes));
+    return counts.contains(recipient_key(write.bytes, recipient));
 }
 
 void HeldOutput::settle(std::uint64_t ticket, bool durable) {

@@ -34,11 +34,12 @@ class HeldOutput {
     // A new barrier; returns its ticket for settle(). With a fallback, what the stanza emits
     // from now on depends on it.
     std::uint64_t add_barrier(Side fallback_to, std::string_view fallback);
-    void hold(const Write& write);
+    // `recipient`, here and below: the write's `to` value when the caller knows it already
+    // (otherwise it is read from the bytes).
+    void hold(const Write& write, std::optional<std::string_view> recipient = std::nullopt);
     // Whether a write that does not depend on any barrier must still wait: something to the
     // same recipient (the `to` of a stanza) is held, and XMPP keeps the order of what one
     // entity sends another. A stream-level write waits for everything held for its side.
-    // `recipient`: the write's `to` value when the caller knows it already.
     bool must_wait(const Write& write, std::optional<std::string_view> recipient) const;
     // A barrier's commit is over; then call release().
     void settle(std::uint64_t ticket, bool durable);
@@ -74,7 +75,7 @@ class HeldOutput {
         std::uint32_t after = 0;  // the stanza's earlier barrier with a fallback, if any
     };
 
-    void add(Held held, std::string_view bytes);
+    void add(Held held, std::string_view bytes, std::optional<std::string_view> recipient);
     bool failed(std::uint32_t barrier) const;
     bool goes_out(const Held& held) const;
     std::string_view bytes_of(const Held& held) const;
