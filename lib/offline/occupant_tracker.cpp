@@ -62,8 +62,22 @@ MucUserDetails read_muc_user(const xml::ElementView& top, std::string_view raw,
 
 void OccupantTracker::on_join_request(const std::string& room, const std::string& full_jid,
                                       std::string_view nick) {
+    // An occupant's presence updates come the same way as joins: the same session asking again
+    // is the common case, and it costs no allocation (its nick is replaced where it is kept,
+    // and it becomes the newest attempt).
+    if (auto again = joins_.find(JoinKey{room, full_jid}); again != joins_.end()) {
+        const std::size_t bytes = bytes_of(again->first, nick);
+        if (bytes <= max_join_bytes_) {
+            join_bytes_ -= bytes_of(again->first, again->second.nick);
+            again->second.nick.assign(nick);
+            join_arrivals_.splice(join_arrivals_.end(), join_arrivals_, again->second.arrival);
+            join_bytes_ += bytes;
+            evict_joins_over_budget(&again->first);
+            return;
+        }
+        forget_join(again);
+    }
     std::string key = join_key(room, full_jid);
-    if (auto again = joins_.find(key); again != joins_.end()) forget_join(again);
     const std::size_t bytes = bytes_of(key, nick);
     if (bytes > max_join_bytes_) {
         ++join_evictions_;
@@ -71,13 +85,18 @@ void OccupantTracker::on_join_request(const std::string& room, const std::string
     }
     // A join attempt is answered at once by the MUC; peers that never get an answer must not
     // grow the table: the oldest attempts go first.
-    while (join_bytes_ + bytes > max_join_bytes_ && !join_arrivals_.empty()) {
+    join_bytes_ += bytes;
+    evict_joins_over_budget(nullptr);
+    auto [join, inserted] = joins_.emplace(std::move(key), JoinAttempt{std::string(nick), {}});
+    join->second.arrival = join_arrivals_.insert(join_arrivals_.end(), &join->first);
+}
+
+void OccupantTracker::evict_joins_over_budget(const std::string* keep) {
+    while (join_bytes_ > max_join_bytes_ && !join_arrivals_.empty() &&
+           join_arrivals_.front() != keep) {
         forget_join(joins_.find(*join_arrivals_.front()));
         ++join_evictions_;
     }
-    auto [join, inserted] = joins_.emplace(std::move(key), JoinAttempt{std::string(nick), {}});
-    join->second.arrival = join_arrivals_.insert(join_arrivals_.end(), &join->first);
-    join_bytes_ += bytes;
 }
 
 void OccupantTracker::forget_join(Joins::iterator join) {

@@ -372,6 +372,45 @@ TEST_CASE("pending requests: a flood of joins with 1,000-byte JIDs keeps only th
     CHECK(delivery.occupancy().nick_of(kRoom, long_jid(kJoins - 1)) == "n19999");
 }
 
+TEST_CASE(
+    "pending requests: a session asking again is one join attempt, the newest, with its "
+    "new nick") {
+    std::size_t one_attempt = 0;
+    {
+        offline::OfflineDelivery measured({}, "conference.localhost");
+        offline::DeliverySession session(measured);
+        join_flood(session, 1);
+        one_attempt = measured.pending_join_bytes();
+    }
+    offline::Options options;
+    options.max_pending_join_bytes = 3 * one_attempt + 2;  // room for three, and a longer nick
+    offline::OfflineDelivery delivery(options, "conference.localhost");
+    offline::DeliverySession session(delivery);
+    join_flood(session, 3);
+    const std::size_t bytes = delivery.pending_join_bytes();
+    // Joiner 0 asks again, under another nick: still one attempt, now the newest.
+    feed(session, Direction::to_component,
+         "<presence to='" + std::string(kRoom) + "/n0b' from='" + long_jid(0) +
+             "'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+    CHECK(delivery.pending_join_bytes() == bytes + 1);
+    CHECK(delivery.pending_join_evictions() == 0);
+    // A fourth joiner needs room: the oldest attempt goes, which is joiner 1's now.
+    feed(session, Direction::to_component,
+         "<presence to='" + std::string(kRoom) + "/n3' from='" + long_jid(3) +
+             "'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+    CHECK(delivery.pending_join_evictions() == 1);
+    muc_presence(session, 1);
+    CHECK_FALSE(delivery.occupancy().nick_of(kRoom, long_jid(1)));
+    // Joiner 0's attempt is known under the nick it asked for last.
+    feed(session, Direction::to_server,
+         "<presence from='" + std::string(kRoom) + "/n0b' to='" + long_jid(0) +
+             "'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' "
+             "role='participant'/></x></presence>");
+    CHECK(delivery.occupancy().nick_of(kRoom, long_jid(0)) == "n0b");
+    muc_presence(session, 3);
+    CHECK(delivery.occupancy().nick_of(kRoom, long_jid(3)) == "n3");
+}
+
 // --- budgets (what the tables account) ------------------------------------------------------
 
 TEST_CASE("pending requests: past the budget a submit is refused up front, nothing forwarded") {
