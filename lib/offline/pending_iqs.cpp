@@ -16,48 +16,98 @@ std::size_t PendingIqs::bytes_of(std::string_view room, std::string_view request
     return bytes;
 }
 
+std::string_view PendingIqs::form_key(std::string_view room, std::string_view requester,
+                                      std::string_view id) const {
+    // XML cannot carry a NUL, not even as a reference: it ends room and requester, whatever
+    // they and the id hold.
+    scratch_.assign(room);
+    scratch_ += '\0';
+    scratch_ += requester;
+    scratch_ += '\0';
+    scratch_ += id;
+    return scratch_;
+}
+
+std::uint64_t PendingIqs::find_form(std::string_view key) const {
+    if (forms_->live == 0) return SequenceIndex<KeyOfForm>::kNone;
+    const std::uint64_t* arrival = form_index_.find(key);
+    return arrival == nullptr ? SequenceIndex<KeyOfForm>::kNone : *arrival;
+}
+
+void PendingIqs::forget_form(std::uint64_t arrival) {
+    FormRequest& form = forms_->at(arrival);
+    form_index_.erase_unless(form.key, [&](std::uint64_t kept) { return kept != arrival; });
+    bytes_ -= form.bytes;
+    std::string().swap(form.key);
+    --forms_->live;
+    while (!forms_->waiting.empty() && forms_->waiting.front().key.empty()) {
+        forms_->waiting.pop_front();
+        ++forms_->first;
+    }
+}
+
+void PendingIqs::evict_oldest_form() {
+    // The front is live: answered ones are dropped from the front as they go.
+    forget_form(forms_->first);
+    ++evictions_;
+}
+
 bool PendingIqs::add(const std::string& room, const std::string& requester, const std::string& id,
                      PendingIq iq) {
     auto existing = entries_.find(KeyViews(room, requester, id));
     if (existing != entries_.end()) erase(existing);
+    if (const std::uint64_t again = find_form(form_key(room, requester, id));
+        again != SequenceIndex<KeyOfForm>::kNone) {
+        forget_form(again);
+    }
 
     const std::size_t bytes = bytes_of(room, requester, id, iq);
     if (deciding_bytes_ + bytes > max_bytes_) {
         if (!iq.decides()) ++evictions_;
         return false;
     }
-    while (bytes_ + bytes > max_bytes_ && !evictable_.empty()) {
-        erase(entries_.find(*evictable_.begin()->second));
-        ++evictions_;
+    while (bytes_ + bytes > max_bytes_ && forms_->live > 0) evict_oldest_form();
+    bytes_ += bytes;
+    if (!iq.decides()) {
+        const std::uint64_t arrival = forms_->first + forms_->waiting.size();
+        forms_->waiting.push_back(
+            FormRequest{std::string(form_key(room, requester, id)), std::move(iq), bytes});
+        form_index_.exchange(forms_->waiting.back().key, arrival);
+        ++forms_->live;
+        return true;
     }
     const xmpp::Moment expires = iq.expires;
-    const bool decides = iq.decides();
     auto [entry, inserted] =
-        entries_.emplace(Key{room, requester, id}, Entry{std::move(iq), bytes, {}, std::nullopt});
+        entries_.emplace(Key{room, requester, id}, Entry{std::move(iq), bytes, {}});
     entry->second.expiry = expiry_.emplace(expires, &entry->first);
-    if (decides) {
-        deciding_bytes_ += bytes;
-    } else {
-        entry->second.arrival = evictable_.emplace(arrivals_++, &entry->first).first;
-    }
-    bytes_ += bytes;
+    deciding_bytes_ += bytes;
     return true;
 }
 
 const PendingIq* PendingIqs::find(std::string_view room, std::string_view requester,
                                   std::string_view id, xmpp::Moment now) const {
-    auto entry = entries_.find(KeyViews(room, requester, id));
-    if (entry == entries_.end() || entry->second.iq.expires <= now) return nullptr;
-    return &entry->second.iq;
+    const PendingIq* iq = nullptr;
+    if (auto entry = entries_.find(KeyViews(room, requester, id)); entry != entries_.end()) {
+        iq = &entry->second.iq;
+    } else if (const std::uint64_t arrival = find_form(form_key(room, requester, id));
+               arrival != SequenceIndex<KeyOfForm>::kNone) {
+        iq = &forms_->waiting[arrival - forms_->first].iq;
+    }
+    return iq == nullptr || iq->expires <= now ? nullptr : iq;
 }
 
 std::optional<PendingIq> PendingIqs::take(std::string_view room, std::string_view requester,
                                           std::string_view id, xmpp::Moment now) {
-    auto entry = entries_.find(KeyViews(room, requester, id));
-    if (entry == entries_.end()) return std::nullopt;
-    PendingIq iq = std::move(entry->second.iq);
-    erase(entry);
-    if (iq.expires <= now) return std::nullopt;
+    std::optional<PendingIq> iq;
+    if (auto entry = entries_.find(KeyViews(room, requester, id)); entry != entries_.end()) {
+        iq = std::move(entry->second.iq);
+        erase(entry);
+    } else if (const std::uint64_t arrival = find_form(form_key(room, requester, id));
+               arrival != SequenceIndex<KeyOfForm>::kNone) {
+        iq = std::move(forms_->at(arrival).iq);
+        forget_form(arrival);
+    }
+    if (!iq || iq->expires <= now) return std::nullopt;
     return iq;
 }
 
@@ -65,16 +115,17 @@ void PendingIqs::purge(xmpp::Moment now) {
     while (!expiry_.empty() && expiry_.begin()->first <= now) {
         erase(entries_.find(*expiry_.begin()->second));
     }
+    // Arrival order is expiry order while pending_ttl stays; a TTL lowered on reload lets a
+    // newer request expire first, and it goes when those before it do (find and take never
+    // return one that expired).
+    while (forms_->live > 0 && forms_->waiting.front().iq.expires <= now)
+        forget_form(forms_->first);
 }
 
 void PendingIqs::erase(Entries::iterator entry) {
     Entry& held = entry->second;
     expiry_.erase(held.expiry);
-    if (held.arrival) {
-        evictable_.erase(*held.arrival);
-    } else {
-        deciding_bytes_ -= held.bytes;
-    }
+    deciding_bytes_ -= held.bytes;
     bytes_ -= held.bytes;
     entries_.erase(entry);
 }

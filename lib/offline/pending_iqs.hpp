@@ -14,7 +14,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "offline/registrations.hpp"
+#include "offline/sequence_index.hpp"
 #include "xmpp/stanza_filter.hpp"
 
 namespace offline {
@@ -70,8 +73,8 @@ class PendingIqs {
     // Forgets every request that expired before `now`; cheap when none did.
     void purge(xmpp::Moment now);
 
-    bool empty() const { return entries_.empty(); }
-    std::size_t size() const { return entries_.size(); }
+    bool empty() const { return entries_.empty() && forms_->live == 0; }
+    std::size_t size() const { return entries_.size() + forms_->live; }
     std::size_t bytes() const { return bytes_; }
     // Form requests evicted, or not kept, for lack of room.
     std::uint64_t evictions() const { return evictions_; }
@@ -80,6 +83,7 @@ class PendingIqs {
                                 std::string_view id, const PendingIq& iq);
 
   private:
+    // Deciding requests (rare, never evicted, each with its own consequences).
     struct Key {
         std::string room;
         std::string requester;
@@ -104,24 +108,50 @@ class PendingIqs {
     using KeyViews = std::tuple<std::string_view, std::string_view, std::string_view>;
     struct Entry;
     using Entries = std::map<Key, Entry, KeyOrder>;
-    // Expiry order, so that purging never scans: a flood of requests the MUC never answers
-    // costs O(log n) per request.
+    // Expiry order, so that purging never scans.
     using ExpiryOrder = std::multimap<xmpp::Moment, const Key*>;
-    // Form requests by arrival, oldest first: the ones evicted for room.
-    using ArrivalOrder = std::map<std::uint64_t, const Key*>;
     struct Entry {
         PendingIq iq;
         std::size_t bytes;
         ExpiryOrder::iterator expiry;
-        std::optional<ArrivalOrder::iterator> arrival;  // form requests only
+    };
+
+    // Form requests: the common kind (every client asks for the form before it registers, and
+    // a flood of them is what fills the table), all with one TTL, evicted oldest first. So
+    // they wait in arrival order, which is their expiry order, found through a flat index of
+    // (hash, arrival number): a request costs its key's one allocation, not five tree nodes
+    // and their strings, and no tree walk of cache misses.
+    struct FormRequest {
+        std::string key;  // room NUL requester NUL id; empty once answered or forgotten
+        PendingIq iq;
+        std::size_t bytes = 0;
+    };
+    struct FormQueue {
+        std::deque<FormRequest> waiting;  // oldest first, answered ones among them
+        std::uint64_t first = 0;          // arrival number of waiting.front()
+        std::size_t live = 0;
+        FormRequest& at(std::uint64_t arrival) { return waiting[arrival - first]; }
+    };
+    struct KeyOfForm {
+        FormQueue* queue;
+        std::string_view operator()(std::uint64_t arrival) const { return queue->at(arrival).key; }
     };
 
     void erase(Entries::iterator entry);
+    // The index key of a form request, in scratch_ (no allocation once it has grown).
+    std::string_view form_key(std::string_view room, std::string_view requester,
+                              std::string_view id) const;
+    // The arrival number of the waiting form request under `key`, or SequenceIndex::kNone.
+    std::uint64_t find_form(std::string_view key) const;
+    void forget_form(std::uint64_t arrival);
+    void evict_oldest_form();
 
     Entries entries_;
     ExpiryOrder expiry_;
-    ArrivalOrder evictable_;
-    std::uint64_t arrivals_ = 0;
+    // On the heap, so that the index's pointer to it survives a move of the table.
+    std::unique_ptr<FormQueue> forms_ = std::make_unique<FormQueue>();
+    mutable SequenceIndex<KeyOfForm> form_index_{KeyOfForm{forms_.get()}};
+    mutable std::string scratch_;
     std::size_t max_bytes_;
     std::size_t bytes_ = 0;           // every entry
     std::size_t deciding_bytes_ = 0;  // entries that are not form requests

@@ -903,3 +903,78 @@ TEST_CASE(
     CHECK(pending.empty());
     CHECK(pending.bytes() == 0);
 }
+
+TEST_CASE(
+    "registration pending iqs: form requests answered out of order; eviction and expiry "
+    "still take the oldest waiting") {
+    constexpr int kForms = 5000;
+    offline::PendingIqs pending(
+        budget_for(kForms, "form-1000", offline::PendingIq::Kind::form_request));
+    offline::PendingIq iq;
+    iq.expires = 100s;
+    for (int i = 0; i < kForms; ++i) {
+        REQUIRE(pending.add("room@conference.localhost", "bob@localhost/phone",
+                            "form-" + std::to_string(1000 + i), iq));
+    }
+    // Every other one answered, newest first: the rest stay findable.
+    for (int i = kForms - 1; i >= 0; i -= 2) {
+        CHECK(pending.take("room@conference.localhost", "bob@localhost/phone",
+                           "form-" + std::to_string(1000 + i), 0s));
+    }
+    CHECK(pending.size() == kForms / 2);
+    for (int i = 0; i < kForms; i += 2) {
+        CHECK(pending.find("room@conference.localhost", "bob@localhost/phone",
+                           "form-" + std::to_string(1000 + i), 0s));
+    }
+    // Half the budget is free again: the next half fits; after it the oldest go, in order.
+    iq.expires = 200s;
+    for (int i = 0; i < kForms / 2 + 3; ++i) {
+        REQUIRE(pending.add("room@conference.localhost", "eve@localhost/phone",
+                            "late-" + std::to_string(1000 + i), iq));
+    }
+    CHECK(pending.size() == kForms);
+    CHECK(pending.evictions() == 3);
+    for (int i : {0, 2, 4}) {
+        CHECK_FALSE(pending.find("room@conference.localhost", "bob@localhost/phone",
+                                 "form-" + std::to_string(1000 + i), 0s));
+    }
+    CHECK(pending.find("room@conference.localhost", "bob@localhost/phone", "form-1006", 0s));
+    // The first ones expire; those that came later stay.
+    pending.purge(150s);
+    CHECK(pending.size() == kForms / 2 + 3);
+    CHECK(pending.find("room@conference.localhost", "eve@localhost/phone", "late-1000", 0s));
+    pending.purge(200s);
+    CHECK(pending.empty());
+    CHECK(pending.bytes() == 0);
+}
+
+TEST_CASE(
+    "registration pending iqs: one key moves between a form request and a submit; ids "
+    "with newlines stay apart") {
+    using Kind = offline::PendingIq::Kind;
+    offline::PendingIqs pending(1 << 20);
+    offline::PendingIq form;
+    form.expires = 60s;
+    offline::PendingIq submit;
+    submit.kind = Kind::submit;
+    submit.expires = 60s;
+    pending.add("room@conference.localhost", "bob@localhost/phone", "same", form);
+    pending.add("room@conference.localhost", "bob@localhost/phone", "same", submit);
+    CHECK(pending.size() == 1);
+    CHECK(pending.find("room@conference.localhost", "bob@localhost/phone", "same", 0s)->kind ==
+          Kind::submit);
+    pending.add("room@conference.localhost", "bob@localhost/phone", "same", form);
+    CHECK(pending.size() == 1);
+    CHECK(pending.find("room@conference.localhost", "bob@localhost/phone", "same", 0s)->kind ==
+          Kind::form_request);
+    // Parts that hold newlines (an id may) still make keys of their own.
+    pending.add("room@conference.localhost", "bob@localhost/phone", "a\nb", form);
+    CHECK_FALSE(pending.find("room@conference.localhost", "bob@localhost/phone\na", "b", 0s));
+    CHECK(pending.find("room@conference.localhost", "bob@localhost/phone", "a\nb", 0s));
+    // A table moved elsewhere (its owner was) still finds what it holds.
+    offline::PendingIqs moved(std::move(pending));
+    CHECK(moved.take("room@conference.localhost", "bob@localhost/phone", "a\nb", 0s));
+    CHECK(moved.take("room@conference.localhost", "bob@localhost/phone", "same", 0s));
+    CHECK(moved.empty());
+    CHECK(moved.bytes() == 0);
+}
