@@ -120,10 +120,16 @@ void Session::write(const session::Write& write) {
                            : write.unit == session::Unit::rewritten ? "rewritten"
                            : write.unit == session::Unit::fallback  ? "sent instead"
                                                                     : "relayed";
+        std::string whole;
+        write.append_to(whole);
         spdlog::info("link {}: session {}: {} to the {}: {}", env_.config->name, number_, what,
-                     to.name(), write.bytes);
+                     to.name(), whole);
     }
-    to.out.append(write.bytes);
+    if (write.member.empty() && write.rest.empty()) {
+        to.out.append(write.bytes);
+    } else {
+        to.out.append(write.bytes, write.member, write.rest);
+    }
 }
 
 bool Session::over_high_watermark() {

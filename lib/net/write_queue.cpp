@@ -35,6 +35,24 @@ void WriteQueue::append(std::string_view bytes) {
     }
 }
 
+void WriteQueue::append(std::string_view head, std::string_view middle, std::string_view tail) {
+    const std::size_t size = head.size() + middle.size() + tail.size();
+    if (blocks_.empty() || Block::kSize - blocks_.back()->used < size) {
+        append(head);
+        append(middle);
+        append(tail);
+        return;
+    }
+    // The common case: the whole stanza fits in the tail block.
+    queued_bytes_ += size;
+    Block& block = *blocks_.back();
+    char* at = block.data.get() + block.used;
+    std::memcpy(at, head.data(), head.size());
+    std::memcpy(at + head.size(), middle.data(), middle.size());
+    std::memcpy(at + head.size() + middle.size(), tail.data(), tail.size());
+    block.used += size;
+}
+
 void WriteQueue::hold(bool held) {
     held_ = held;
 }

@@ -33,6 +33,8 @@ class WriteQueue {
     WriteQueue& operator=(const WriteQueue&) = delete;
 
     void append(std::string_view bytes);
+    // A stanza in three pieces (a fan-out copy: its stanza around the member), as one.
+    void append(std::string_view head, std::string_view middle, std::string_view tail);
     // Starts a write of what is queued (up to kMaxWriteBytes) unless one is in flight or the
     // queue is held; the owner flushes again after each completed write.
     void flush();

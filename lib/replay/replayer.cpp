@@ -28,8 +28,9 @@ class Recorder : public session::SessionActions {
 
     void write(const session::Write& write) override {
         const Direction direction = direction_to(write.to);
-        result_.output[index_of(direction)] += write.bytes;
-        std::string bytes(write.bytes);
+        std::string bytes;
+        write.append_to(bytes);
+        result_.output[index_of(direction)] += bytes;
         switch (write.unit) {
             case session::Unit::stream:
                 return;

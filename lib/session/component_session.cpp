@@ -10,10 +10,10 @@ inline void ComponentSession::write_now(const Write& write) {
     if (write.unit != Unit::stream) {
         if (write.to == Side::server) {
             LinkCounters::add(counters_.stanzas_to_server, 1);
-            LinkCounters::add(counters_.bytes_to_server, write.bytes.size());
+            LinkCounters::add(counters_.bytes_to_server, write.size());
         } else {
             LinkCounters::add(counters_.stanzas_to_component, 1);
-            LinkCounters::add(counters_.bytes_to_component, write.bytes.size());
+            LinkCounters::add(counters_.bytes_to_component, write.size());
         }
     }
     actions_.write(write);
@@ -204,6 +204,19 @@ void ComponentSession::emit(xmpp::Direction direction, std::string_view bytes,
         unit = how == xmpp::Decision::Kind::forward ? Unit::relayed : Unit::rewritten;
     }
     send(receiver_of(direction), bytes, unit);
+}
+
+void ComponentSession::emit_copy(xmpp::Direction direction,
+                                 const xmpp::Decisions::CopyPieces& copy) {
+    const Side to = receiver_of(direction);
+    if (held_.holding() || ended_ || peer(to).stream_closed) [[unlikely]] {
+        // What may be held is kept as one piece.
+        copy_scratch_.clear();
+        copy_scratch_.append(copy.head).append(copy.member).append(copy.tail);
+        send(to, copy_scratch_, Unit::added);
+        return;
+    }
+    write_now(Write{to, copy.head, Unit::added, after_persist_, copy.member, copy.tail});
 }
 
 void ComponentSession::note(std::string_view line) {

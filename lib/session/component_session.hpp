@@ -88,6 +88,7 @@ class ComponentSession : private xmpp::StanzaOutput {
 
     // StanzaOutput: where the filter chain's decisions go.
     void emit(xmpp::Direction direction, std::string_view bytes, xmpp::Decision::Kind how) override;
+    void emit_copy(xmpp::Direction direction, const xmpp::Decisions::CopyPieces& copy) override;
     void note(std::string_view line) override;
     void persist(xmpp::Direction fallback_direction, std::string_view fallback) override;
     void record(const xmpp::StateRecord& change) override;
@@ -119,6 +120,7 @@ class ComponentSession : private xmpp::StanzaOutput {
     // output is held needs its recipient, without scanning its start tag again.
     std::string_view stanza_raw_;
     xml::RawSpan stanza_to_;
+    std::string copy_scratch_;  // a copy joined, only when it may have to be held
 };
 
 }  // namespace session

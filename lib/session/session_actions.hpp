@@ -2,7 +2,9 @@
 // The core decides; the driver writes, connects, waits for the store and logs.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "xmpp/stanza_filter.hpp"
@@ -43,6 +45,13 @@ struct Write {
     Unit unit;
     // Decided after a persist by the same stanza: it depends on that commit.
     bool after_persist = false;
+    // A fan-out copy comes in three pieces, written one after the other: `bytes` (its
+    // stanza up to the `to` value), `member`, `rest`; nothing is joined first. Empty otherwise.
+    std::string_view member{};
+    std::string_view rest{};
+
+    std::size_t size() const { return bytes.size() + member.size() + rest.size(); }
+    void append_to(std::string& out) const { out.append(bytes).append(member).append(rest); }
 };
 
 class SessionActions {

@@ -76,8 +76,7 @@ void FilterChain::carry_out(std::size_t index, const Decisions& decisions, const
                 out.emit(decision.direction, decision.bytes, Decision::Kind::inject);
                 break;
             case Decision::Kind::inject_copy:
-                out.emit(decision.direction, decisions.bytes_of(decision, copy_scratch_),
-                         Decision::Kind::inject);
+                out.emit_copy(decision.direction, decisions.pieces_of(decision));
                 break;
             case Decision::Kind::note:
                 out.note(decision.bytes);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -18,6 +19,14 @@ class StanzaOutput {
     // `how` says whether `bytes` is the stanza as received (forward), its rewrite
     // (forward_rewritten) or an extra stanza (inject).
     virtual void emit(Direction direction, std::string_view bytes, Decision::Kind how) = 0;
+    // An injected copy in its three pieces (Decisions::pieces_of): an output that writes them
+    // one after the other spares the copy a buffer of its own. By default they are joined and
+    // emitted as an injection.
+    virtual void emit_copy(Direction direction, const Decisions::CopyPieces& copy) {
+        std::string joined;
+        joined.append(copy.head).append(copy.member).append(copy.tail);
+        emit(direction, joined, Decision::Kind::inject);
+    }
     virtual void note(std::string_view line) = 0;
     // What the same stanza emits after this waits until the state recorded so far is durable
     // (and so does whatever would overtake it). When `fallback` is not empty and the commit
@@ -53,7 +62,6 @@ class FilterChain {
 
     std::vector<std::shared_ptr<StanzaFilter>> filters_;
     std::vector<Decisions> decisions_;  // one per filter, reused
-    std::string copy_scratch_;          // an inject_copy's bytes while they are written
 };
 
 }  // namespace xmpp

@@ -55,14 +55,18 @@ void Decisions::inject_copy(Direction direction, const CopySource& source,
 
 std::string_view Decisions::bytes_of(const Decision& decision, std::string& scratch) const {
     if (decision.kind != Decision::Kind::inject_copy) return decision.bytes;
+    const CopyPieces copy = pieces_of(decision);
+    scratch.clear();
+    scratch.append(copy.head).append(copy.member).append(copy.tail);
+    return scratch;
+}
+
+Decisions::CopyPieces Decisions::pieces_of(const Decision& decision) const {
     const KeptStanza& kept = copy_sources_[decision.copy_of];
     const std::string_view stanza = kept.bytes;
-    scratch.clear();
-    scratch.append(stanza.substr(0, kept.to_offset))
-        .append(
-            std::string_view(copy_members_).substr(decision.member_offset, decision.member_length))
-        .append(stanza.substr(kept.to_offset + kept.to_length));
-    return scratch;
+    return {stanza.substr(0, kept.to_offset),
+            std::string_view(copy_members_).substr(decision.member_offset, decision.member_length),
+            stanza.substr(kept.to_offset + kept.to_length)};
 }
 
 void Decisions::forget_copy_sources() {

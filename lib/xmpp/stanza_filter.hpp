@@ -95,6 +95,12 @@ class Decisions {
     // The bytes a forward_rewritten, inject or inject_copy decision writes; a copy is built in
     // `scratch`.
     std::string_view bytes_of(const Decision& decision, std::string& scratch) const;
+    // An inject_copy decision's bytes as they are kept: the stanza up to its `to` value, the
+    // member, the rest of the stanza.
+    struct CopyPieces {
+        std::string_view head, member, tail;
+    };
+    CopyPieces pieces_of(const Decision& decision) const;
 
     void note(std::string line) {
         add(Decision::Kind::note, Direction::to_server, std::move(line));

@@ -28,8 +28,9 @@ const std::string kHandshake =
 
 // Records what the core asks for; durability waits until the test answers.
 struct Driver : session::SessionActions {
-    std::string at[2];  // by Side
-    std::vector<session::Write> writes;
+    std::string at[2];                        // by Side
+    std::vector<session::Write> writes;       // their views are only valid during the call:
+    std::vector<std::string> heads, members;  // the pieces, as they were
     std::vector<std::string> lines;
     std::vector<std::string> notes;
     std::deque<std::uint64_t> waiting;
@@ -40,7 +41,9 @@ struct Driver : session::SessionActions {
 
     std::string& to(Side side) { return at[side == Side::component ? 0 : 1]; }
     void write(const session::Write& write) override {
-        to(write.to) += write.bytes;
+        write.append_to(to(write.to));
+        heads.emplace_back(write.bytes);
+        members.emplace_back(write.member);
         writes.push_back(write);
     }
     void connect_upstream() override { ++upstream_asked; }
@@ -137,7 +140,57 @@ struct PersistWithFallback : xmpp::StanzaFilter {
     }
 };
 
+// As the fan-out does: each message from the MUC goes on, then two copies of it to members;
+// one whose id says so is persisted first (so that it and its copies wait for the commit).
+struct CopiesToMembers : xmpp::StanzaFilter {
+    void on_stanza(xmpp::Direction direction, const xmpp::Stanza& stanza, xmpp::Moment,
+                   xmpp::Decisions& out) override {
+        if (stanza.top.attribute("id") == "persisted") out.persist();
+        out.forward(direction);
+        if (stanza.top.name.local != "message") return;
+        const std::size_t to = stanza.raw.find("to='") + 4;
+        const std::size_t length = stanza.raw.find('\'', to) - to;
+        const auto source = out.keep_copy_source(stanza.raw, to, length);
+        out.inject_copy(direction, source, "bob@localhost");
+        out.inject_copy(direction, source, "carol@localhost");
+    }
+};
+
 }  // namespace
+
+TEST_CASE("session core: a copy is written in its pieces, or whole when it may be held") {
+    Core core(std::make_shared<CopiesToMembers>());
+    core.establish();
+    core.driver.heads.clear();
+    core.driver.members.clear();
+    const std::uint64_t server_bytes_before = core.counters.bytes_to_server.load();
+    core.from_component("<message id='m1' to='a@x/r'><body>hi</body></message>");
+    const std::string copies =
+        "<message id='m1' to='a@x/r'><body>hi</body></message>"
+        "<message id='m1' to='bob@localhost'><body>hi</body></message>"
+        "<message id='m1' to='carol@localhost'><body>hi</body></message>";
+    CHECK(core.driver.to(Side::server) == copies);
+    REQUIRE(core.driver.writes.size() == 3);
+    // Nothing is held: the copies leave as the stanza around the member, not joined first.
+    CHECK(core.driver.heads[1] == "<message id='m1' to='");
+    CHECK(core.driver.members[1] == "bob@localhost");
+    CHECK(core.driver.members[2] == "carol@localhost");
+    CHECK(core.counters.bytes_to_server.load() - server_bytes_before == copies.size());
+
+    // Behind a commit, the copies wait whole, and go out in order once it is durable.
+    core.driver.members.clear();
+    core.driver.at[1].clear();
+    core.from_component("<message id='persisted' to='a@x/r'/>");
+    REQUIRE(core.driver.waiting.size() == 1);
+    CHECK(core.driver.to(Side::server).empty());
+    CHECK(core.session.held_bytes() > 0);
+    core.answer_all(true);
+    CHECK(core.driver.to(Side::server) ==
+          "<message id='persisted' to='a@x/r'/><message id='persisted' to='bob@localhost'/>"
+          "<message id='persisted' to='carol@localhost'/>");
+    REQUIRE(core.driver.members.size() == 3);
+    for (const std::string& member : core.driver.members) CHECK(member.empty());
+}
 
 TEST_CASE("session core: header and handshake pass untouched, then every byte both ways") {
     Core core(std::make_shared<SessionHooks>());

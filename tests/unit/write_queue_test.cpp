@@ -122,3 +122,25 @@ TEST_CASE("write queue: written blocks are kept for reuse up to the owner's allo
         }
     }
 }
+
+TEST_CASE("write queue: stanzas in three pieces arrive whole, across block ends too") {
+    PipeRig rig;
+    net::WriteQueue* queue_ptr = nullptr;
+    net::WriteQueue queue(rig.stream(), [&](int status) {
+        if (status == 0) queue_ptr->flush();
+    });
+    queue_ptr = &queue;
+    std::string sent;
+    // 3 blocks' worth of 700-byte copies: most fit in the tail block, some straddle its end.
+    const std::string head = "<message id='m' to='";
+    const std::string tail = "'>" + std::string(660, 'x') + "</message>";
+    for (int i = 0; sent.size() < 3 * net::WriteQueue::kBlockBytes; ++i) {
+        const std::string member = "member" + std::to_string(i) + "@localhost";
+        queue.append(head, member, tail);
+        sent += head + member + tail;
+    }
+    CHECK(queue.bytes() == sent.size());
+    queue.flush();
+    CHECK((rig.drain(sent.size()) == sent));
+    CHECK(queue.idle());
+}
