@@ -904,45 +904,47 @@ TEST_CASE(
     CHECK(pending.bytes() == 0);
 }
 
+// Form requests from one requester to room@conference.localhost, by id.
+struct FormRequests {
+    offline::PendingIqs& pending;
+    std::string requester;
+    std::string id(int i) const { return "form-" + std::to_string(1000 + i); }
+    bool add(int i, std::chrono::seconds expires) {
+        offline::PendingIq iq;
+        iq.expires = expires;
+        return pending.add("room@conference.localhost", requester, id(i), iq);
+    }
+    bool find(int i) const {
+        return pending.find("room@conference.localhost", requester, id(i), 0s) != nullptr;
+    }
+    bool take(int i) {
+        return pending.take("room@conference.localhost", requester, id(i), 0s).has_value();
+    }
+};
+
 TEST_CASE(
     "registration pending iqs: form requests answered out of order; eviction and expiry "
     "still take the oldest waiting") {
     constexpr int kForms = 5000;
     offline::PendingIqs pending(
         budget_for(kForms, "form-1000", offline::PendingIq::Kind::form_request));
-    offline::PendingIq iq;
-    iq.expires = 100s;
-    for (int i = 0; i < kForms; ++i) {
-        REQUIRE(pending.add("room@conference.localhost", "bob@localhost/phone",
-                            "form-" + std::to_string(1000 + i), iq));
-    }
+    FormRequests bob{pending, "bob@localhost/phone"};
+    FormRequests eve{pending, "eve@localhost/phone"};  // as long as bob's: the same bytes
+    for (int i = 0; i < kForms; ++i) REQUIRE(bob.add(i, 100s));
     // Every other one answered, newest first: the rest stay findable.
-    for (int i = kForms - 1; i >= 0; i -= 2) {
-        CHECK(pending.take("room@conference.localhost", "bob@localhost/phone",
-                           "form-" + std::to_string(1000 + i), 0s));
-    }
+    for (int i = kForms - 1; i >= 0; i -= 2) CHECK(bob.take(i));
     CHECK(pending.size() == kForms / 2);
-    for (int i = 0; i < kForms; i += 2) {
-        CHECK(pending.find("room@conference.localhost", "bob@localhost/phone",
-                           "form-" + std::to_string(1000 + i), 0s));
-    }
+    for (int i = 0; i < kForms; i += 2) CHECK(bob.find(i));
     // Half the budget is free again: the next half fits; after it the oldest go, in order.
-    iq.expires = 200s;
-    for (int i = 0; i < kForms / 2 + 3; ++i) {
-        REQUIRE(pending.add("room@conference.localhost", "eve@localhost/phone",
-                            "late-" + std::to_string(1000 + i), iq));
-    }
+    for (int i = 0; i < kForms / 2 + 3; ++i) REQUIRE(eve.add(i, 200s));
     CHECK(pending.size() == kForms);
     CHECK(pending.evictions() == 3);
-    for (int i : {0, 2, 4}) {
-        CHECK_FALSE(pending.find("room@conference.localhost", "bob@localhost/phone",
-                                 "form-" + std::to_string(1000 + i), 0s));
-    }
-    CHECK(pending.find("room@conference.localhost", "bob@localhost/phone", "form-1006", 0s));
+    for (int i : {0, 2, 4}) CHECK_FALSE(bob.find(i));
+    CHECK(bob.find(6));
     // The first ones expire; those that came later stay.
     pending.purge(150s);
     CHECK(pending.size() == kForms / 2 + 3);
-    CHECK(pending.find("room@conference.localhost", "eve@localhost/phone", "late-1000", 0s));
+    CHECK(eve.find(0));
     pending.purge(200s);
     CHECK(pending.empty());
     CHECK(pending.bytes() == 0);
