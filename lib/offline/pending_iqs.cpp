@@ -37,12 +37,16 @@ std::uint64_t PendingIqs::find_form(std::string_view key) const {
 void PendingIqs::forget_form(std::uint64_t arrival) {
     FormRequest& form = forms_->at(arrival);
     form_index_.erase_unless(form.key, [&](std::uint64_t kept) { return kept != arrival; });
-    bytes_ -= form.bytes;
     std::string().swap(form.key);
     --forms_->live;
+    // Its slot stays until those before it go, and is accounted until then: requests answered
+    // behind one the MUC never answers must not grow the queue past the budget (the oldest
+    // is evicted for room, and the answered slots behind it go with it).
+    bytes_ -= form.bytes - kAnsweredSlotBytes;
     while (!forms_->waiting.empty() && forms_->waiting.front().key.empty()) {
         forms_->waiting.pop_front();
         ++forms_->first;
+        bytes_ -= kAnsweredSlotBytes;
     }
 }
 

@@ -126,6 +126,9 @@ class PendingIqs {
         PendingIq iq;
         std::size_t bytes = 0;
     };
+    // What an answered (or forgotten) request's slot costs while it waits in the queue.
+    static constexpr std::size_t kAnsweredSlotBytes = sizeof(FormRequest);
+    static_assert(kAnsweredSlotBytes <= kEntryOverhead, "a request accounts its slot");
     struct FormQueue {
         std::deque<FormRequest> waiting;  // oldest first, answered ones among them
         std::uint64_t first = 0;          // arrival number of waiting.front()
