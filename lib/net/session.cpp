@@ -125,10 +125,10 @@ void Session::write(const session::Write& write) {
         spdlog::info("link {}: session {}: {} to the {}: {}", env_.config->name, number_, what,
                      to.name(), whole);
     }
-    if (write.member.empty() && write.rest.empty()) {
-        to.out.append(write.bytes);
+    if (write.in_pieces()) {
+        to.out.append(write.bytes, write.member, write.tail);
     } else {
-        to.out.append(write.bytes, write.member, write.rest);
+        to.out.append(write.bytes);
     }
 }
 

@@ -26,21 +26,30 @@ std::optional<std::string_view> ComponentSession::known_recipient(std::string_vi
     return bytes.substr(stanza_to_.offset, stanza_to_.length);
 }
 
-inline void ComponentSession::send(Side to, std::string_view bytes, Unit unit) {
+inline void ComponentSession::send(Write write) {
     // After the end only held output still goes out: nothing new is decided. Nothing is
     // decided for a side after its closing tag (what was decided before may still be held).
-    if (ended_ || peer(to).stream_closed) return;
-    const Write write{to, bytes, unit, after_persist_};
+    if (ended_ || peer(write.to).stream_closed) return;
     // What depends on a commit waits for it, and so does what must not overtake it; the rest
     // (nearly always everything: a fan-out's copies) goes out at once.
     if (held_.holding()) [[unlikely]] {
-        const std::optional<std::string_view> recipient = known_recipient(bytes);
+        if (write.in_pieces()) {
+            // Held output is kept whole.
+            copy_scratch_.clear();
+            write.append_to(copy_scratch_);
+            write = Write{write.to, copy_scratch_, write.unit, write.after_persist};
+        }
+        const std::optional<std::string_view> recipient = known_recipient(write.bytes);
         if (write.after_persist || held_.must_wait(write, recipient)) {
             held_.hold(write, recipient);
             return;
         }
     }
     write_now(write);
+}
+
+inline void ComponentSession::send(Side to, std::string_view bytes, Unit unit) {
+    send(Write{to, bytes, unit, after_persist_});
 }
 
 ComponentSession::Peer::Peer(ComponentSession& owner, Side which, std::size_t max_stanza_bytes)
@@ -208,15 +217,8 @@ void ComponentSession::emit(xmpp::Direction direction, std::string_view bytes,
 
 void ComponentSession::emit_copy(xmpp::Direction direction,
                                  const xmpp::Decisions::CopyPieces& copy) {
-    const Side to = receiver_of(direction);
-    if (held_.holding() || ended_ || peer(to).stream_closed) [[unlikely]] {
-        // What may be held is kept as one piece.
-        copy_scratch_.clear();
-        copy_scratch_.append(copy.head).append(copy.member).append(copy.tail);
-        send(to, copy_scratch_, Unit::added);
-        return;
-    }
-    write_now(Write{to, copy.head, Unit::added, after_persist_, copy.member, copy.tail});
+    send(Write{receiver_of(direction), copy.head, Unit::added, after_persist_, copy.member,
+               copy.tail});
 }
 
 void ComponentSession::note(std::string_view line) {

@@ -94,6 +94,7 @@ class ComponentSession : private xmpp::StanzaOutput {
     void record(const xmpp::StateRecord& change) override;
 
     // Every stanza and copy goes through these two: inlined into their callers.
+    [[gnu::always_inline]] inline void send(Write write);
     [[gnu::always_inline]] inline void send(Side to, std::string_view bytes, Unit unit);
     // The recipient of `bytes` when they are the stanza being run and the scanner found its `to`.
     std::optional<std::string_view> known_recipient(std::string_view bytes) const;
@@ -120,7 +121,7 @@ class ComponentSession : private xmpp::StanzaOutput {
     // output is held needs its recipient, without scanning its start tag again.
     std::string_view stanza_raw_;
     xml::RawSpan stanza_to_;
-    std::string copy_scratch_;  // a copy joined, only when it may have to be held
+    std::string copy_scratch_;  // a copy in pieces joined, only while output is held
 };
 
 }  // namespace session

@@ -45,13 +45,15 @@ struct Write {
     Unit unit;
     // Decided after a persist by the same stanza: it depends on that commit.
     bool after_persist = false;
-    // A fan-out copy comes in three pieces, written one after the other: `bytes` (its
-    // stanza up to the `to` value), `member`, `rest`; nothing is joined first. Empty otherwise.
+    // A fan-out copy comes in three pieces (xmpp::Decisions::CopyPieces), written one after the
+    // other: `bytes` (its stanza up to the `to` value), `member`, `tail`; nothing is joined
+    // first. Empty otherwise.
     std::string_view member{};
-    std::string_view rest{};
+    std::string_view tail{};
 
-    std::size_t size() const { return bytes.size() + member.size() + rest.size(); }
-    void append_to(std::string& out) const { out.append(bytes).append(member).append(rest); }
+    bool in_pieces() const { return !member.empty() || !tail.empty(); }
+    std::size_t size() const { return bytes.size() + member.size() + tail.size(); }
+    void append_to(std::string& out) const { out.append(bytes).append(member).append(tail); }
 };
 
 class SessionActions {

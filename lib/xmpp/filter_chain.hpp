@@ -24,7 +24,7 @@ class StanzaOutput {
     // emitted as an injection.
     virtual void emit_copy(Direction direction, const Decisions::CopyPieces& copy) {
         std::string joined;
-        joined.append(copy.head).append(copy.member).append(copy.tail);
+        copy.append_to(joined);
         emit(direction, joined, Decision::Kind::inject);
     }
     virtual void note(std::string_view line) = 0;

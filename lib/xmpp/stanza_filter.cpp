@@ -55,9 +55,8 @@ void Decisions::inject_copy(Direction direction, const CopySource& source,
 
 std::string_view Decisions::bytes_of(const Decision& decision, std::string& scratch) const {
     if (decision.kind != Decision::Kind::inject_copy) return decision.bytes;
-    const CopyPieces copy = pieces_of(decision);
     scratch.clear();
-    scratch.append(copy.head).append(copy.member).append(copy.tail);
+    pieces_of(decision).append_to(scratch);
     return scratch;
 }
 

@@ -99,6 +99,7 @@ class Decisions {
     // member, the rest of the stanza.
     struct CopyPieces {
         std::string_view head, member, tail;
+        void append_to(std::string& out) const { out.append(head).append(member).append(tail); }
     };
     CopyPieces pieces_of(const Decision& decision) const;
 
