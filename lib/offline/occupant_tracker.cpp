@@ -72,7 +72,7 @@ void OccupantTracker::on_join_request(const std::string& room, const std::string
             again->second.nick.assign(nick);
             join_arrivals_.splice(join_arrivals_.end(), join_arrivals_, again->second.arrival);
             join_bytes_ += bytes;
-            evict_joins_over_budget(&again->first);
+            evict_joins_over_budget();
             return;
         }
         forget_join(again);
@@ -86,14 +86,15 @@ void OccupantTracker::on_join_request(const std::string& room, const std::string
     // A join attempt is answered at once by the MUC; peers that never get an answer must not
     // grow the table: the oldest attempts go first.
     join_bytes_ += bytes;
-    evict_joins_over_budget(nullptr);
+    evict_joins_over_budget();
     auto [join, inserted] = joins_.emplace(std::move(key), JoinAttempt{std::string(nick), {}});
     join->second.arrival = join_arrivals_.insert(join_arrivals_.end(), &join->first);
 }
 
-void OccupantTracker::evict_joins_over_budget(const std::string* keep) {
-    while (join_bytes_ > max_join_bytes_ && !join_arrivals_.empty() &&
-           join_arrivals_.front() != keep) {
+// An attempt within the budget on its own is never evicted for itself: when it is the only
+// one left, the table is within the budget.
+void OccupantTracker::evict_joins_over_budget() {
+    while (join_bytes_ > max_join_bytes_ && !join_arrivals_.empty()) {
         forget_join(joins_.find(*join_arrivals_.front()));
         ++join_evictions_;
     }

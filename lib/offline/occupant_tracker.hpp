@@ -97,8 +97,8 @@ class OccupantTracker {
     };
     using Joins = std::unordered_map<std::string, JoinAttempt, JoinHash, JoinEqual>;
     void forget_join(Joins::iterator join);
-    // Forgets the oldest join attempts (never `keep`) while the table is over its budget.
-    void evict_joins_over_budget(const std::string* keep);
+    // Forgets the oldest join attempts while the table is over its budget.
+    void evict_joins_over_budget();
     static std::size_t bytes_of(const std::string& key, std::string_view nick) {
         return kJoinOverhead + key.size() + nick.size();
     }
