@@ -1,5 +1,7 @@
 #include "offline/pending_iqs.hpp"
 
+#include <utility>
+
 namespace offline {
 
 std::size_t PendingIqs::bytes_of(std::string_view room, std::string_view requester,
@@ -60,10 +62,10 @@ bool PendingIqs::add(const std::string& room, const std::string& requester, cons
                      PendingIq iq) {
     auto existing = entries_.find(KeyViews(room, requester, id));
     if (existing != entries_.end()) erase(existing);
-    if (const std::uint64_t again = find_form(form_key(room, requester, id));
-        again != SequenceIndex<KeyOfForm>::kNone) {
+    // In scratch_, which nothing below writes: built once for the lookup and the queue.
+    const std::string_view key = form_key(room, requester, id);
+    if (const std::uint64_t again = find_form(key); again != SequenceIndex<KeyOfForm>::kNone)
         forget_form(again);
-    }
 
     const std::size_t bytes = bytes_of(room, requester, id, iq);
     if (deciding_bytes_ + bytes > max_bytes_) {
@@ -74,8 +76,7 @@ bool PendingIqs::add(const std::string& room, const std::string& requester, cons
     bytes_ += bytes;
     if (!iq.decides()) {
         const std::uint64_t arrival = forms_->first + forms_->waiting.size();
-        forms_->waiting.push_back(
-            FormRequest{std::string(form_key(room, requester, id)), std::move(iq), bytes});
+        forms_->waiting.push_back(FormRequest{std::string(key), std::move(iq), bytes});
         form_index_.exchange(forms_->waiting.back().key, arrival);
         ++forms_->live;
         return true;
@@ -95,7 +96,7 @@ const PendingIq* PendingIqs::find(std::string_view room, std::string_view reques
         iq = &entry->second.iq;
     } else if (const std::uint64_t arrival = find_form(form_key(room, requester, id));
                arrival != SequenceIndex<KeyOfForm>::kNone) {
-        iq = &forms_->waiting[arrival - forms_->first].iq;
+        iq = &std::as_const(*forms_).at(arrival).iq;
     }
     return iq == nullptr || iq->expires <= now ? nullptr : iq;
 }

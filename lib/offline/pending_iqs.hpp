@@ -134,6 +134,7 @@ class PendingIqs {
         std::uint64_t first = 0;          // arrival number of waiting.front()
         std::size_t live = 0;
         FormRequest& at(std::uint64_t arrival) { return waiting[arrival - first]; }
+        const FormRequest& at(std::uint64_t arrival) const { return waiting[arrival - first]; }
     };
     struct KeyOfForm {
         FormQueue* queue;
