@@ -4,10 +4,13 @@ namespace offline {
 
 void Occupancy::enter(const std::string& room, const std::string& full_jid, std::string_view nick,
                       xmpp::Decisions* out, std::optional<std::uint64_t> full_jid_hash) {
+    // Checked before the room is made: a refused session must not leave an empty room behind.
+    if (!RoomSessions::fits(full_jid, nick)) return;
     RoomSessions& sessions = room_for_entry(room);
     std::string_view kept_nick;
     const RoomSessions::Entered entered = sessions.enter(full_jid, nick, &kept_nick, full_jid_hash);
-    if (entered == RoomSessions::Entered::unchanged) return;
+    if (entered == RoomSessions::Entered::unchanged || entered == RoomSessions::Entered::refused)
+        return;
     if (entered == RoomSessions::Entered::added) ++session_count_;
     if (observer_ && out != nullptr)
         observer_(room, full_jid, kept_nick, entered == RoomSessions::Entered::added, *out);

@@ -57,14 +57,21 @@ std::size_t free_slot(const std::vector<Slot>& slots, std::uint32_t hash) {
 }  // namespace
 
 void RoomSessions::Session::set(std::string_view full_jid, std::string_view new_nick) {
-    auto block = std::make_unique<char[]>(full_jid.size() + new_nick.size());
-    std::memcpy(block.get(), full_jid.data(), full_jid.size());
-    if (!new_nick.empty())
-        std::memcpy(block.get() + full_jid.size(), new_nick.data(), new_nick.size());
-    full_length = static_cast<std::uint32_t>(full_jid.size());
-    bare_length = static_cast<std::uint32_t>(xmpp::bare_part(full_jid).size());
-    nick_length = static_cast<std::uint32_t>(new_nick.size());
-    text = std::move(block);
+    const std::size_t size = full_jid.size() + new_nick.size();
+    std::unique_ptr<char[]> block;
+    char* to = inline_text;
+    if (size > kInlineBytes) {
+        block = std::make_unique<char[]>(size);
+        to = block.get();
+    }
+    // The old text may be what is copied (a rename): it goes only once copied, and moves onto
+    // itself when it stays inline.
+    std::memmove(to, full_jid.data(), full_jid.size());
+    if (!new_nick.empty()) std::memmove(to + full_jid.size(), new_nick.data(), new_nick.size());
+    full_length = static_cast<std::uint16_t>(full_jid.size());
+    bare_length = static_cast<std::uint16_t>(xmpp::bare_part(full_jid).size());
+    nick_length = static_cast<std::uint16_t>(new_nick.size());
+    spilled = std::move(block);
 }
 
 std::size_t RoomSessions::find_full(std::string_view full_jid, std::uint32_t hash) const {
@@ -80,6 +87,7 @@ std::size_t RoomSessions::find_member(std::string_view bare_jid, std::uint32_t h
 RoomSessions::Entered RoomSessions::enter(std::string_view full_jid, std::string_view nick,
                                           std::string_view* kept_nick,
                                           std::optional<std::uint64_t> full_jid_hash) {
+    if (!fits(full_jid, nick)) return Entered::refused;
     const std::uint32_t hash =
         full_jid_hash ? static_cast<std::uint32_t>(*full_jid_hash) : hash_of(full_jid);
     if (const std::size_t at = find_full(full_jid, hash); at != kNotFound) {
@@ -110,6 +118,7 @@ bool RoomSessions::leave(std::string_view full_jid) {
 }
 
 bool RoomSessions::rename(std::string_view full_jid, std::string_view nick) {
+    if (!fits(full_jid, nick)) return false;
     const std::size_t at = find_full(full_jid, hash_of(full_jid));
     if (at == kNotFound) return false;
     Session& session = sessions_[by_full_jid_[at].session - 1];

@@ -1,8 +1,8 @@
 // The occupant sessions of one room, packed for a proxy that holds hundreds of thousands: each
-// session's full JID and nick share one heap block, and two open-addressing indexes of small
-// slots find a session by full JID and a member by bare JID. A node-based map spent about 190
-// bytes a session on nodes, buckets and a second copy of the JID's allocation; this spends
-// about 100.
+// session is one cache line holding its full JID and nick (a heap block holds longer ones), and
+// two open-addressing indexes of small slots find a session by full JID and a member by bare
+// JID. A node-based map spent about 190 bytes a session on nodes, buckets and a second copy of
+// the JID's allocation; this spends about 100.
 #pragma once
 
 #include <cstddef>
@@ -16,14 +16,23 @@ namespace offline {
 
 class RoomSessions {
   public:
-    enum class Entered { added, renamed, unchanged };
-    // Starts the session of `full_jid`, or gives it `nick` (an empty nick keeps the one known).
+    enum class Entered { added, renamed, unchanged, refused };
+    // What a prepared JID and a nick (a prepared resourcepart) can be at most (RFC 7622 §3:
+    // 1,023 bytes a part); nothing longer is kept.
+    static constexpr std::size_t kMaxFullJidBytes = 3 * 1023 + 2;
+    static constexpr std::size_t kMaxNickBytes = 1023;
+    static bool fits(std::string_view full_jid, std::string_view nick) {
+        return full_jid.size() <= kMaxFullJidBytes && nick.size() <= kMaxNickBytes;
+    }
+
+    // Starts the session of `full_jid`, or gives it `nick` (an empty nick keeps the one known);
+    // refused when they do not fit.
     // `kept_nick`, when given, receives a view of the session's nick now (unless unchanged).
     // `full_jid_hash`, when given, is text_hash(full_jid), known already.
     Entered enter(std::string_view full_jid, std::string_view nick,
                   std::string_view* kept_nick = nullptr,
                   std::optional<std::uint64_t> full_jid_hash = std::nullopt);
-    // False when there is no such session.
+    // False when there is no such session (or, for a rename, the nick does not fit).
     bool leave(std::string_view full_jid);
     bool rename(std::string_view full_jid, std::string_view nick);
 
@@ -40,18 +49,28 @@ class RoomSessions {
     }
 
   private:
-    struct Session {
-        std::unique_ptr<char[]> text;  // the full JID, then the nick
+    // Every copy the MUC broadcasts is matched against its recipient's session, in a room
+    // gone cold since its last message: with the text in the session's own cache line, a
+    // match reads the index slot and this line, not a third place.
+    static constexpr std::size_t kSessionBytes = 64;
+    static constexpr std::size_t kInlineBytes =
+        kSessionBytes - sizeof(void*) - sizeof(std::uint32_t) - 3 * sizeof(std::uint16_t);
+    struct alignas(kSessionBytes) Session {
+        std::unique_ptr<char[]> spilled;  // the text, when longer than kInlineBytes
         std::uint32_t full_hash = 0;
-        std::uint32_t full_length = 0;
-        std::uint32_t bare_length = 0;
-        std::uint32_t nick_length = 0;
+        std::uint16_t full_length = 0;
+        std::uint16_t bare_length = 0;
+        std::uint16_t nick_length = 0;
+        char inline_text[kInlineBytes];  // the full JID, then the nick
 
-        std::string_view full_jid() const { return {text.get(), full_length}; }
-        std::string_view bare_jid() const { return {text.get(), bare_length}; }
-        std::string_view nick() const { return {text.get() + full_length, nick_length}; }
+        const char* text() const { return spilled ? spilled.get() : inline_text; }
+        std::string_view full_jid() const { return {text(), full_length}; }
+        std::string_view bare_jid() const { return {text(), bare_length}; }
+        std::string_view nick() const { return {text() + full_length, nick_length}; }
+        // `full_jid` and `nick` must fit; either may be this session's own.
         void set(std::string_view full_jid, std::string_view nick);
     };
+    static_assert(sizeof(Session) == kSessionBytes);
     // Index slots: `session` is 1 + the index in sessions_, 0 for a free slot; `hash` is kept
     // so a probe compares slots in sequence without visiting the sessions.
     struct FullSlot {

@@ -56,3 +56,19 @@ TEST_CASE("occupancy: a member with several sessions stays present until the las
         CHECK_FALSE(occupancy.is_present(room, alice));
     }
 }
+
+TEST_CASE("occupancy: a session too long to be a prepared JID is neither kept nor observed") {
+    offline::Occupancy occupancy;
+    int observed = 0;
+    occupancy.observe([&](const std::string&, std::string_view, std::optional<std::string_view>,
+                          bool, xmpp::Decisions&) { ++observed; });
+    xmpp::Decisions out;
+    const std::string room = "room@conference.localhost";
+    occupancy.enter(room, "u@localhost/" + std::string(4000, 'r'), "n", &out);
+    CHECK(occupancy.sessions() == 0);
+    CHECK(observed == 0);
+    CHECK(occupancy.full_jids_in(room, [](std::string_view) { return true; }).empty());
+    occupancy.enter(room, "u@localhost/desk", "n", &out);
+    CHECK(occupancy.sessions() == 1);
+    CHECK(observed == 1);
+}

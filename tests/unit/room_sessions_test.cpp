@@ -55,9 +55,16 @@ TEST_CASE("room sessions: random enters, renames and leaves agree with a map") {
         // Grows towards ~600 sessions, then drains to empty: every index size both ways.
         for (int step = 0; step < 6000; ++step) {
             const bool draining = step >= 4000;
+            // Short texts are kept in the session itself, long ones in a block of their own:
+            // a long resource or nick moves a session between the two as it is renamed.
+            const char* resources[] = {"phone", "desk", "Conversations.laptop-in-the-kitchen"};
             const std::string full_jid = "member" + std::to_string(random() % members) +
-                                         "@example.org/" + (random() % 3 == 0 ? "phone" : "desk");
-            const std::string nick = random() % 2 == 0 ? "" : "nick" + std::to_string(random() % 9);
+                                         "@example.org/" + resources[random() % 3];
+            const std::string nick =
+                random() % 2 == 0
+                    ? ""
+                    : std::string(random() % 3 == 0 ? "a-rather-long-nick-" : "nick") +
+                          std::to_string(random() % 9);
             switch (draining ? 2u : random() % 4) {
                 case 0:
                 case 1: {
@@ -127,4 +134,41 @@ TEST_CASE("room sessions: a session entered with its hash given is the one enter
         }
     }
     CHECK(sessions.size() == 100);
+}
+
+TEST_CASE("room sessions: a JID or nick longer than a prepared one can be is not kept") {
+    using Entered = offline::RoomSessions::Entered;
+    offline::RoomSessions sessions;
+    const std::string longest_jid =
+        std::string(1023, 'a') + "@" + std::string(1023, 'b') + "/" + std::string(1023, 'c');
+    const std::string longest_nick(1023, 'n');
+    REQUIRE(longest_jid.size() == offline::RoomSessions::kMaxFullJidBytes);
+    CHECK(sessions.enter(longest_jid, longest_nick) == Entered::added);
+    CHECK(sessions.nick_of(longest_jid) == std::optional<std::string_view>(longest_nick));
+    CHECK(sessions.has_member(std::string(1023, 'a') + "@" + std::string(1023, 'b')));
+    // One byte more, in either, is refused; the session kept is as it was.
+    CHECK(sessions.enter(longest_jid + "c", "n") == Entered::refused);
+    CHECK(sessions.enter(longest_jid, longest_nick + "n") == Entered::refused);
+    CHECK_FALSE(sessions.rename(longest_jid, longest_nick + "n"));
+    CHECK(sessions.nick_of(longest_jid) == std::optional<std::string_view>(longest_nick));
+    CHECK(sessions.size() == 1);
+    // A store edited by hand might hold one past what 16 bits count: still refused.
+    CHECK(sessions.enter("u@h/" + std::string(70000, 'r'), "n") == Entered::refused);
+    CHECK(sessions.size() == 1);
+}
+
+TEST_CASE("room sessions: a rename moves a session's text between inline and its own block") {
+    offline::RoomSessions sessions;
+    const std::string jid = "alice@example.org/Conversations.x7Yq";
+    const std::string long_nick(60, 'L');
+    sessions.enter(jid, "al");
+    for (const std::string& nick :
+         {long_nick, std::string("al"), long_nick + "2", std::string("b")}) {
+        CHECK(sessions.rename(jid, nick));
+        CHECK(sessions.nick_of(jid) == std::optional<std::string_view>(nick));
+        CHECK(sessions.has_member("alice@example.org"));
+    }
+    // Entering again with the nick it has (the session's own text, seen through nick_of).
+    const std::string_view kept = *sessions.nick_of(jid);
+    CHECK(sessions.enter(jid, kept) == offline::RoomSessions::Entered::unchanged);
 }
