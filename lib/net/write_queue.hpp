@@ -18,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "net/populated_memory.hpp"
+
 namespace net {
 
 class WriteQueue {
@@ -55,7 +57,8 @@ class WriteQueue {
   private:
     struct Block {
         static constexpr std::size_t kSize = kBlockBytes;
-        std::unique_ptr<char[]> data{new char[kSize]};
+        // Populated when made: a new block is about to be filled whole.
+        PopulatedMemory data{kSize};
         std::size_t used = 0;
     };
 

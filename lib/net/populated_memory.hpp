@@ -1,0 +1,27 @@
+// Anonymous memory whose pages are all faulted in when it is made, by one call. Memory that a
+// process touches page by page takes a trap per page: on the VMs this proxy was measured on
+// that is ~11 µs a page, against ~1.6 µs a page populated in one go. For buffers that will be
+// written whole.
+#pragma once
+
+#include <cstddef>
+
+namespace net {
+
+class PopulatedMemory {
+  public:
+    // Throws std::bad_alloc when the memory cannot be mapped.
+    explicit PopulatedMemory(std::size_t bytes);
+    ~PopulatedMemory();
+    PopulatedMemory(const PopulatedMemory&) = delete;
+    PopulatedMemory& operator=(const PopulatedMemory&) = delete;
+
+    char* get() const { return bytes_; }
+    std::size_t size() const { return size_; }
+
+  private:
+    char* bytes_;
+    std::size_t size_;
+};
+
+}  // namespace net
