@@ -1,7 +1,7 @@
-// Anonymous memory whose pages are all faulted in when it is made, by one call. Memory that a
-// process touches page by page takes a trap per page: on the VMs this proxy was measured on
-// that is ~11 µs a page, against ~1.6 µs a page populated in one go. For buffers that will be
-// written whole.
+// Heap memory whose pages are faulted in when it is made, by one call. Memory that a process
+// touches page by page takes a trap per page: on the VMs this proxy was measured on that is
+// ~11 µs a page, against ~1.6 µs a page populated in one go. For buffers that will be written
+// whole; the pages it shares with its neighbours at either end are left to the allocator.
 #pragma once
 
 #include <cstddef>
@@ -10,7 +10,7 @@ namespace net {
 
 class PopulatedMemory {
   public:
-    // Throws std::bad_alloc when the memory cannot be mapped.
+    // Throws std::bad_alloc when the memory cannot be had.
     explicit PopulatedMemory(std::size_t bytes);
     ~PopulatedMemory();
     PopulatedMemory(const PopulatedMemory&) = delete;
