@@ -51,6 +51,14 @@ std::optional<std::string> Occupancy::nick_of(std::string_view room,
     return std::string(*nick);
 }
 
+bool Occupancy::has_session(std::string_view room, std::string_view full_jid,
+                            std::string_view nick) const {
+    auto r = rooms_.find(room);
+    if (r == rooms_.end()) return false;
+    const std::optional<std::string_view> known = r->second.nick_of(full_jid);
+    return known && *known == nick;
+}
+
 bool Occupancy::is_present(std::string_view room, std::string_view bare_jid) const {
     auto r = rooms_.find(room);
     return r != rooms_.end() && r->second.has_member(bare_jid);

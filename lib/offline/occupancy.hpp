@@ -37,6 +37,8 @@ class Occupancy {
 
     std::optional<std::string> nick_of(std::string_view room, std::string_view full_jid) const;
     bool is_present(std::string_view room, std::string_view bare_jid) const;
+    // Whether the session of `full_jid` is in `room` under `nick` (nothing is copied).
+    bool has_session(std::string_view room, std::string_view full_jid, std::string_view nick) const;
     std::size_t sessions() const { return session_count_; }
     // The full JIDs of the sessions in `room` that `pick` chooses (copies: the caller may
     // change occupancy next). Nothing is allocated when none is chosen.

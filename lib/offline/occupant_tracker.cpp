@@ -62,9 +62,13 @@ MucUserDetails read_muc_user(const xml::ElementView& top, std::string_view raw,
 
 void OccupantTracker::on_join_request(const std::string& room, const std::string& full_jid,
                                       std::string_view nick) {
-    // An occupant's presence updates come the same way as joins: the same session asking again
-    // is the common case, and it costs no allocation (its nick is replaced where it is kept,
-    // and it becomes the newest attempt).
+    // An occupant's status updates come the same way as joins, and are the most common of
+    // them. From a session in the room under that nick there is nothing to learn from the
+    // MUC's answer (on_room_presence takes it as an update), so it is no attempt: kept, it
+    // would only wait for its eviction, in the place of a real join's.
+    if (occupancy_.has_session(room, full_jid, nick)) return;
+    // The same session asking again (before the MUC answered) costs no allocation: its nick is
+    // replaced where it is kept, and it becomes the newest attempt.
     if (auto again = joins_.find(JoinKey{room, full_jid}); again != joins_.end()) {
         const std::size_t bytes = bytes_of(again->first, nick);
         if (bytes <= max_join_bytes_) {

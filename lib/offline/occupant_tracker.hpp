@@ -42,7 +42,8 @@ class OccupantTracker {
     // A lower budget applies at the next join attempt.
     void set_max_join_bytes(std::size_t max_join_bytes) { max_join_bytes_ = max_join_bytes; }
 
-    // A presence from a user to room/nick (server -> MUC): remembered as a join attempt.
+    // A presence from a user to room/nick (server -> MUC): remembered as a join attempt, unless
+    // that session is in the room under that nick already (a status update).
     void on_join_request(const std::string& room, const std::string& full_jid,
                          std::string_view nick);
     // A presence from room/nick to a user's full JID (MUC -> server).

@@ -411,6 +411,54 @@ TEST_CASE(
     CHECK(delivery.occupancy().nick_of(kRoom, long_jid(3)) == "n3");
 }
 
+TEST_CASE(
+    "pending requests: occupants' status updates are no join attempts, and do not evict one") {
+    std::size_t one_attempt = 0;
+    {
+        offline::OfflineDelivery measured({}, "conference.localhost");
+        offline::DeliverySession session(measured);
+        join_flood(session, 1);
+        one_attempt = measured.pending_join_bytes();
+    }
+    offline::Options options;
+    options.max_pending_join_bytes = 2 * one_attempt;  // room for two attempts
+    offline::OfflineDelivery delivery(options, "conference.localhost");
+    offline::DeliverySession session(delivery);
+    // Joiners 0..9 join, each answered at once: in the room, no attempt left.
+    for (int i = 0; i < 10; ++i) {
+        feed(session, Direction::to_component,
+             "<presence to='" + std::string(kRoom) + "/n" + std::to_string(i) + "' from='" +
+                 long_jid(i) + "'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+        muc_presence(session, i);
+    }
+    REQUIRE(delivery.occupancy().sessions() == 10);
+    CHECK(delivery.pending_join_bytes() == 0);
+    // Joiner 10 asks to join and waits for the MUC's answer.
+    feed(session, Direction::to_component,
+         "<presence to='" + std::string(kRoom) + "/n10' from='" + long_jid(10) +
+             "'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+    const std::size_t waiting = delivery.pending_join_bytes();
+    CHECK(waiting > 0);
+    // Meanwhile the others go away and come back, again and again, under their nicks.
+    for (int round = 0; round < 50; ++round) {
+        for (int i = 0; i < 10; ++i) {
+            feed(session, Direction::to_component,
+                 "<presence to='" + std::string(kRoom) + "/n" + std::to_string(i) + "' from='" +
+                     long_jid(i) + "'><show>" + (round % 2 == 0 ? "away" : "chat") +
+                     "</show></presence>");
+        }
+    }
+    CHECK(delivery.pending_join_bytes() == waiting);
+    CHECK(delivery.pending_join_evictions() == 0);
+    // The answer still finds joiner 10's attempt (no status 110: only the attempt tells).
+    muc_presence(session, 10);
+    CHECK(delivery.occupancy().nick_of(kRoom, long_jid(10)) == "n10");
+    // A session in the room asking for another nick is an attempt (a nick change) again.
+    feed(session, Direction::to_component,
+         "<presence to='" + std::string(kRoom) + "/renamed' from='" + long_jid(3) + "'/>");
+    CHECK(delivery.pending_join_bytes() > 0);
+}
+
 // --- budgets (what the tables account) ------------------------------------------------------
 
 TEST_CASE("pending requests: past the budget a submit is refused up front, nothing forwarded") {
