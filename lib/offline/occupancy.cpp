@@ -51,6 +51,14 @@ std::optional<std::string> Occupancy::nick_of(std::string_view room,
     return std::string(*nick);
 }
 
+bool Occupancy::has_session_jid(const std::string& room, std::string_view text,
+                                std::uint64_t text_hash) const {
+    if (const RoomSessions* last = last_entered_.find(room))
+        return last->has_session(text, text_hash);
+    auto r = rooms_.find(room);
+    return r != rooms_.end() && r->second.has_session(text, text_hash);
+}
+
 bool Occupancy::has_session(std::string_view room, std::string_view full_jid,
                             std::string_view nick) const {
     auto r = rooms_.find(room);

@@ -37,6 +37,11 @@ class Occupancy {
 
     std::optional<std::string> nick_of(std::string_view room, std::string_view full_jid) const;
     bool is_present(std::string_view room, std::string_view bare_jid) const;
+    // Whether `text` is, byte for byte, the full JID of a session in `room` (`text_hash` is
+    // text_hash(text)). Sessions are kept under prepared JIDs, so a text that matches one is
+    // prepared already.
+    bool has_session_jid(const std::string& room, std::string_view text,
+                         std::uint64_t text_hash) const;
     // Whether the session of `full_jid` is in `room` under `nick` (nothing is copied).
     bool has_session(std::string_view room, std::string_view full_jid, std::string_view nick) const;
     std::size_t sessions() const { return session_count_; }

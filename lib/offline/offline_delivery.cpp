@@ -191,46 +191,65 @@ bool OfflineDelivery::groupchat_copy(DeliverySession& session, const xmpp::Stanz
                                      xmpp::Moment now, xmpp::Decisions& out) {
     const xml::ElementView& top = stanza.top;
     const xml::RawSpan to_span = top.raw_attribute("to");
-    std::string& recipient = session.recipient_;
     const std::string* room = nullptr;
-    std::uint64_t key = 0;
     RoomAddress& from = session.room_address_;
-    if (session.last_copy_.same_but_recipient(stanza.raw, to_span)) {
+    const bool same_message = session.last_copy_.same_but_recipient(stanza.raw, to_span);
+    if (same_message) {
         // The bytes but `to` are those of the last copy: same room, sender and message.
-        if (!read_full_jid(top.attribute("to"), recipient)) return false;
         room = &session.last_copy_.room();
-        key = session.last_copy_.key();
     } else {
         if (top.attribute("type") != "groupchat") return false;
-        if (!read_room_address(top.attribute("from"), domain_, from) || from.nick.empty() ||
-            !read_full_jid(top.attribute("to"), recipient)) {
+        if (!read_room_address(top.attribute("from"), domain_, from) || from.nick.empty())
             return false;
-        }
+        room = &from.room;
+    }
+    std::string& recipient = session.recipient_;
+    std::uint64_t who = 0;
+    bool known = false;
+    if (!read_recipient(*room, top.attribute("to"), recipient, who, known)) return false;
+    std::uint64_t key = 0;
+    if (same_message) {
+        key = session.last_copy_.key();
+    } else {
         // History the MUC replays to someone joining (XEP-0045 §7.2.15) went out when it was
         // said; it only shows that its recipient is in the room.
         if (top.has_child("delay", "urn:xmpp:delay") || top.has_child("x", "jabber:x:delay")) {
             complete_broadcast(session, now, out);
-            occupancy_.enter(from.room, recipient, "", &out);
+            if (!known) occupancy_.enter(from.room, recipient, "", &out, who);
             out.forward(Direction::to_server);
             return true;
         }
         key = broadcast_key(top, stanza.raw);
         session.last_copy_.remember(stanza.raw, to_span, from.room, key);
-        room = &from.room;
     }
-    const std::uint64_t who = BroadcastTracker::recipient_id(recipient);
     // A copy of the broadcast under way passes; a new message means the last one has passed.
     if (session.broadcasts_.would_start_new(*room, key, who)) complete_broadcast(session, now, out);
     const bool is_new = session.broadcasts_.is_new_message(*room, key, who);
     // A groupchat copy to a full JID proves that session is in the room (and rebuilds the
     // picture after a restart).
-    occupancy_.enter(*room, recipient, "", &out, who);
+    if (!known) occupancy_.enter(*room, recipient, "", &out, who);
     if (is_new) {
         session.open_broadcast_room_.assign(*room);
         session.broadcast_open_ = true;
         on_room_message(session, stanza, *room, key);
     }
     out.forward(Direction::to_server);
+    return true;
+}
+
+bool OfflineDelivery::read_recipient(const std::string& room, std::string_view to,
+                                     std::string& recipient, std::uint64_t& who,
+                                     bool& known) const {
+    // Nearly every copy goes to a session the proxy knows, which the MUC names by the very
+    // text the session is kept under: found as it is, it is prepared already.
+    who = BroadcastTracker::recipient_id(to);
+    known = occupancy_.has_session_jid(room, to, who);
+    if (known) {
+        recipient.assign(to);
+        return true;
+    }
+    if (!read_full_jid(to, recipient)) return false;
+    who = BroadcastTracker::recipient_id(recipient);
     return true;
 }
 

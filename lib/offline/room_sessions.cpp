@@ -132,6 +132,10 @@ std::optional<std::string_view> RoomSessions::nick_of(std::string_view full_jid)
     return sessions_[by_full_jid_[at].session - 1].nick();
 }
 
+bool RoomSessions::has_session(std::string_view full_jid, std::uint64_t full_jid_hash) const {
+    return find_full(full_jid, static_cast<std::uint32_t>(full_jid_hash)) != kNotFound;
+}
+
 bool RoomSessions::has_member(std::string_view bare_jid) const {
     // A room with a handful of sessions (the usual case when many members are absent) is
     // searched by comparing lengths first: cheaper than hashing every absent member.

@@ -38,6 +38,8 @@ class RoomSessions {
 
     // Views into the session's block: valid until the session changes or goes.
     std::optional<std::string_view> nick_of(std::string_view full_jid) const;
+    // Whether `full_jid` (whose text_hash is given) is a session's, byte for byte.
+    bool has_session(std::string_view full_jid, std::uint64_t full_jid_hash) const;
     // Whether any session's full JID has this bare part.
     bool has_member(std::string_view bare_jid) const;
     std::size_t size() const { return sessions_.size(); }

@@ -74,6 +74,32 @@ TEST_CASE("offline: JIDs are compared after stringprep") {
     CHECK(h.injected().empty());
 }
 
+TEST_CASE("offline: copies to a known session in another spelling are that session's") {
+    Harness h;
+    h.opt_in("bob@localhost", "bob");
+    h.opt_in("carol@localhost", "carol");
+    h.join("bob@localhost/phone", "bob");
+    h.join("alice@localhost/desk", "alice");
+    REQUIRE(h.delivery->occupancy().sessions() == 2);
+    // The MUC names bob's session as its user once spelled it, or as prepared: one session.
+    // Only carol is absent: each message is one copy, hers.
+    const std::vector<std::vector<std::string>> broadcasts = {
+        {groupchat("BOB@LocalHost/phone", "m1", "one"),
+         groupchat("alice@localhost/desk", "m1", "one")},
+        {groupchat("bob@localhost/phone", "m2", "two"),
+         groupchat("alice@localhost/desk", "m2", "two")},
+        {groupchat("alice@localhost/desk", "m3", "three"),
+         groupchat("Bob@localhost/phone", "m3", "three")}};
+    for (const auto& broadcast : broadcasts) {
+        h.from_muc(broadcast);
+        const auto copies = h.injected();
+        REQUIRE(copies.size() == 1);
+        CHECK(copies[0].find("to='carol@localhost'") != std::string::npos);
+        CHECK(h.delivery->occupancy().sessions() == 2);
+        CHECK(h.delivery->occupancy().is_present(kRoom, "bob@localhost"));
+    }
+}
+
 TEST_CASE("offline: one broadcast is one message, whatever the attribute order of its copies") {
     Harness h;
     h.opt_in("bob@localhost", "bob");
