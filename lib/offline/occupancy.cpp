@@ -59,8 +59,8 @@ bool Occupancy::has_session_jid(const std::string& room, std::string_view text,
     return r != rooms_.end() && r->second.has_session(text, text_hash);
 }
 
-bool Occupancy::has_session(std::string_view room, std::string_view full_jid,
-                            std::string_view nick) const {
+bool Occupancy::has_session_named(std::string_view room, std::string_view full_jid,
+                                  std::string_view nick) const {
     auto r = rooms_.find(room);
     if (r == rooms_.end()) return false;
     const std::optional<std::string_view> known = r->second.nick_of(full_jid);

@@ -43,7 +43,8 @@ class Occupancy {
     bool has_session_jid(const std::string& room, std::string_view text,
                          std::uint64_t text_hash) const;
     // Whether the session of `full_jid` is in `room` under `nick` (nothing is copied).
-    bool has_session(std::string_view room, std::string_view full_jid, std::string_view nick) const;
+    bool has_session_named(std::string_view room, std::string_view full_jid,
+                           std::string_view nick) const;
     std::size_t sessions() const { return session_count_; }
     // The full JIDs of the sessions in `room` that `pick` chooses (copies: the caller may
     // change occupancy next). Nothing is allocated when none is chosen.

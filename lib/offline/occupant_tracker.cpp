@@ -66,7 +66,7 @@ void OccupantTracker::on_join_request(const std::string& room, const std::string
     // them. From a session in the room under that nick there is nothing to learn from the
     // MUC's answer (on_room_presence takes it as an update), so it is no attempt: kept, it
     // would only wait for its eviction, in the place of a real join's.
-    if (occupancy_.has_session(room, full_jid, nick)) return;
+    if (occupancy_.has_session_named(room, full_jid, nick)) return;
     // The same session asking again (before the MUC answered) costs no allocation: its nick is
     // replaced where it is kept, and it becomes the newest attempt.
     if (auto again = joins_.find(JoinKey{room, full_jid}); again != joins_.end()) {
