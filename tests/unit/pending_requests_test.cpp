@@ -216,6 +216,14 @@ void join_flood(offline::DeliverySession& session, int n) {
     }
 }
 
+// What one join attempt of join_flood's accounts, measured on a link of its own.
+std::size_t one_join_attempt_bytes() {
+    offline::OfflineDelivery measured({}, "conference.localhost");
+    offline::DeliverySession session(measured);
+    join_flood(session, 1);
+    return measured.pending_join_bytes();
+}
+
 // The MUC's presence for a joiner, without status 110 (only the remembered join tells it is
 // the joiner's own).
 void muc_presence(offline::DeliverySession& session, int i) {
@@ -375,13 +383,7 @@ TEST_CASE("pending requests: a flood of joins with 1,000-byte JIDs keeps only th
 TEST_CASE(
     "pending requests: a session asking again is one join attempt, the newest, with its "
     "new nick") {
-    std::size_t one_attempt = 0;
-    {
-        offline::OfflineDelivery measured({}, "conference.localhost");
-        offline::DeliverySession session(measured);
-        join_flood(session, 1);
-        one_attempt = measured.pending_join_bytes();
-    }
+    const std::size_t one_attempt = one_join_attempt_bytes();
     offline::Options options;
     options.max_pending_join_bytes = 3 * one_attempt + 2;  // room for three, and a longer nick
     offline::OfflineDelivery delivery(options, "conference.localhost");
@@ -413,13 +415,7 @@ TEST_CASE(
 
 TEST_CASE(
     "pending requests: occupants' status updates are no join attempts, and do not evict one") {
-    std::size_t one_attempt = 0;
-    {
-        offline::OfflineDelivery measured({}, "conference.localhost");
-        offline::DeliverySession session(measured);
-        join_flood(session, 1);
-        one_attempt = measured.pending_join_bytes();
-    }
+    const std::size_t one_attempt = one_join_attempt_bytes();
     offline::Options options;
     options.max_pending_join_bytes = 2 * one_attempt;  // room for two attempts
     offline::OfflineDelivery delivery(options, "conference.localhost");
