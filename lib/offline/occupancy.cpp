@@ -30,6 +30,7 @@ void Occupancy::leave(std::string_view room, std::string_view full_jid, xmpp::De
     const std::string room_name = r->first;
     if (r->second.empty()) {
         if (last_entered_.is(&r->second)) last_entered_.forget();
+        if (last_read_.is(&r->second)) last_read_.forget();
         rooms_.erase(r);
     }
     if (observer_ && out != nullptr) observer_(room_name, full_jid, std::nullopt, false, *out);
@@ -42,40 +43,45 @@ void Occupancy::rename(std::string_view room, std::string_view full_jid, std::st
     if (observer_ && out != nullptr) observer_(r->first, full_jid, new_nick, false, *out);
 }
 
+const RoomSessions* Occupancy::find_room(std::string_view room) const {
+    if (const RoomSessions* last = last_read_.find(room)) return last;
+    auto r = rooms_.find(room);
+    if (r == rooms_.end()) return nullptr;
+    last_read_.set(r->first, r->second);
+    return &r->second;
+}
+
 std::optional<std::string> Occupancy::nick_of(std::string_view room,
                                               std::string_view full_jid) const {
-    auto r = rooms_.find(room);
-    if (r == rooms_.end()) return std::nullopt;
-    const std::optional<std::string_view> nick = r->second.nick_of(full_jid);
+    const RoomSessions* sessions = find_room(room);
+    if (sessions == nullptr) return std::nullopt;
+    const std::optional<std::string_view> nick = sessions->nick_of(full_jid);
     if (!nick) return std::nullopt;
     return std::string(*nick);
 }
 
-bool Occupancy::has_session_jid(const std::string& room, std::string_view text,
+bool Occupancy::has_session_jid(std::string_view room, std::string_view text,
                                 std::uint64_t text_hash) const {
-    if (const RoomSessions* last = last_entered_.find(room))
-        return last->has_session(text, text_hash);
-    auto r = rooms_.find(room);
-    return r != rooms_.end() && r->second.has_session(text, text_hash);
+    const RoomSessions* sessions = find_room(room);
+    return sessions != nullptr && sessions->has_session(text, text_hash);
 }
 
 bool Occupancy::has_session_named(std::string_view room, std::string_view full_jid,
                                   std::string_view nick) const {
-    auto r = rooms_.find(room);
-    if (r == rooms_.end()) return false;
-    const std::optional<std::string_view> known = r->second.nick_of(full_jid);
+    const RoomSessions* sessions = find_room(room);
+    if (sessions == nullptr) return false;
+    const std::optional<std::string_view> known = sessions->nick_of(full_jid);
     return known && *known == nick;
 }
 
 bool Occupancy::is_present(std::string_view room, std::string_view bare_jid) const {
-    auto r = rooms_.find(room);
-    return r != rooms_.end() && r->second.has_member(bare_jid);
+    const RoomSessions* sessions = find_room(room);
+    return sessions != nullptr && sessions->has_member(bare_jid);
 }
 
 Occupancy::Presence Occupancy::presence_in(std::string_view room) const {
     Presence presence;
-    auto r = rooms_.find(room);
-    if (r != rooms_.end()) presence.room_ = &r->second;
+    presence.room_ = find_room(room);
     return presence;
 }
 

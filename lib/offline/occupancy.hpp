@@ -40,7 +40,7 @@ class Occupancy {
     // Whether `text` is, byte for byte, the full JID of a session in `room` (`text_hash` is
     // text_hash(text)). Sessions are kept under prepared JIDs, so a text that matches one is
     // prepared already.
-    bool has_session_jid(const std::string& room, std::string_view text,
+    bool has_session_jid(std::string_view room, std::string_view text,
                          std::uint64_t text_hash) const;
     // Whether the session of `full_jid` is in `room` under `nick` (nothing is copied).
     bool has_session_named(std::string_view room, std::string_view full_jid,
@@ -51,9 +51,9 @@ class Occupancy {
     template <typename Pick>
     std::vector<std::string> full_jids_in(std::string_view room, Pick pick) const {
         std::vector<std::string> picked;
-        auto r = rooms_.find(room);
-        if (r == rooms_.end()) return picked;
-        r->second.for_each_full_jid([&](std::string_view full_jid) {
+        const RoomSessions* sessions = find_room(room);
+        if (sessions == nullptr) return picked;
+        sessions->for_each_full_jid([&](std::string_view full_jid) {
             if (pick(full_jid)) picked.emplace_back(full_jid);
         });
         return picked;
@@ -75,9 +75,13 @@ class Occupancy {
     // `room`'s entry, made if need be; the copies of one broadcast enter the same room, so the
     // last one is kept (nodes do not move; it is forgotten when its room goes).
     RoomSessions& room_for_entry(const std::string& room);
+    // `room`'s entry or null. A broadcast's copies, then its end and its fan-out, ask about one
+    // room in a row: the last one found is kept too.
+    const RoomSessions* find_room(std::string_view room) const;
 
     StringKeyMap<RoomSessions> rooms_;
     LastFound<RoomSessions> last_entered_;
+    mutable LastFound<const RoomSessions> last_read_;
     std::size_t session_count_ = 0;
     ChangeObserver observer_;
 };

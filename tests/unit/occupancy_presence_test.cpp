@@ -72,3 +72,27 @@ TEST_CASE("occupancy: a session too long to be a prepared JID is neither kept no
     CHECK(occupancy.sessions() == 1);
     CHECK(observed == 1);
 }
+
+TEST_CASE("occupancy: a room read last, then emptied and made again, is read anew") {
+    offline::Occupancy occupancy;
+    const std::string room = "room@conference.localhost";
+    occupancy.enter(room, "a@localhost/desk", "a");
+    occupancy.enter("other@conference.localhost", "b@localhost/desk", "b");
+    // Each reader keeps the room it found last: this one, now.
+    CHECK(occupancy.has_session_jid(room, "a@localhost/desk",
+                                    offline::text_hash("a@localhost/desk")));
+    CHECK(occupancy.is_present(room, "a@localhost"));
+    // Its last session leaves: the room goes, and what was kept of it with it.
+    occupancy.leave(room, "a@localhost/desk");
+    CHECK_FALSE(occupancy.is_present(room, "a@localhost"));
+    CHECK_FALSE(occupancy.presence_in(room).has("a@localhost"));
+    CHECK_FALSE(occupancy.has_session_jid(room, "a@localhost/desk",
+                                          offline::text_hash("a@localhost/desk")));
+    // Made again, with another session: found as it is now.
+    occupancy.enter(room, "c@localhost/pc", "c");
+    CHECK(occupancy.presence_in(room).has("c@localhost"));
+    CHECK_FALSE(occupancy.presence_in(room).has("a@localhost"));
+    CHECK(occupancy.nick_of(room, "c@localhost/pc") == "c");
+    CHECK(occupancy.has_session_named(room, "c@localhost/pc", "c"));
+    CHECK(occupancy.presence_in("other@conference.localhost").has("b@localhost"));
+}
