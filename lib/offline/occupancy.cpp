@@ -17,9 +17,9 @@ void Occupancy::enter(const std::string& room, const std::string& full_jid, std:
 }
 
 RoomSessions& Occupancy::room_for_entry(const std::string& room) {
-    if (RoomSessions* last = last_entered_.find(room)) return *last;
+    if (RoomSessions* last = last_found_.find(room)) return *last;
     auto it = rooms_.try_emplace(room).first;
-    last_entered_.set(it->first, it->second);
+    last_found_.set(it->first, it->second);
     return it->second;
 }
 
@@ -29,8 +29,7 @@ void Occupancy::leave(std::string_view room, std::string_view full_jid, xmpp::De
     --session_count_;
     const std::string room_name = r->first;
     if (r->second.empty()) {
-        if (last_entered_.is(&r->second)) last_entered_.forget();
-        if (last_read_.is(&r->second)) last_read_.forget();
+        if (last_found_.is(&r->second)) last_found_.forget();
         rooms_.erase(r);
     }
     if (observer_ && out != nullptr) observer_(room_name, full_jid, std::nullopt, false, *out);
@@ -44,10 +43,11 @@ void Occupancy::rename(std::string_view room, std::string_view full_jid, std::st
 }
 
 const RoomSessions* Occupancy::find_room(std::string_view room) const {
-    if (const RoomSessions* last = last_read_.find(room)) return last;
+    if (const RoomSessions* last = last_found_.find(room)) return last;
     auto r = rooms_.find(room);
     if (r == rooms_.end()) return nullptr;
-    last_read_.set(r->first, r->second);
+    // The map's entries are not const objects: kept by a reader, this one serves entering too.
+    last_found_.set(r->first, const_cast<RoomSessions&>(r->second));
     return &r->second;
 }
 

@@ -72,16 +72,16 @@ class Occupancy {
     Presence presence_in(std::string_view room) const;
 
   private:
-    // `room`'s entry, made if need be; the copies of one broadcast enter the same room, so the
-    // last one is kept (nodes do not move; it is forgotten when its room goes).
+    // `room`'s entry, made if need be.
     RoomSessions& room_for_entry(const std::string& room);
-    // `room`'s entry or null. A broadcast's copies, then its end and its fan-out, ask about one
-    // room in a row: the last one found is kept too.
+    // `room`'s entry or null.
     const RoomSessions* find_room(std::string_view room) const;
 
     StringKeyMap<RoomSessions> rooms_;
-    LastFound<RoomSessions> last_entered_;
-    mutable LastFound<const RoomSessions> last_read_;
+    // The entry either of the two found last: a broadcast's copies, then its end and its
+    // fan-out, ask about one room in a row (nodes do not move; it is forgotten when its room
+    // goes).
+    mutable LastFound<RoomSessions> last_found_;
     std::size_t session_count_ = 0;
     ChangeObserver observer_;
 };
