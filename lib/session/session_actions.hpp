@@ -53,7 +53,9 @@ struct Write {
 
     bool in_pieces() const { return !member.empty() || !tail.empty(); }
     std::size_t size() const { return bytes.size() + member.size() + tail.size(); }
-    void append_to(std::string& out) const { out.append(bytes).append(member).append(tail); }
+    void append_to(std::string& out) const {
+        xmpp::Decisions::CopyPieces{bytes, member, tail}.append_to(out);
+    }
 };
 
 class SessionActions {
