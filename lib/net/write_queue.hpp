@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "net/populated_memory.hpp"
+#include "memory/populated_memory.hpp"
 
 namespace net {
 
@@ -58,7 +58,7 @@ class WriteQueue {
     struct Block {
         static constexpr std::size_t kSize = kBlockBytes;
         // Populated when made: a new block is about to be filled whole.
-        PopulatedMemory data{kSize};
+        memory::PopulatedMemory data{kSize};
         std::size_t used = 0;
     };
 

@@ -1,6 +1,6 @@
 // The write queue's blocks come populated: every page wholly inside one is resident before
 // its first byte is written (so filling a block takes no page fault per page).
-#include "net/populated_memory.hpp"
+#include "memory/populated_memory.hpp"
 
 #include <doctest/doctest.h>
 #include <sys/mman.h>
@@ -18,11 +18,11 @@ struct Pages {
     std::size_t resident = 0;  // of those
 };
 
-Pages pages_of(const net::PopulatedMemory& memory) {
+Pages pages_of(const memory::PopulatedMemory& block) {
     const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
-    const auto start = reinterpret_cast<std::uintptr_t>(memory.get());
+    const auto start = reinterpret_cast<std::uintptr_t>(block.get());
     const std::uintptr_t first = (start + page - 1) / page * page;
-    const std::uintptr_t end = (start + memory.size()) / page * page;
+    const std::uintptr_t end = (start + block.size()) / page * page;
     Pages pages;
     if (end <= first) return pages;
     pages.inside = (end - first) / page;
@@ -39,8 +39,9 @@ TEST_CASE("populated memory: every page wholly inside is resident before it is w
     for (std::size_t bytes : {page, 16 * page, std::size_t{64 * 1024 + 100}}) {
         CAPTURE(bytes);
         // Several at once, so that some come from memory the allocator never handed out.
-        std::vector<std::unique_ptr<net::PopulatedMemory>> blocks;
-        for (int i = 0; i < 8; ++i) blocks.push_back(std::make_unique<net::PopulatedMemory>(bytes));
+        std::vector<std::unique_ptr<memory::PopulatedMemory>> blocks;
+        for (int i = 0; i < 8; ++i)
+            blocks.push_back(std::make_unique<memory::PopulatedMemory>(bytes));
         for (const auto& block : blocks) {
             CHECK(block->size() == bytes);
             const Pages pages = pages_of(*block);

@@ -6,7 +6,12 @@
 
 #include <cstddef>
 
-namespace net {
+namespace memory {
+
+// Faults in the pages wholly inside [begin, begin + bytes), by one call. A hint: where the
+// kernel cannot (before Linux 5.14) the pages fault in as they are first written, as they
+// would have anyway. Pages shared with neighbours at either end are left alone.
+void populate(void* begin, std::size_t bytes);
 
 class PopulatedMemory {
   public:
@@ -24,4 +29,4 @@ class PopulatedMemory {
     std::size_t size_;
 };
 
-}  // namespace net
+}  // namespace memory
