@@ -1,6 +1,7 @@
 #include "offline/bounces.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace offline {
 
@@ -32,26 +33,37 @@ bool BounceTracker::Fanout::add(std::string_view member) {
     return true;
 }
 
+void BounceTracker::index_newest() {
+    if (!newest_unindexed_) return;
+    newest_unindexed_ = false;
+    newest_->older_with_same_id = newest_with_id_.exchange(newest_id_, newest_id_hash_,
+                                                           first_sequence_ + fanouts_.size() - 1);
+}
+
 void BounceTracker::open_fanout(std::string_view id, xmpp::Moment now) {
-    const std::uint64_t sequence = first_sequence_ + fanouts_.size();
+    index_newest();
     // The newest fan-out's list, to follow while the members are the same.
     std::shared_ptr<PackedMembers> list =
-        fanouts_.empty() ? std::make_shared<PackedMembers>() : fanouts_.back().members;
+        newest_ == nullptr ? std::make_shared<PackedMembers>() : newest_->members;
     Fanout& fanout = fanouts_.emplace_back();
     fanout.members = std::move(list);
     fanout.at = now;
-    fanout.id.assign(id);
-    fanout.older_with_same_id = newest_with_id_.exchange(fanout.id, sequence);
+    fanout.id = ids_.push(id);
+    fanout.id_length = static_cast<std::uint32_t>(id.size());
+    newest_ = &fanout;
+    newest_id_ = id_of(fanout);
+    newest_id_hash_ = newest_with_id_.prefetch(id);
+    newest_unindexed_ = true;
 }
 
 void BounceTracker::sent(std::string_view member, std::string_view id, xmpp::Moment now) {
-    if (max_copies_ == 0) {
+    // (An id past 4 GiB cannot come in a stanza within any stanza limit the config takes.)
+    if (max_copies_ == 0 || id.size() > std::numeric_limits<std::uint32_t>::max()) {
         ++forgotten_;
         return;
     }
     while (tracked_ >= max_copies_) {
-        const bool newest_only =
-            fanouts_.size() == 1 && fanouts_.back().at == now && fanouts_.back().id == id;
+        const bool newest_only = fanouts_.size() == 1 && newest_->at == now && newest_id_ == id;
         if (newest_only) {
             // A single fan-out over the limit: its later copies go out untracked (keeping the
             // newest instead would mean moving its members on every copy).
@@ -61,11 +73,11 @@ void BounceTracker::sent(std::string_view member, std::string_view id, xmpp::Mom
         forgotten_ += fanouts_.front().unanswered;
         drop_oldest(nullptr);
     }
-    Fanout* newest = fanouts_.empty() ? nullptr : &fanouts_.back();
-    const bool same_fanout = newest != nullptr && newest->at == now && newest->id == id;
+    Fanout* newest = newest_;
+    const bool same_fanout = newest != nullptr && newest->at == now && newest_id_ == id;
     if (!same_fanout || !newest->add(member)) {
         open_fanout(id, now);
-        newest = &fanouts_.back();
+        newest = newest_;
         // A new fan-out takes any first member that fits in a list at all (4 GiB of members).
         if (!newest->add(member)) {
             ++forgotten_;
@@ -77,17 +89,17 @@ void BounceTracker::sent(std::string_view member, std::string_view id, xmpp::Mom
 }
 
 bool BounceTracker::take_bounce(std::string_view member, std::string_view id) {
-    const std::uint64_t* newest = newest_with_id_.find(id);
-    if (newest == nullptr) return false;
-    for (Fanout* fanout = by_sequence(*newest); fanout != nullptr;
+    index_newest();
+    for (Fanout* fanout = by_sequence(newest_with_id_.find(id)); fanout != nullptr;
          fanout = by_sequence(fanout->older_with_same_id)) {
         if (fanout->unanswered == 0) continue;
         const std::size_t index = fanout->members->find(member, [fanout](std::size_t i) {
             return i < fanout->count && !fanout->was_answered(i);
         });
         if (index == PackedMembers::npos) continue;
-        if (index >= fanout->answered.size()) fanout->answered.resize(fanout->count);
-        fanout->answered[index] = true;
+        if (!fanout->answered) fanout->answered = std::make_unique<std::vector<bool>>();
+        if (index >= fanout->answered->size()) fanout->answered->resize(fanout->count);
+        (*fanout->answered)[index] = true;
         --fanout->unanswered;
         return true;
     }
@@ -95,6 +107,7 @@ bool BounceTracker::take_bounce(std::string_view member, std::string_view id) {
 }
 
 void BounceTracker::drop_oldest(const std::function<void(std::string_view member)>* delivered) {
+    index_newest();
     Fanout& oldest = fanouts_.front();
     const std::uint64_t sequence = first_sequence_;
     // Still unanswered means no error came back for it: the member's server took it.
@@ -105,11 +118,18 @@ void BounceTracker::drop_oldest(const std::function<void(std::string_view member
     }
     // Older fan-outs with this id are gone already, so the id is forgotten when this one was
     // its newest.
-    newest_with_id_.erase_unless(oldest.id,
+    newest_with_id_.erase_unless(id_of(oldest),
                                  [sequence](std::uint64_t newest) { return newest != sequence; });
     tracked_ -= oldest.count;
     fanouts_.pop_front();
     ++first_sequence_;
+    if (fanouts_.empty()) {
+        ids_.clear();
+        newest_ = nullptr;
+        newest_id_ = {};
+    } else {
+        ids_.release_before(fanouts_.front().id);
+    }
 }
 
 void BounceTracker::expire(xmpp::Moment now,

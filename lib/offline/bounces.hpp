@@ -6,13 +6,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "offline/byte_fifo.hpp"
+#include "offline/chunked_fifo.hpp"
 #include "offline/packed_members.hpp"
 #include "offline/sequence_index.hpp"
 #include "xmpp/stanza_filter.hpp"
@@ -45,6 +46,7 @@ class BounceTracker {
     std::uint64_t forgotten() const { return forgotten_; }
 
   private:
+    static constexpr std::uint64_t kNone = ~std::uint64_t{0};
     // The copies of one message sent at one moment (one fan-out, or a late copy), oldest
     // first in `fanouts_`. Its members are one ascending run, so a bounce is a binary search.
     // A room's messages in a row go to the same absent members: a fan-out shares the member
@@ -53,41 +55,57 @@ class BounceTracker {
     // message after message cost one list, not 26 bytes a copy.
     struct Fanout {
         xmpp::Moment at;
-        std::string id;
         std::shared_ptr<PackedMembers> members;
-        std::size_t count = 0;
-        std::vector<bool> answered;  // by a bounce; indexes past its size are not
-        std::size_t unanswered = 0;
-        std::uint64_t older_with_same_id;  // a sequence number, or kNone
+        std::unique_ptr<std::vector<bool>> answered;  // by a bounce; made at the first one
+        ByteFifo::Place id;                           // in ids_
+        std::uint32_t id_length = 0;
+        std::uint32_t count = 0;  // below max_copies_ (at most 100 million)
+        std::uint32_t unanswered = 0;
+        std::uint64_t older_with_same_id = kNone;  // a sequence number, or kNone
 
         bool was_answered(std::size_t index) const {
-            return index < answered.size() && answered[index];
+            return answered && index < answered->size() && (*answered)[index];
         }
         // Adds `member` (after every member so far) and returns true, or false when it does
         // not keep the list ascending or fit in it.
         bool add(std::string_view member);
     };
-    static constexpr std::uint64_t kNone = ~std::uint64_t{0};
+    // A cache line a message: the tracker holds one per fan-out for the bounce TTL.
+    static_assert(sizeof(Fanout) <= 64);
 
     Fanout* by_sequence(std::uint64_t sequence);
     void open_fanout(std::string_view id, xmpp::Moment now);
+    // Indexes the newest fan-out by its id, if it is not yet: opening a fan-out only asks for
+    // its slot of the index (SequenceIndex::prefetch), so that the copies are made while the
+    // slot comes in from memory; whatever the tracker does next indexes it first.
+    void index_newest();
     // Drops the oldest fan-out; `delivered` (may be null) hears of its unanswered copies.
     void drop_oldest(const std::function<void(std::string_view member)>* delivered);
 
     std::chrono::milliseconds ttl_;
     std::size_t max_copies_;
-    std::deque<Fanout> fanouts_;        // references stay valid as the ends change
+    std::string_view id_of(const Fanout& fanout) const {
+        return ids_.view(fanout.id, fanout.id_length);
+    }
+
+    ChunkedFifo<Fanout> fanouts_;       // references stay valid as the ends change
+    ByteFifo ids_;                      // the fan-outs' message ids, in the same order
     std::uint64_t first_sequence_ = 0;  // of fanouts_.front()
     // Each id's newest fan-out, by sequence number; the index reads the id back from the
     // fan-out itself.
     struct IdOfFanout {
         const BounceTracker* tracker;
         std::string_view operator()(std::uint64_t sequence) const {
-            return tracker->fanouts_[sequence - tracker->first_sequence_].id;
+            return tracker->id_of(tracker->fanouts_[sequence - tracker->first_sequence_]);
         }
     };
     SequenceIndex<IdOfFanout> newest_with_id_;
-    std::size_t tracked_ = 0;  // copies in fanouts_, answered or not
+    // fanouts_.back() and its id, read once a copy (null and empty while there is none).
+    Fanout* newest_ = nullptr;
+    std::string_view newest_id_;
+    bool newest_unindexed_ = false;
+    std::uint64_t newest_id_hash_ = 0;  // while newest_unindexed_
+    std::size_t tracked_ = 0;           // copies in fanouts_, answered or not
     std::uint64_t forgotten_ = 0;
 };
 

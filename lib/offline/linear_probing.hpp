@@ -11,8 +11,8 @@ namespace offline {
 // Frees slots[gap]: the later slots of its run move back into the gap when their home allows,
 // so that no probe needs a marker. `is_free(slot)` tells a free slot.
 template <typename Slot, typename IsFree>
-void erase_by_shifting_back(std::vector<Slot>& slots, std::size_t gap, IsFree is_free) {
-    const std::size_t mask = slots.size() - 1;
+void erase_by_shifting_back(Slot* slots, std::size_t size, std::size_t gap, IsFree is_free) {
+    const std::size_t mask = size - 1;
     for (std::size_t next = (gap + 1) & mask; !is_free(slots[next]); next = (next + 1) & mask) {
         const std::size_t home = slots[next].hash & mask;
         // Whether `home` lies cyclically in (gap, next]: then the entry must stay after gap.
@@ -23,6 +23,11 @@ void erase_by_shifting_back(std::vector<Slot>& slots, std::size_t gap, IsFree is
         gap = next;
     }
     slots[gap] = Slot{};
+}
+
+template <typename Slot, typename IsFree>
+void erase_by_shifting_back(std::vector<Slot>& slots, std::size_t gap, IsFree is_free) {
+    erase_by_shifting_back(slots.data(), slots.size(), gap, is_free);
 }
 
 }  // namespace offline

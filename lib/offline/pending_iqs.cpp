@@ -32,8 +32,7 @@ std::string_view PendingIqs::form_key(std::string_view room, std::string_view re
 
 std::uint64_t PendingIqs::find_form(std::string_view key) const {
     if (forms_->live == 0) return SequenceIndex<KeyOfForm>::kNone;
-    const std::uint64_t* arrival = form_index_.find(key);
-    return arrival == nullptr ? SequenceIndex<KeyOfForm>::kNone : *arrival;
+    return form_index_.find(key);
 }
 
 void PendingIqs::forget_form(std::uint64_t arrival) {

@@ -8,10 +8,12 @@
 // It grows without a pause: a full table becomes the old generation, and each put moves a few
 // of its slots into the new one (twice the size), so the old generation is empty long before
 // the new one fills. Until then a lookup tries both; the old one's moved and erased slots stay
-// as markers so that its probe runs are not cut short. The new table itself is written a few
-// slots per put ahead of time, from three eighths full on: writing it whole when it is needed
-// faulted in every page of it at once (a megabyte, 8 ms of one loop iteration at 50,000
-// stanzas/s on a VM where a page fault costs ~20 µs).
+// as markers so that its probe runs are not cut short. A table's empty slot is all zero bytes,
+// so a new one is zeroed memory nobody writes (lib/memory): its pages are faulted in 64 KiB at
+// a time ahead of need, from three eighths full on. Writing it whole when it is needed faulted
+// in every page of it at once (a megabyte, 8 ms of one loop iteration at 50,000 stanzas/s on a
+// VM where a page fault costs ~11 µs); writing it empty a few slots a put was 4% of the
+// proxy's time at fan-out K = 10 (stores into memory not yet in any cache).
 #pragma once
 
 #include <algorithm>
@@ -20,8 +22,8 @@
 #include <functional>
 #include <string_view>
 #include <utility>
-#include <vector>
 
+#include "memory/zeroed_memory.hpp"
 #include "offline/linear_probing.hpp"
 
 namespace offline {
@@ -32,31 +34,57 @@ class SequenceIndex {
     explicit SequenceIndex(KeyOf key_of, Hash hash = Hash())
         : key_of_(std::move(key_of)), hash_(std::move(hash)), current_(kFirstSlots) {}
 
-    // The sequence number kept under `key`, or null.
-    std::uint64_t* find(std::string_view key) {
+    // The sequence number kept under `key`, or kNone.
+    std::uint64_t find(std::string_view key) {
         const std::uint64_t hash = hash_(key);
-        if (Slot* slot = probe(current_, hash, key)) return &slot->sequence;
-        if (old_live_ == 0) return nullptr;
+        if (Slot* slot = probe(current_, hash, key)) return slot->sequence();
+        if (old_live_ == 0) return kNone;
         Slot* slot = probe(old_, hash, key);
-        return slot == nullptr ? nullptr : &slot->sequence;
+        return slot == nullptr ? kNone : slot->sequence();
     }
 
     // Keeps `sequence` under `key`; returns what was there, or kNone. (One probe where a
     // find and a put would make two: each costs cache misses.)
     std::uint64_t exchange(std::string_view key, std::uint64_t sequence) {
-        move_old_slots();
+        return exchange(key, hash_(key), sequence);
+    }
+
+    // The hash of `key`, for exchange(), with the cache lines an exchange of it will touch
+    // requested now: where the owner has other work to do first (a fan-out's copies), the
+    // exchange finds them in cache instead of waiting for each in turn. The table is far
+    // larger than any cache, so an exchange made at once stalled on memory two to six times.
+    std::uint64_t prefetch(std::string_view key) const {
         const std::uint64_t hash = hash_(key);
-        if (Slot* slot = probe(current_, hash, key)) return std::exchange(slot->sequence, sequence);
+        __builtin_prefetch(&current_[hash & (current_.size - 1)], 1);
+        if (old_live_ == 0) return hash;
+        __builtin_prefetch(&old_[hash & (old_.size - 1)], 1);
+        // Where the next put's moves will place their slots.
+        const std::size_t end = std::min(cursor_ + kMovedPerPut, old_.size);
+        for (std::size_t at = cursor_; at < end; ++at) {
+            if (old_[at].holds_entry())
+                __builtin_prefetch(&current_[old_[at].hash & (current_.size - 1)], 1);
+        }
+        return hash;
+    }
+    // `hash` is hash_(key), as prefetch() returns it.
+    std::uint64_t exchange(std::string_view key, std::uint64_t hash, std::uint64_t sequence) {
+        move_old_slots();
+        if (Slot* slot = probe(current_, hash, key)) {
+            const std::uint64_t previous = slot->sequence();
+            slot->stored = Slot::store(sequence);
+            return previous;
+        }
         std::uint64_t previous = kNone;
         if (old_live_ > 0) {
             if (Slot* slot = probe(old_, hash, key)) {
-                previous = std::exchange(slot->sequence, kMoved);
+                previous = slot->sequence();
+                slot->stored = Slot::kMoved;
                 --old_live_;
             }
         }
-        if ((current_live_ + 1) * 2 > current_.size()) start_generation();
+        if ((current_live_ + 1) * 2 > current_.size) start_generation();
         prepare_next();
-        place(current_, Slot{hash, sequence});
+        place(current_, Slot{hash, Slot::store(sequence)});
         ++current_live_;
         return previous;
     }
@@ -66,14 +94,17 @@ class SequenceIndex {
     bool erase_unless(std::string_view key, Keep keep) {
         const std::uint64_t hash = hash_(key);
         if (Slot* slot = probe(current_, hash, key)) {
-            if (keep(slot->sequence)) return false;
-            remove_from_current(static_cast<std::size_t>(slot - current_.data()));
+            if (keep(slot->sequence())) return false;
+            erase_by_shifting_back(current_.slots(), current_.size,
+                                   static_cast<std::size_t>(slot - current_.slots()),
+                                   [](const Slot& slot) { return slot.stored == Slot::kEmpty; });
+            --current_live_;
             return true;
         }
         if (old_live_ == 0) return false;
         Slot* slot = probe(old_, hash, key);
-        if (slot == nullptr || keep(slot->sequence)) return false;
-        slot->sequence = kMoved;
+        if (slot == nullptr || keep(slot->sequence())) return false;
+        slot->stored = Slot::kMoved;
         --old_live_;
         return true;
     }
@@ -85,99 +116,112 @@ class SequenceIndex {
     std::size_t size() const { return current_live_ + old_live_; }
     // Entries still waiting to move to the new generation (0 but while it grows).
     std::size_t moving() const { return old_live_; }
-    // Generations that began before their table was written ahead (then written at once).
+    // Generations that began before their table was populated ahead (its pages then fault in
+    // one by one as they are first written).
     std::size_t unprepared_generations() const { return unprepared_generations_; }
 
     static constexpr std::uint64_t kNone = ~std::uint64_t{0};
 
   private:
+    // All zero bytes is an empty slot: a new table is empty as it comes.
     struct Slot {
         std::uint64_t hash = 0;
-        std::uint64_t sequence = kEmpty;
+        std::uint64_t stored = kEmpty;  // kEmpty, kMoved (old generation only), or store(seq)
+
+        static constexpr std::uint64_t kEmpty = 0;
+        static constexpr std::uint64_t kMoved = 1;
+        static constexpr std::uint64_t store(std::uint64_t sequence) { return sequence + 2; }
+        std::uint64_t sequence() const { return stored - 2; }
+        bool holds_entry() const { return stored > kMoved; }
     };
-    static constexpr std::uint64_t kEmpty = kNone;
-    static constexpr std::uint64_t kMoved = kEmpty - 1;  // old generation only
-    static constexpr std::size_t kFirstSlots = 16;       // a power of two, as every size
+    struct Table {
+        Table() = default;
+        explicit Table(std::size_t slots) : memory(slots * sizeof(Slot)), size(slots) {}
+        Slot* slots() const { return reinterpret_cast<Slot*>(memory.get()); }
+        Slot& operator[](std::size_t at) const { return slots()[at]; }
+
+        memory::ZeroedMemory memory;
+        std::size_t size = 0;  // in slots: a power of two, or 0 for no table
+    };
+
+    static constexpr std::size_t kFirstSlots = 16;  // a power of two, as every size
     // Slots of the old generation looked at per put. It has C slots (C/2 entries), the new one
     // 2C and room for C entries: the old one is through after C/4 puts, when the new one
     // holds at most C/2 + C/4.
     static constexpr std::size_t kMovedPerPut = 4;
-    // Slots of the next table written per put. Writing starts at 3/8 of C entries, at least
-    // C/8 puts before a new generation (at C/2): 2C slots take 16 a put; 32 leaves a margin
-    // (entries moved in from the old generation count towards the 3/8 too).
+    // Slots of the next table made ready per put. Preparing starts at 3/8 of C entries, at
+    // least C/8 puts before a new generation (at C/2): 2C slots take 16 a put; 32 leaves a
+    // margin (entries moved in from the old generation count towards the 3/8 too).
     static constexpr std::size_t kPreparedPerPut = 32;
+    static constexpr std::size_t kPopulatedBytes = 64 * 1024;
 
-    static bool holds_entry(const Slot& slot) { return slot.sequence < kMoved; }
-
-    Slot* probe(std::vector<Slot>& table, std::uint64_t hash, std::string_view key) {
-        const std::size_t mask = table.size() - 1;
-        for (std::size_t at = hash & mask; table[at].sequence != kEmpty; at = (at + 1) & mask) {
+    Slot* probe(const Table& table, std::uint64_t hash, std::string_view key) {
+        const std::size_t mask = table.size - 1;
+        for (std::size_t at = hash & mask; table[at].stored != Slot::kEmpty; at = (at + 1) & mask) {
             Slot& slot = table[at];
-            if (slot.hash == hash && holds_entry(slot) && key_of_(slot.sequence) == key)
+            if (slot.hash == hash && slot.holds_entry() && key_of_(slot.sequence()) == key)
                 return &slot;
         }
         return nullptr;
     }
 
-    static void place(std::vector<Slot>& table, Slot entry) {
-        const std::size_t mask = table.size() - 1;
+    static void place(const Table& table, Slot entry) {
+        const std::size_t mask = table.size - 1;
         std::size_t at = entry.hash & mask;
-        while (table[at].sequence != kEmpty) at = (at + 1) & mask;
+        while (table[at].stored != Slot::kEmpty) at = (at + 1) & mask;
         table[at] = entry;
     }
 
-    void remove_from_current(std::size_t at) {
-        erase_by_shifting_back(current_, at,
-                               [](const Slot& slot) { return slot.sequence == kEmpty; });
-        --current_live_;
-    }
-
     void move_old_slots(std::size_t slots = kMovedPerPut) {
-        for (; slots > 0 && old_live_ > 0 && cursor_ < old_.size(); --slots, ++cursor_) {
+        for (; slots > 0 && old_live_ > 0 && cursor_ < old_.size; --slots, ++cursor_) {
             Slot& slot = old_[cursor_];
-            if (!holds_entry(slot)) continue;
+            if (!slot.holds_entry()) continue;
             place(current_, slot);
             ++current_live_;
-            slot.sequence = kMoved;
+            slot.stored = Slot::kMoved;
             --old_live_;
         }
-        // Through: the old generation gives its slots back.
-        if (old_live_ == 0 && !old_.empty()) std::vector<Slot>().swap(old_);
+        // Through: the old generation gives its memory back.
+        if (old_live_ == 0 && old_.size > 0) old_ = Table();
     }
 
-    // Reserving does not touch the memory; resizing within the reservation writes (and so
-    // faults in) only the slots it adds.
     void prepare_next() {
-        if (next_.capacity() == 0) {
-            if (current_live_ * 8 < current_.size() * 3) return;
-            next_.reserve(current_.size() * 2);
+        if (next_.size == 0) {
+            if (current_live_ * 8 < current_.size * 3) return;
+            next_ = Table(current_.size * 2);
+            prepared_slots_ = 0;
+            populated_bytes_ = 0;
         }
-        const std::size_t wanted = current_.size() * 2;
-        if (next_.size() < wanted) next_.resize(std::min(next_.size() + kPreparedPerPut, wanted));
+        if (prepared_slots_ >= next_.size) return;
+        prepared_slots_ = std::min(prepared_slots_ + kPreparedPerPut, next_.size);
+        if (prepared_slots_ * sizeof(Slot) > populated_bytes_) {
+            next_.memory.populate(populated_bytes_, kPopulatedBytes);
+            populated_bytes_ += kPopulatedBytes;
+        }
     }
 
     void start_generation() {
         // Nothing is left to move by the arithmetic above; should it be, it moves now.
-        move_old_slots(old_.size());
-        const std::size_t wanted = current_.size() * 2;
-        if (next_.size() < wanted) {
-            ++unprepared_generations_;
-            next_.resize(wanted);
-        }
+        move_old_slots(old_.size);
+        if (next_.size == 0) next_ = Table(current_.size * 2);
+        if (prepared_slots_ < next_.size) ++unprepared_generations_;
         old_ = std::exchange(current_, std::move(next_));
-        next_ = std::vector<Slot>();
+        next_ = Table();
+        prepared_slots_ = 0;
         old_live_ = std::exchange(current_live_, 0);
         cursor_ = 0;
     }
 
     KeyOf key_of_;
     Hash hash_;
-    std::vector<Slot> current_;
+    Table current_;
     std::size_t current_live_ = 0;
-    std::vector<Slot> old_;
+    Table old_;
     std::size_t old_live_ = 0;
-    std::size_t cursor_ = 0;  // the next old slot to move
-    std::vector<Slot> next_;  // the next generation's table, written ahead
+    std::size_t cursor_ = 0;           // the next old slot to move
+    Table next_;                       // the next generation's table, populated ahead
+    std::size_t prepared_slots_ = 0;   // of next_: counted towards its pages populated
+    std::size_t populated_bytes_ = 0;  // of next_'s memory
     std::size_t unprepared_generations_ = 0;
 };
 

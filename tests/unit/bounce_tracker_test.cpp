@@ -2,6 +2,9 @@
 // as delivered when their TTL ends, and what the limit on tracked copies forgets.
 #include <doctest/doctest.h>
 
+#include <deque>
+#include <map>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -144,4 +147,65 @@ TEST_CASE("bounce tracker: fan-outs to the same members share one list and still
     CHECK(expire(tracker, 1002) == std::vector<std::string>{"a@x", "c@x", "a@x", "c@x"});
     CHECK(expire(tracker, 1010) == std::vector<std::string>{"a@x", "a@x", "b@x", "c@x", "a@x"});
     CHECK(tracker.tracked() == 0);
+}
+
+TEST_CASE("bounce tracker: a long run against a model, over many chunks of records and ids") {
+    // One fan-out a millisecond, ids repeating now and then (as a MUC without ids sends ""),
+    // the TTL and the limit both dropping the oldest; an error for a random recent copy after
+    // each fan-out, and for one just opened (its index entry made on the way).
+    offline::BounceTracker tracker(milliseconds(3000), 6000);
+    struct Copy {
+        long at;
+        std::string id;
+        std::string member;
+        bool answered = false;
+    };
+    std::deque<Copy> model;  // oldest first, as tracked
+    std::mt19937 random(3);
+    std::size_t answered = 0;
+    const auto model_take = [&](const std::string& member, const std::string& id) {
+        for (auto copy = model.rbegin(); copy != model.rend(); ++copy) {
+            if (!copy->answered && copy->id == id && copy->member == member) {
+                copy->answered = true;
+                return true;
+            }
+        }
+        return false;
+    };
+    for (long ms = 0; ms < 20000; ++ms) {
+        const std::string id = random() % 7 == 0 ? "same" : "id-" + std::to_string(ms);
+        const std::size_t members = 1 + random() % 4;
+        std::vector<std::string> delivered;
+        tracker.expire(at_ms(ms), [&](std::string_view m) { delivered.emplace_back(m); });
+        std::vector<std::string> expected;
+        while (!model.empty() && ms - model.front().at > 3000) {
+            if (!model.front().answered) expected.push_back(model.front().member);
+            model.pop_front();
+        }
+        REQUIRE(delivered == expected);
+        for (std::size_t m = 0; m < members; ++m) {
+            const std::string member = "m" + std::to_string(m) + "@x";
+            tracker.sent(member, id, at_ms(ms));
+            model.push_back({ms, id, member});
+        }
+        // The limit: whole fan-outs go, oldest first (never the newest one here).
+        while (model.size() > 6000) {
+            const long oldest = model.front().at;
+            while (model.front().at == oldest) model.pop_front();
+        }
+        REQUIRE(tracker.tracked() == model.size());
+        const Copy& recent =
+            model[model.size() - 1 - random() % std::min<std::size_t>(model.size(), 50)];
+        const std::string member = recent.member, recent_id = recent.id;
+        const bool expect = model_take(member, recent_id);
+        REQUIRE(tracker.take_bounce(member, recent_id) == expect);
+        answered += expect;
+        if (ms % 13 == 0) {
+            const Copy& old = model[random() % model.size()];
+            const std::string old_member = old.member, old_id = old.id;
+            REQUIRE(tracker.take_bounce(old_member, old_id) == model_take(old_member, old_id));
+        }
+    }
+    CHECK(answered > 10000);
+    CHECK(tracker.forgotten() > 0);
 }
