@@ -404,7 +404,7 @@ class Suite {
              << options_.rounds << " rounds\n\n"
              << "Each message the MUC broadcasts (to its one occupant) draws K copies from the "
                 "proxy (feature on); the fake server checks and counts every copy. CPU is the "
-                "proxy's user+system time over the run from /proc, divided by the copies; it "
+                "proxy's time on a CPU over the run (/proc schedstat), divided by the copies; it "
                 "includes relaying the messages themselves. The last row adds 10,000 members "
                 "who registered with the room without opting in: they must cost nothing.\n\n"
              << "| K | also registered, not opted in | messages/run | copies/run | copies/s | "

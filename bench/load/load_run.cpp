@@ -512,7 +512,11 @@ void LoadRun::finish_phase() {
         return;
     }
     const Relay::CpuTimes cpu = relay_->cpu();
-    result_.relay_cpu_ns = cpu.total_ns() - cpu_at_start_.total_ns();
+    // A thread that ended on the way takes its schedstat with it: then the ticks are read.
+    const bool precise = cpu.on_cpu_ns >= cpu_at_start_.on_cpu_ns && cpu_at_start_.on_cpu_ns > 0;
+    result_.relay_cpu_ns =
+        precise ? cpu.on_cpu_ns - cpu_at_start_.on_cpu_ns
+                : (cpu.user_ns + cpu.system_ns) - (cpu_at_start_.user_ns + cpu_at_start_.system_ns);
     result_.relay_system_ns = cpu.system_ns - cpu_at_start_.system_ns;
     result_.relay_minor_faults = cpu.minor_faults - cpu_at_start_.minor_faults;
     if (uv_is_active(reinterpret_cast<uv_handle_t*>(&rss_timer_))) {

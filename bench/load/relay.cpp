@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -242,7 +243,21 @@ Relay::CpuTimes Relay::cpu() const {
     }
     const std::uint64_t tick_ns =
         1000000000ull / static_cast<std::uint64_t>(::sysconf(_SC_CLK_TCK));
-    return {utime * tick_ns, stime * tick_ns, minflt};
+    return {utime * tick_ns, stime * tick_ns, on_cpu_ns(pid_), minflt};
+}
+
+// The sum over the process's threads of schedstat's first field; 0 where the kernel keeps
+// no schedstat.
+std::uint64_t Relay::on_cpu_ns(pid_t pid) {
+    std::uint64_t sum = 0;
+    std::error_code error;
+    const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+    for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+        std::ifstream in(task.path() / "schedstat");
+        std::uint64_t ns = 0;
+        if (in >> ns) sum += ns;
+    }
+    return sum;
 }
 
 std::uint64_t Relay::rss_bytes() const {

@@ -39,9 +39,13 @@ class Relay {
     std::uint16_t port() const { return port_; }  // where the fake MUC connects
     pid_t pid() const { return pid_; }
     struct CpuTimes {
+        // In clock ticks (10 ms): the split between the proxy's code and the kernel's.
         std::uint64_t user_ns = 0, system_ns = 0;
+        // Every thread's time on a CPU, to the nanosecond (/proc/PID/task/*/schedstat): a
+        // fan-out run of 0.2 s read in 10 ms ticks moved by 5% on rounding alone.
+        std::uint64_t on_cpu_ns = 0;
         std::uint64_t minor_faults = 0;  // pages the kernel had to map in (system time)
-        std::uint64_t total_ns() const { return user_ns + system_ns; }
+        std::uint64_t total_ns() const { return on_cpu_ns > 0 ? on_cpu_ns : user_ns + system_ns; }
     };
     CpuTimes cpu() const;             // zero for direct
     std::uint64_t rss_bytes() const;  // 0 for direct
@@ -54,6 +58,7 @@ class Relay {
     int stop();
 
   private:
+    static std::uint64_t on_cpu_ns(pid_t pid);
     void signal_relay(int signal) const;
     RelaySettings settings_;
     std::uint16_t port_ = 0;
