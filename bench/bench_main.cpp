@@ -1,8 +1,8 @@
 // bench-load: the load generator of bench/ (see bench/README.md).
 //   bench-load suite [--rounds N] [--scale X] [--only SECTION] [--proxy PATH]
 //       every figure, relays interleaved; Markdown on stdout; exit 1 if any run failed;
-//       --only runs one section (throughput, guests, latency, committing, fanout, memory,
-//       growth); the targets of the others read "not measured"
+//       --only runs one section or a comma-separated list (throughput, guests, latency,
+//       committing, fanout, memory, growth); the targets of the others read "not measured"
 //   bench-load one --relay direct|socat|off|on [--flow to-server|guests|to-muc|fanout]
 //                  [--count N] [--rate R] [--fanout K] [--bystanders N] [--rooms N]
 //                  [--queue-high BYTES] [--queue-low BYTES] [--proxy PATH]
