@@ -10,6 +10,7 @@
 
 #include "config/config.hpp"
 #include "fanout_memory.hpp"
+#include "fanout_placement.hpp"
 #include "load/load_run.hpp"
 #include "load/room_traffic.hpp"
 #include "load/state_file.hpp"
@@ -451,6 +452,9 @@ class Suite {
                    0};
             cases.push_back(std::move(c));
         }
+        const std::vector<CpuPlacement> placements = placements_to_compare();
+        FanoutPlacement placement;
+        placement.rounds = options_.rounds;
         for (int round = 0; round < options_.rounds; ++round) {
             for (Case& c : cases) {
                 const bool watched = c.k == kWatchedFanout && c.bystanders == 0;
@@ -468,6 +472,15 @@ class Suite {
                 c.rate.push_back(r.to_server.copies_per_second());
                 c.per_copy.push_back(r.relay_cpu_ns / 1000.0 / static_cast<double>(c.copies));
                 c.per_message.push_back(r.relay_cpu_ns / 1000.0 / static_cast<double>(c.m));
+            }
+            for (const CpuPlacement& where : placements) {
+                Case& c = cases.front();  // K = 10, no bystanders
+                RunSpec spec =
+                    spec_for(RelayKind::proxy_on, c.store,
+                             {Phase{{c.join.get(), 1}, {}}, Phase{{c.messages.get(), c.m}, {}}});
+                spec.placement = where;
+                placement.add(where.relay_cpu != where.generator_cpu,
+                              go(spec, "fan-out K=10 pinned"));
             }
         }
         for (const Case& c : cases) {
@@ -492,6 +505,7 @@ class Suite {
         fanout_memory_.members = kWatchedFanout;
         fanout_memory_.rounds = options_.rounds;
         write_fanout_memory(fanout_memory_, out_);
+        write_fanout_placement(placement, out_);
     }
 
     // `bounded`, a run with the default watermarks, and the same run with them raised.

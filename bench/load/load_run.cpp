@@ -136,7 +136,9 @@ RunResult LoadRun::run() {
     sockaddr_in bound{};
     int length = sizeof bound;
     uv_tcp_getsockname(&listener_, reinterpret_cast<sockaddr*>(&bound), &length);
+    PinnedCpus pinned(spec_.placement);
     relay_ = std::make_unique<Relay>(spec_.relay, ntohs(bound.sin_port));
+    pinned.relay_started();
 
     uv_tcp_init(&loop_, &muc_.tcp);
     muc_.tcp.data = &muc_;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "placement.hpp"
 #include "relay.hpp"
 #include "script.hpp"
 
@@ -32,6 +33,7 @@ struct RunSpec {
     double stall_seconds = 30;  // no arrival for this long: the run fails
     // Above 0: the relay's RSS is read this often during the measured phase (rss_samples).
     unsigned rss_sample_interval_ms = 0;
+    CpuPlacement placement;  // left to the scheduler unless set
 };
 
 struct FlowResult {
