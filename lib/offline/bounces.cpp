@@ -33,15 +33,8 @@ bool BounceTracker::Fanout::add(std::string_view member) {
     return true;
 }
 
-void BounceTracker::index_newest() {
-    if (!newest_unindexed_) return;
-    newest_unindexed_ = false;
-    newest_->older_with_same_id = newest_with_id_.exchange(newest_id_, newest_id_hash_,
-                                                           first_sequence_ + fanouts_.size() - 1);
-}
-
 void BounceTracker::open_fanout(std::string_view id, xmpp::Moment now) {
-    index_newest();
+    const std::uint64_t sequence = first_sequence_ + fanouts_.size();
     // The newest fan-out's list, to follow while the members are the same.
     std::shared_ptr<PackedMembers> list =
         newest_ == nullptr ? std::make_shared<PackedMembers>() : newest_->members;
@@ -52,8 +45,7 @@ void BounceTracker::open_fanout(std::string_view id, xmpp::Moment now) {
     fanout.id_length = static_cast<std::uint32_t>(id.size());
     newest_ = &fanout;
     newest_id_ = id_of(fanout);
-    newest_id_hash_ = newest_with_id_.prefetch(id);
-    newest_unindexed_ = true;
+    fanout.older_with_same_id = newest_with_id_.exchange(newest_id_, sequence);
 }
 
 void BounceTracker::sent(std::string_view member, std::string_view id, xmpp::Moment now) {
@@ -89,7 +81,6 @@ void BounceTracker::sent(std::string_view member, std::string_view id, xmpp::Mom
 }
 
 bool BounceTracker::take_bounce(std::string_view member, std::string_view id) {
-    index_newest();
     for (Fanout* fanout = by_sequence(newest_with_id_.find(id)); fanout != nullptr;
          fanout = by_sequence(fanout->older_with_same_id)) {
         if (fanout->unanswered == 0) continue;
@@ -107,7 +98,6 @@ bool BounceTracker::take_bounce(std::string_view member, std::string_view id) {
 }
 
 void BounceTracker::drop_oldest(const std::function<void(std::string_view member)>* delivered) {
-    index_newest();
     Fanout& oldest = fanouts_.front();
     const std::uint64_t sequence = first_sequence_;
     // Still unanswered means no error came back for it: the member's server took it.

@@ -75,10 +75,6 @@ class BounceTracker {
 
     Fanout* by_sequence(std::uint64_t sequence);
     void open_fanout(std::string_view id, xmpp::Moment now);
-    // Indexes the newest fan-out by its id, if it is not yet: opening a fan-out only asks for
-    // its slot of the index (SequenceIndex::prefetch), so that the copies are made while the
-    // slot comes in from memory; whatever the tracker does next indexes it first.
-    void index_newest();
     // Drops the oldest fan-out; `delivered` (may be null) hears of its unanswered copies.
     void drop_oldest(const std::function<void(std::string_view member)>* delivered);
 
@@ -103,9 +99,7 @@ class BounceTracker {
     // fanouts_.back() and its id, read once a copy (null and empty while there is none).
     Fanout* newest_ = nullptr;
     std::string_view newest_id_;
-    bool newest_unindexed_ = false;
-    std::uint64_t newest_id_hash_ = 0;  // while newest_unindexed_
-    std::size_t tracked_ = 0;           // copies in fanouts_, answered or not
+    std::size_t tracked_ = 0;  // copies in fanouts_, answered or not
     std::uint64_t forgotten_ = 0;
 };
 

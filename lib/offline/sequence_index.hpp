@@ -46,28 +46,7 @@ class SequenceIndex {
     // Keeps `sequence` under `key`; returns what was there, or kNone. (One probe where a
     // find and a put would make two: each costs cache misses.)
     std::uint64_t exchange(std::string_view key, std::uint64_t sequence) {
-        return exchange(key, hash_(key), sequence);
-    }
-
-    // The hash of `key`, for exchange(), with the cache lines an exchange of it will touch
-    // requested now: where the owner has other work to do first (a fan-out's copies), the
-    // exchange finds them in cache instead of waiting for each in turn. The table is far
-    // larger than any cache, so an exchange made at once stalled on memory two to six times.
-    std::uint64_t prefetch(std::string_view key) const {
         const std::uint64_t hash = hash_(key);
-        __builtin_prefetch(&current_[hash & (current_.size - 1)], 1);
-        if (old_live_ == 0) return hash;
-        __builtin_prefetch(&old_[hash & (old_.size - 1)], 1);
-        // Where the next put's moves will place their slots.
-        const std::size_t end = std::min(cursor_ + kMovedPerPut, old_.size);
-        for (std::size_t at = cursor_; at < end; ++at) {
-            if (old_[at].holds_entry())
-                __builtin_prefetch(&current_[old_[at].hash & (current_.size - 1)], 1);
-        }
-        return hash;
-    }
-    // `hash` is hash_(key), as prefetch() returns it.
-    std::uint64_t exchange(std::string_view key, std::uint64_t hash, std::uint64_t sequence) {
         move_old_slots();
         if (Slot* slot = probe(current_, hash, key)) {
             const std::uint64_t previous = slot->sequence();
