@@ -14,8 +14,8 @@ struct SuiteOptions {
     std::string proxy_binary = "build/muc-offline-proxy";
     std::filesystem::path work_dir;
     int rounds = 3;
-    double scale = 1.0;                     // multiplies every stanza count (a quick look: 0.1)
-    std::string only;                       // one section's name, or empty for all of them
+    double scale = 1.0;  // multiplies every stanza count (a quick look: 0.1)
+    std::string only;    // sections by name, comma-separated (e.g. "latency,fanout"); empty: all
     std::vector<std::string> proxy_prefix;  // words before the proxy's command (a profiler)
 };
 
