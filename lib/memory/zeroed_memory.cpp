@@ -18,7 +18,6 @@ ZeroedMemory::ZeroedMemory(std::size_t bytes) : size_(bytes) {
             mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (mapping == MAP_FAILED) throw std::bad_alloc();
         bytes_ = static_cast<char*>(mapping);
-        mapped_ = true;
         return;
     }
     bytes_ = static_cast<char*>(std::calloc(bytes, 1));
@@ -30,35 +29,31 @@ ZeroedMemory::~ZeroedMemory() {
 }
 
 ZeroedMemory::ZeroedMemory(ZeroedMemory&& other) noexcept
-    : bytes_(std::exchange(other.bytes_, nullptr)),
-      size_(std::exchange(other.size_, 0)),
-      mapped_(std::exchange(other.mapped_, false)) {}
+    : bytes_(std::exchange(other.bytes_, nullptr)), size_(std::exchange(other.size_, 0)) {}
 
 ZeroedMemory& ZeroedMemory::operator=(ZeroedMemory&& other) noexcept {
     if (this != &other) {
         release();
         bytes_ = std::exchange(other.bytes_, nullptr);
         size_ = std::exchange(other.size_, 0);
-        mapped_ = std::exchange(other.mapped_, false);
     }
     return *this;
 }
 
 void ZeroedMemory::populate(std::size_t offset, std::size_t bytes) const {
-    if (!mapped_ || offset >= size_) return;  // the allocator's memory was written by it
+    if (!mapped() || offset >= size_) return;  // the allocator's memory was written by it
     memory::populate(bytes_ + offset, std::min(bytes, size_ - offset));
 }
 
 void ZeroedMemory::release() {
     if (bytes_ == nullptr) return;
-    if (mapped_) {
+    if (mapped()) {
         munmap(bytes_, size_);
     } else {
         std::free(bytes_);
     }
     bytes_ = nullptr;
     size_ = 0;
-    mapped_ = false;
 }
 
 }  // namespace memory

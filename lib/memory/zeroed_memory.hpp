@@ -30,10 +30,10 @@ class ZeroedMemory {
 
   private:
     void release();
+    bool mapped() const { return size_ >= kMappedFrom; }
 
     char* bytes_ = nullptr;
     std::size_t size_ = 0;
-    bool mapped_ = false;
 };
 
 }  // namespace memory

@@ -61,7 +61,7 @@ class SequenceIndex {
                 --old_live_;
             }
         }
-        if ((current_live_ + 1) * 2 > current_.size) start_generation();
+        if ((current_live_ + 1) * 2 > current_.size()) start_generation();
         prepare_next();
         place(current_, Slot{hash, Slot::store(sequence)});
         ++current_live_;
@@ -74,7 +74,7 @@ class SequenceIndex {
         const std::uint64_t hash = hash_(key);
         if (Slot* slot = probe(current_, hash, key)) {
             if (keep(slot->sequence())) return false;
-            erase_by_shifting_back(current_.slots(), current_.size,
+            erase_by_shifting_back(current_.slots(), current_.size(),
                                    static_cast<std::size_t>(slot - current_.slots()),
                                    [](const Slot& slot) { return slot.stored == Slot::kEmpty; });
             --current_live_;
@@ -115,12 +115,13 @@ class SequenceIndex {
     };
     struct Table {
         Table() = default;
-        explicit Table(std::size_t slots) : memory(slots * sizeof(Slot)), size(slots) {}
+        explicit Table(std::size_t slots) : memory(slots * sizeof(Slot)) {}
         Slot* slots() const { return reinterpret_cast<Slot*>(memory.get()); }
         Slot& operator[](std::size_t at) const { return slots()[at]; }
+        // In slots: a power of two, or 0 for no table (a moved-from one included).
+        std::size_t size() const { return memory.size() / sizeof(Slot); }
 
         memory::ZeroedMemory memory;
-        std::size_t size = 0;  // in slots: a power of two, or 0 for no table
     };
 
     static constexpr std::size_t kFirstSlots = 16;  // a power of two, as every size
@@ -135,7 +136,7 @@ class SequenceIndex {
     static constexpr std::size_t kPopulatedBytes = 64 * 1024;
 
     Slot* probe(const Table& table, std::uint64_t hash, std::string_view key) {
-        const std::size_t mask = table.size - 1;
+        const std::size_t mask = table.size() - 1;
         for (std::size_t at = hash & mask; table[at].stored != Slot::kEmpty; at = (at + 1) & mask) {
             Slot& slot = table[at];
             if (slot.hash == hash && slot.holds_entry() && key_of_(slot.sequence()) == key)
@@ -145,14 +146,14 @@ class SequenceIndex {
     }
 
     static void place(const Table& table, Slot entry) {
-        const std::size_t mask = table.size - 1;
+        const std::size_t mask = table.size() - 1;
         std::size_t at = entry.hash & mask;
         while (table[at].stored != Slot::kEmpty) at = (at + 1) & mask;
         table[at] = entry;
     }
 
     void move_old_slots(std::size_t slots = kMovedPerPut) {
-        for (; slots > 0 && old_live_ > 0 && cursor_ < old_.size; --slots, ++cursor_) {
+        for (; slots > 0 && old_live_ > 0 && cursor_ < old_.size(); --slots, ++cursor_) {
             Slot& slot = old_[cursor_];
             if (!slot.holds_entry()) continue;
             place(current_, slot);
@@ -161,18 +162,18 @@ class SequenceIndex {
             --old_live_;
         }
         // Through: the old generation gives its memory back.
-        if (old_live_ == 0 && old_.size > 0) old_ = Table();
+        if (old_live_ == 0 && old_.size() > 0) old_ = Table();
     }
 
     void prepare_next() {
-        if (next_.size == 0) {
-            if (current_live_ * 8 < current_.size * 3) return;
-            next_ = Table(current_.size * 2);
+        if (next_.size() == 0) {
+            if (current_live_ * 8 < current_.size() * 3) return;
+            next_ = Table(current_.size() * 2);
             prepared_slots_ = 0;
             populated_bytes_ = 0;
         }
-        if (prepared_slots_ >= next_.size) return;
-        prepared_slots_ = std::min(prepared_slots_ + kPreparedPerPut, next_.size);
+        if (prepared_slots_ >= next_.size()) return;
+        prepared_slots_ = std::min(prepared_slots_ + kPreparedPerPut, next_.size());
         if (prepared_slots_ * sizeof(Slot) > populated_bytes_) {
             next_.memory.populate(populated_bytes_, kPopulatedBytes);
             populated_bytes_ += kPopulatedBytes;
@@ -181,9 +182,9 @@ class SequenceIndex {
 
     void start_generation() {
         // Nothing is left to move by the arithmetic above; should it be, it moves now.
-        move_old_slots(old_.size);
-        if (next_.size == 0) next_ = Table(current_.size * 2);
-        if (prepared_slots_ < next_.size) ++unprepared_generations_;
+        move_old_slots(old_.size());
+        if (next_.size() == 0) next_ = Table(current_.size() * 2);
+        if (prepared_slots_ < next_.size()) ++unprepared_generations_;
         old_ = std::exchange(current_, std::move(next_));
         next_ = Table();
         prepared_slots_ = 0;
