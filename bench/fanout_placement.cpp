@@ -8,8 +8,8 @@ namespace bench {
 
 void FanoutPlacement::add(bool two_cpus, const RunResult& r) {
     if (!r.ok || r.to_server.copies == 0) return;
-    const double per_copy = r.relay_cpu_ns / 1000.0 / static_cast<double>(r.to_server.copies);
-    (two_cpus ? two_cpus_per_copy : one_cpu_per_copy).push_back(per_copy);
+    (two_cpus ? two_cpus_per_copy : one_cpu_per_copy)
+        .push_back(r.relay_cpu_us_per(r.to_server.copies));
     (two_cpus ? two_cpus_rate : one_cpu_rate).push_back(r.to_server.copies_per_second());
 }
 

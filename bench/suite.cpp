@@ -207,13 +207,13 @@ class Suite {
                     f.up_mb.push_back(up.to_server.megabytes_per_second());
                     f.copies.push_back(static_cast<double>(up.to_server.copies));
                     if (kind != RelayKind::direct)
-                        f.up_cpu.push_back(up.relay_cpu_ns / 1000.0 / up.to_server.stanzas);
+                        f.up_cpu.push_back(up.relay_cpu_us_per(up.to_server.stanzas));
                 }
                 if (down.ok) {
                     f.down.push_back(down.to_muc.stanzas_per_second());
                     f.down_mb.push_back(down.to_muc.megabytes_per_second());
                     if (kind != RelayKind::direct)
-                        f.down_cpu.push_back(down.relay_cpu_ns / 1000.0 / down.to_muc.stanzas);
+                        f.down_cpu.push_back(down.relay_cpu_us_per(down.to_muc.stanzas));
                 }
                 this_round[kind] = {up.ok ? up.to_server.stanzas_per_second() : 0,
                                     down.ok ? down.to_muc.stanzas_per_second() : 0};
@@ -290,7 +290,7 @@ class Suite {
                 this_round[kind] = r.to_server.stanzas_per_second();
                 f.rate.push_back(r.to_server.stanzas_per_second());
                 f.mb.push_back(r.to_server.megabytes_per_second());
-                f.cpu.push_back(r.relay_cpu_ns / 1000.0 / static_cast<double>(r.to_server.stanzas));
+                f.cpu.push_back(r.relay_cpu_us_per(r.to_server.stanzas));
             }
             if (!this_round.contains(RelayKind::socat)) continue;
             for (auto [kind, rate] : this_round)
@@ -414,10 +414,9 @@ class Suite {
              << "Each message the MUC broadcasts (to its one occupant) draws K copies from the "
                 "proxy (feature on); the fake server checks and counts every copy. CPU is the "
                 "proxy's time on a CPU over the run (/proc schedstat), divided by the copies; it "
-                "includes relaying the messages themselves. The cases take turns round by round. "
-                "The "
-                "last row adds 10,000 members "
-                "who registered with the room without opting in: they must cost nothing.\n\n"
+                "includes relaying the messages themselves. The cases take turns round by "
+                "round. The last row adds 10,000 members who registered with the room without "
+                "opting in: they must cost nothing.\n\n"
              << "| K | also registered, not opted in | messages/run | copies/run | copies/s | "
                 "proxy CPU µs per copy | proxy CPU µs per message |\n"
              << "|---|---|---|---|---|---|---|\n";
@@ -425,33 +424,32 @@ class Suite {
         // spread over the section's minute rather than a few seconds in a row, so that one
         // noisy stretch of the machine does not make all of them (a K = 10 run lasts 0.2 s).
         struct Case {
-            int k;
-            int bystanders;
+            int k = 0;
+            int bystanders = 0;
             std::filesystem::path store;
             std::unique_ptr<Script> join, messages;
-            std::uint64_t m;
+            std::uint64_t m = 0;
             std::vector<double> rate, per_copy, per_message;
             std::uint64_t copies = 0;
             int failures = 0;
         };
         std::vector<Case> cases;
         for (auto [k, bystanders] :
-             {std::pair{10, 0}, {100, 0}, {1000, 0}, {10000, 0}, {10, 10000}}) {
+             {std::pair{kPlacementFanout, 0}, {100, 0}, {1000, 0}, {10000, 0}, {10, 10000}}) {
             RoomShape none;
             none.rooms = 0;
-            Case c{k,
-                   bystanders,
-                   store_for(none, k, bystanders),
-                   fanout_join(),
-                   fanout_messages(FanoutShape{k}),
-                   std::max<std::uint64_t>(20, scaled(400000.0 / k)),
-                   {},
-                   {},
-                   {},
-                   0,
-                   0};
-            cases.push_back(std::move(c));
+            Case& c = cases.emplace_back();
+            c.k = k;
+            c.bystanders = bystanders;
+            c.store = store_for(none, k, bystanders);
+            c.join = fanout_join();
+            c.messages = fanout_messages(FanoutShape{k});
+            c.m = std::max<std::uint64_t>(20, scaled(400000.0 / k));
         }
+        const auto spec_of = [this](const Case& c) {
+            return spec_for(RelayKind::proxy_on, c.store,
+                            {Phase{{c.join.get(), 1}, {}}, Phase{{c.messages.get(), c.m}, {}}});
+        };
         const std::vector<CpuPlacement> placements = placements_to_compare();
         FanoutPlacement placement;
         placement.rounds = options_.rounds;
@@ -459,9 +457,7 @@ class Suite {
             for (Case& c : cases) {
                 const bool watched = c.k == kWatchedFanout && c.bystanders == 0;
                 const std::string what = "fan-out K=" + std::to_string(c.k);
-                RunSpec spec =
-                    spec_for(RelayKind::proxy_on, c.store,
-                             {Phase{{c.join.get(), 1}, {}}, Phase{{c.messages.get(), c.m}, {}}});
+                RunSpec spec = spec_of(c);
                 if (watched) spec.rss_sample_interval_ms = kRssSampleIntervalMs;
                 const int failures_before = failures_;
                 RunResult r = go(spec, what);
@@ -470,14 +466,11 @@ class Suite {
                 if (!r.ok) continue;
                 c.copies = r.to_server.copies;
                 c.rate.push_back(r.to_server.copies_per_second());
-                c.per_copy.push_back(r.relay_cpu_ns / 1000.0 / static_cast<double>(c.copies));
-                c.per_message.push_back(r.relay_cpu_ns / 1000.0 / static_cast<double>(c.m));
+                c.per_copy.push_back(r.relay_cpu_us_per(c.copies));
+                c.per_message.push_back(r.relay_cpu_us_per(c.m));
             }
             for (const CpuPlacement& where : placements) {
-                Case& c = cases.front();  // K = 10, no bystanders
-                RunSpec spec =
-                    spec_for(RelayKind::proxy_on, c.store,
-                             {Phase{{c.join.get(), 1}, {}}, Phase{{c.messages.get(), c.m}, {}}});
+                RunSpec spec = spec_of(cases.front());  // K = 10, no bystanders
                 spec.placement = where;
                 placement.add(where.relay_cpu != where.generator_cpu,
                               go(spec, "fan-out K=10 pinned"));
@@ -606,7 +599,7 @@ class Suite {
                                  false, "growth");
                 if (!r.ok) continue;
                 rate.push_back(r.to_server.stanzas_per_second());
-                cpu.push_back(r.relay_cpu_ns / 1000.0 / static_cast<double>(n));
+                cpu.push_back(r.relay_cpu_us_per(n));
             }
             out_ << "| " << rooms_count << " | " << rooms.total_registrations() << " | "
                  << rooms.occupant_sessions() << " | " << spread_k(rate) << " | " << spread(cpu, 2)

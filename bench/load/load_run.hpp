@@ -66,13 +66,17 @@ struct RunResult {
     bool ok = false;
     std::string error;
     FlowResult to_server, to_muc;
-    std::uint64_t relay_cpu_ns = 0;     // over the measured phase, user + system
+    std::uint64_t relay_cpu_ns = 0;     // over the measured phase, every thread's time on a CPU
     std::uint64_t relay_system_ns = 0;  // the kernel's part of it (socket writes, fsync)
     std::uint64_t relay_minor_faults = 0;
     std::uint64_t rss_before_measured = 0, rss_after = 0;
     // With RunSpec::rss_sample_interval_ms: from the phase's start to its last arrival.
     std::vector<RssSample> rss_samples;
     LoopBusy loop_busy;
+    // The relay's CPU over the measured phase divided by `n` (stanzas, copies or messages), µs.
+    double relay_cpu_us_per(std::uint64_t n) const {
+        return n == 0 ? 0 : static_cast<double>(relay_cpu_ns) / 1000.0 / static_cast<double>(n);
+    }
     LoopBusy loop_cpu;  // the loop thread's CPU time over the same iterations
 };
 
