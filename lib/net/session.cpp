@@ -47,6 +47,8 @@ Session::Session(uv_loop_t* loop, SessionEnvironment environment,
         uv_timer_init(loop_, timer);
         timer->data = this;
     }
+    uv_check_init(loop_, &after_commits_);
+    after_commits_.data = this;
     env_.counters->sessions_accepted++;
     env_.counters->sessions_active++;
 }
@@ -159,7 +161,13 @@ void Session::wait_durable(std::uint64_t ticket, session::Side, std::string_view
     env_.durability->after_durable([this, alive, ticket](bool durable) {
         if (alive.expired()) return;
         core_.durable(ticket, durable);
-        after_core();
+        if (handles_closing_) return;
+        // One commit releases the answers of many joins: they leave together, in one write,
+        // once every ticket of the commit is in.
+        uv_check_start(&after_commits_, [](uv_check_t* check) {
+            uv_check_stop(check);
+            static_cast<Session*>(check->data)->after_core();
+        });
     });
 }
 
@@ -198,32 +206,37 @@ void Session::on_written(Side& side, int status) {
 void Session::update_backpressure() {
     if (core_.ended() || resuming_input_) return;
     const config::Limits& limits = env_.config->limits;
-    const std::size_t largest = largest_queue();
-    env_.counters->note_queue(largest);
-    // Reading either side can add to either queue (forwarded stanzas one way, answers the
-    // other), so both sides pause together: memory stays bounded whichever peer stalls.
-    if (!paused_ && largest > limits.write_queue_high_bytes) {
-        paused_ = true;
-        env_.counters->read_pauses++;
-        component_->stop_reading();
-        server_->stop_reading();
-        spdlog::debug("link {}: session {}: write queue at {} bytes, reading paused",
-                      env_.config->name, number_, largest);
-        return;
+    for (;;) {
+        const std::size_t largest = largest_queue();
+        env_.counters->note_queue(largest);
+        // Reading either side can add to either queue (forwarded stanzas one way, answers the
+        // other), so both sides pause together: memory stays bounded whichever peer stalls. A
+        // read the watermark stopped midway (its rest kept unhandled) pauses them too, even
+        // when the sockets have taken the queues at once since.
+        if (!paused_ && (largest > limits.write_queue_high_bytes || core_.input_kept())) {
+            paused_ = true;
+            env_.counters->read_pauses++;
+            component_->stop_reading();
+            server_->stop_reading();
+            spdlog::debug("link {}: session {}: write queue at {} bytes, reading paused",
+                          env_.config->name, number_, largest);
+        }
+        // A write still under way calls back when it is done.
+        if (!paused_ || largest >= limits.write_queue_low_bytes) return;
+        // What was read before the pause is handled before anything more is read.
+        resuming_input_ = true;
+        const bool nothing_kept = core_.resume_input(now());
+        resuming_input_ = false;
+        if (core_.ended()) {
+            after_core();
+            return;
+        }
+        component_->out.flush();
+        server_->out.flush();
+        if (nothing_kept) break;
+        // Over the high watermark again; the queues may have drained at once (the sockets took
+        // them all), and then nothing calls back: look again.
     }
-    if (!paused_ || largest >= limits.write_queue_low_bytes) return;
-    // What was read before the pause is handled before anything more is read.
-    resuming_input_ = true;
-    const bool nothing_kept = core_.resume_input(now());
-    resuming_input_ = false;
-    if (core_.ended()) {
-        after_core();
-        return;
-    }
-    component_->out.flush();
-    server_->out.flush();
-    // Over the high watermark again: the next drain resumes the rest.
-    if (!nothing_kept) return;
     paused_ = false;
     component_->start_reading();
     server_->start_reading();
@@ -284,13 +297,14 @@ void Session::close_when_drained(Side& side) {
 void Session::close_handles_when_done() {
     if (handles_closing_ || resolving_ || !component_->done || !server_->done) return;
     handles_closing_ = true;
-    close_handles({as_handle(&component_->tcp), server_->open ? as_handle(&server_->tcp) : nullptr,
-                   as_handle(&handshake_timer_), as_handle(&connect_timer_)},
-                  [this] {
-                      // It frees this session: it must not be a member while it runs.
-                      auto finished = std::move(env_.on_finished);
-                      if (finished) finished(this);
-                  });
+    close_handles(
+        {as_handle(&component_->tcp), server_->open ? as_handle(&server_->tcp) : nullptr,
+         as_handle(&handshake_timer_), as_handle(&connect_timer_), as_handle(&after_commits_)},
+        [this] {
+            // It frees this session: it must not be a member while it runs.
+            auto finished = std::move(env_.on_finished);
+            if (finished) finished(this);
+        });
 }
 
 }  // namespace net

@@ -99,6 +99,8 @@ class Session : private session::SessionActions {
     session::ComponentSession core_;
     uv_timer_t handshake_timer_{};
     uv_timer_t connect_timer_{};
+    // Runs after_core() once at the end of a loop iteration in which commits became durable.
+    uv_check_t after_commits_{};
     uv_getaddrinfo_t resolve_request_{};
     uv_connect_t connect_request_{};
     bool resolving_ = false;  // a getaddrinfo callback is still to come

@@ -57,48 +57,65 @@ void WriteQueue::hold(bool held) {
     held_ = held;
 }
 
-void WriteQueue::flush() {
-    if (in_flight_ || held_ || queued_bytes_ == 0) return;
+std::size_t WriteQueue::gather() {
     buffers_.clear();
     std::size_t offset = head_offset_;
-    in_flight_bytes_ = 0;
+    std::size_t bytes = 0;
     for (const auto& block : blocks_) {
-        if (in_flight_bytes_ + block->used - offset > kMaxWriteBytes) break;
+        if (bytes + block->used - offset > kMaxWriteBytes) break;
         buffers_.push_back(uv_buf_init(block->data.get() + offset,
                                        static_cast<unsigned int>(block->used - offset)));
-        in_flight_bytes_ += block->used - offset;
+        bytes += block->used - offset;
         offset = 0;
     }
-    in_flight_ = true;
-    int rc = uv_write(&request_, stream_, buffers_.data(),
-                      static_cast<unsigned int>(buffers_.size()), &WriteQueue::on_write_done);
-    if (rc != 0) {
-        in_flight_ = false;
-        on_written_(rc);
+    return bytes;
+}
+
+void WriteQueue::release(std::size_t written) {
+    // The tail block may have grown meanwhile and stays.
+    queued_bytes_ -= written;
+    while (written > 0) {
+        Block& head = *blocks_.front();
+        std::size_t in_head = head.used - head_offset_;
+        if (written < in_head) {
+            head_offset_ += written;
+            break;
+        }
+        written -= in_head;
+        head_offset_ = 0;
+        if (spare_.size() < max_spare_blocks_) spare_.push_back(std::move(blocks_.front()));
+        blocks_.pop_front();
+    }
+}
+
+void WriteQueue::flush() {
+    while (!in_flight_ && !held_ && queued_bytes_ > 0) {
+        // What the socket takes at once is written without a request: libuv would call back
+        // an iteration later and, its request queue drained, make an epoll_ctl syscall each
+        // time (measured: one per write, a tenth of the loop's samples at 10k stanzas/s).
+        const std::size_t batch = gather();
+        const int written =
+            uv_try_write(stream_, buffers_.data(), static_cast<unsigned int>(buffers_.size()));
+        if (written > 0) release(static_cast<std::size_t>(written));
+        if (written > 0 && static_cast<std::size_t>(written) == batch) continue;
+        // The rest waits for the socket (or fails: the request reports it, as any write).
+        in_flight_bytes_ = written > 0 ? gather() : batch;
+        in_flight_ = true;
+        const int rc =
+            uv_write(&request_, stream_, buffers_.data(),
+                     static_cast<unsigned int>(buffers_.size()), &WriteQueue::on_write_done);
+        if (rc != 0) {
+            in_flight_ = false;
+            on_written_(rc);
+        }
+        return;
     }
 }
 
 void WriteQueue::on_write_done(uv_write_t* request, int status) {
     auto* self = static_cast<WriteQueue*>(request->data);
     self->in_flight_ = false;
-    if (status == 0) {
-        // Release what was written; the tail block may have grown meanwhile and stays.
-        std::size_t written = self->in_flight_bytes_;
-        self->queued_bytes_ -= written;
-        while (written > 0) {
-            Block& head = *self->blocks_.front();
-            std::size_t in_head = head.used - self->head_offset_;
-            if (written < in_head) {
-                self->head_offset_ += written;
-                break;
-            }
-            written -= in_head;
-            self->head_offset_ = 0;
-            if (self->spare_.size() < self->max_spare_blocks_)
-                self->spare_.push_back(std::move(self->blocks_.front()));
-            self->blocks_.pop_front();
-        }
-    }
+    if (status == 0) self->release(self->in_flight_bytes_);
     self->on_written_(status);
 }
 

@@ -1,7 +1,8 @@
 // Bytes waiting to be written to one socket. Stanzas are copied into fixed-size blocks that
-// are recycled, and what is queued while a write is in flight goes out in the next vectored
-// write, at most kMaxWriteBytes at a time: no allocation per stanza in steady state, one
-// syscall per batch, and a peer that reads slowly is handed bounded writes. Written blocks are
+// are recycled; a flush writes what the socket takes at once, and what is queued while a write
+// request is in flight goes out in the next vectored write, at most kMaxWriteBytes at a time:
+// no allocation per stanza in steady state, one syscall per batch, and a peer that reads
+// slowly is handed bounded writes. Written blocks are
 // kept for reuse up to the owner's high watermark while the queue is busy: a queue that fills
 // to the watermark and drains again, over and over (a fan-out under load), would otherwise hand
 // megabytes back to the allocator, which returns them to the kernel, and take each page back
@@ -37,8 +38,10 @@ class WriteQueue {
     void append(std::string_view bytes);
     // A stanza in three pieces (a fan-out copy: its stanza around the member), as one.
     void append(std::string_view head, std::string_view middle, std::string_view tail);
-    // Starts a write of what is queued (up to kMaxWriteBytes) unless one is in flight or the
-    // queue is held; the owner flushes again after each completed write.
+    // Writes what is queued, unless a write is in flight or the queue is held: at once as far
+    // as the socket takes it, the rest in a write request (up to kMaxWriteBytes) that calls
+    // back when done; the owner flushes again then. A flush that wrote everything calls back
+    // nothing.
     void flush();
     // While held (e.g. before the socket is connected), bytes accumulate and nothing is written.
     void hold(bool held);
@@ -63,6 +66,10 @@ class WriteQueue {
     };
 
     static void on_write_done(uv_write_t* request, int status);
+    // Fills buffers_ with what is queued, up to kMaxWriteBytes; returns their bytes.
+    std::size_t gather();
+    // Drops `written` bytes from the front; their emptied blocks become spares.
+    void release(std::size_t written);
     std::unique_ptr<Block> take_block();
 
     uv_stream_t* stream_;

@@ -134,10 +134,14 @@ std::uint16_t free_port() {
     return probe.port();
 }
 
-ListeningSocket::ListeningSocket() {
+ListeningSocket::ListeningSocket(int receive_buffer_bytes) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    // Set before listen(): accepted sockets inherit it, and the window is scaled to it.
+    if (receive_buffer_bytes > 0)
+        ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes,
+                     sizeof receive_buffer_bytes);
     sockaddr_in address = loopback_address(0);
     if (::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
         ::listen(fd_, 8) != 0) {

@@ -55,7 +55,10 @@ std::uint16_t free_port();
 
 class ListeningSocket {
   public:
-    ListeningSocket();  // 127.0.0.1, a port the kernel picks
+    // 127.0.0.1, a port the kernel picks. `receive_buffer_bytes`, when given, fixes the
+    // accepted sockets' receive buffer (no autotuning): a peer that stops reading makes the
+    // writer queue after that much, not after the tens of megabytes loopback may take.
+    explicit ListeningSocket(int receive_buffer_bytes = 0);
     ~ListeningSocket();
     std::uint16_t port() const { return port_; }
     Socket accept(Duration timeout);  // invalid Socket on timeout
