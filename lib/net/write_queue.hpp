@@ -3,11 +3,11 @@
 // request is in flight goes out in the next vectored write, at most kMaxWriteBytes at a time:
 // no allocation per stanza in steady state, one syscall per batch, and a peer that reads
 // slowly is handed bounded writes. Written blocks are
-// kept for reuse up to the owner's high watermark while the queue is busy: a queue that fills
-// to the watermark and drains again, over and over (a fan-out under load), would otherwise hand
-// megabytes back to the allocator, which returns them to the kernel, and take each page back
-// with a page fault (measured: a third of the proxy's system time at fan-out K = 10). They go
-// back with the queue.
+// kept for reuse up to the owner's high watermark (and 1 MiB more) while the queue is busy: a queue
+// that fills to the watermark and drains again, over and over (a fan-out under load), would
+// otherwise hand megabytes back to the allocator, which returns them to the kernel, and take each
+// page back with a page fault (measured: a third of the proxy's system time at fan-out K = 10).
+// They go back with the queue.
 #pragma once
 
 #include <uv.h>
@@ -28,7 +28,8 @@ class WriteQueue {
     // Called after a write completes (status 0) or fails (libuv error code).
     using WrittenCallback = std::function<void(int status)>;
 
-    // `keep_bytes`: how much written space to keep for reuse (the owner's high watermark).
+    // `keep_bytes`: how much written space to keep for reuse (the owner's high watermark),
+    // beside kMaxWriteBytes more.
     WriteQueue(uv_stream_t* stream, WrittenCallback on_written,
                std::size_t keep_bytes = kMinSpareBlocks * kBlockBytes);
     ~WriteQueue();

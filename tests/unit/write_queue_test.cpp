@@ -116,12 +116,15 @@ TEST_CASE("write queue: what the socket takes at once is written in the flush, w
     CHECK(callbacks == 0);
 }
 
-TEST_CASE("write queue: written blocks are kept for reuse up to the owner's allowance") {
+TEST_CASE("write queue: written blocks are kept for reuse up to the owner's allowance and 1 MiB") {
     constexpr std::size_t kBlock = net::WriteQueue::kBlockBytes;
-    // 80 blocks queued at once; the owner allows 48 blocks' worth, the default keeps 16.
+    // 80 blocks queued at once; the owner allows 48 blocks' worth (and 16 more are kept: one
+    // write's worth), the default keeps 16.
     const std::string sent = stanzas_of(80 * kBlock);
-    for (const auto& [allowance, kept] : {std::pair<std::size_t, std::size_t>{48 * kBlock, 48},
-                                          {0, net::WriteQueue::kMinSpareBlocks}}) {
+    for (const auto& [allowance, kept] :
+         {std::pair<std::size_t, std::size_t>{48 * kBlock,
+                                              48 + net::WriteQueue::kMaxWriteBytes / kBlock},
+          {0, net::WriteQueue::kMinSpareBlocks}}) {
         CAPTURE(allowance);
         PipeRig rig;
         net::WriteQueue* queue_ptr = nullptr;
