@@ -114,11 +114,11 @@ bool BroadcastTracker::is_new_message(const std::string& room, std::uint64_t key
     return true;
 }
 
-bool BroadcastTracker::would_start_new(const std::string& room, std::uint64_t key,
-                                       std::uint64_t recipient) {
-    const Current* current = find(room);
-    if (current == nullptr || current->key != key || current->recipients.empty()) return true;
-    return current->recipients.contains(recipient);
+bool BroadcastTracker::continues(const std::string& room, std::uint64_t key,
+                                 std::uint64_t recipient) {
+    Current* current = find(room);
+    if (current == nullptr || current->key != key || current->recipients.empty()) return false;
+    return current->recipients.insert(recipient);
 }
 
 const RecipientSet* BroadcastTracker::recipients_of(const std::string& room) const {

@@ -69,8 +69,10 @@ class BroadcastTracker {
 
     // True when this copy (to `recipient`) starts a new message in `room`.
     bool is_new_message(const std::string& room, std::uint64_t key, std::uint64_t recipient);
-    // What is_new_message would answer, without recording anything.
-    bool would_start_new(const std::string& room, std::uint64_t key, std::uint64_t recipient);
+    // True when this copy continues the broadcast under way in `room` (same message, a
+    // recipient not seen yet), which then counts it; false, recording nothing, when it would
+    // start a new message (is_new_message then records it).
+    bool continues(const std::string& room, std::uint64_t key, std::uint64_t recipient);
     // Who the room's latest message went to, or null.
     const RecipientSet* recipients_of(const std::string& room) const;
     // The room's broadcast is over: whatever comes next for it is a new message. Keeps the

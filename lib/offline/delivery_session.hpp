@@ -76,7 +76,7 @@ class DeliverySession : public xmpp::StanzaFilter {
     OccupantTracker occupants_;
     BroadcastTracker broadcasts_;
     LastBroadcastCopy last_copy_;
-    std::string recipient_;     // the prepared full JID of the copy at hand (its buffer reused)
+    std::string recipient_;     // the prepared full JID of a copy to a new session (buffer reused)
     RoomAddress room_address_;  // the room and nick of the stanza at hand
     // The first pending_count_ are waiting (at most one in practice). The entries are reused,
     // and so are the buffers they hold: no allocation per message.

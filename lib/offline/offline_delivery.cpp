@@ -223,8 +223,11 @@ bool OfflineDelivery::groupchat_copy(DeliverySession& session, const xmpp::Stanz
         session.last_copy_.remember(stanza.raw, to_span, from.room, key);
     }
     // A copy of the broadcast under way passes; a new message means the last one has passed.
-    if (session.broadcasts_.would_start_new(*room, key, who)) complete_broadcast(session, now, out);
-    const bool is_new = session.broadcasts_.is_new_message(*room, key, who);
+    bool is_new = false;
+    if (!session.broadcasts_.continues(*room, key, who)) {
+        complete_broadcast(session, now, out);
+        is_new = session.broadcasts_.is_new_message(*room, key, who);
+    }
     // A groupchat copy to a full JID proves that session is in the room (and rebuilds the
     // picture after a restart).
     if (!known) occupancy_.enter(*room, recipient, "", &out, who);
@@ -244,10 +247,8 @@ bool OfflineDelivery::read_recipient(const std::string& room, std::string_view t
     // text the session is kept under: found as it is, it is prepared already.
     who = BroadcastTracker::recipient_id(to);
     known = occupancy_.has_session_jid(room, to, who);
-    if (known) {
-        recipient.assign(to);
-        return true;
-    }
+    // A known session needs no copy of its JID: only a new one is entered.
+    if (known) return true;
     if (!read_full_jid(to, recipient)) return false;
     who = BroadcastTracker::recipient_id(recipient);
     return true;

@@ -99,8 +99,8 @@ class OfflineDelivery {
                         xmpp::Decisions& out);
     bool groupchat_copy(DeliverySession& session, const xmpp::Stanza& stanza, xmpp::Moment now,
                         xmpp::Decisions& out);
-    // A broadcast copy's `to` into `recipient`, prepared, and its recipient id into `who`;
-    // `known` when it is a session of `room`'s already. False when `to` is no full JID.
+    // A broadcast copy's recipient id into `who`, and `known` when it is a session of `room`'s
+    // already; otherwise its `to` into `recipient`, prepared. False when `to` is no full JID.
     bool read_recipient(const std::string& room, std::string_view to, std::string& recipient,
                         std::uint64_t& who, bool& known) const;
     void from_server(DeliverySession& session, const xmpp::Stanza& stanza, xmpp::Moment now,
