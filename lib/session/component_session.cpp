@@ -55,7 +55,10 @@ inline void ComponentSession::send(Side to, std::string_view bytes, Unit unit) {
 ComponentSession::Peer::Peer(ComponentSession& owner, Side which, std::size_t max_stanza_bytes)
     : session(owner),
       side(which),
-      framer(*this, xml::FramerLimits{.max_unit_bytes = max_stanza_bytes}) {}
+      // Broadcasts come from the MUC: only its stream is worth comparing stanzas in.
+      framer(*this, xml::FramerLimits{.max_unit_bytes = max_stanza_bytes},
+             xml::FramingPath::scanner_first,
+             which == Side::component ? xml::Repeats::compared : xml::Repeats::scanned) {}
 
 void ComponentSession::Peer::on_stream_open(const xml::ElementView& header, std::string_view raw) {
     session.on_stream_open(*this, header, raw);

@@ -87,6 +87,7 @@ std::string_view condition_name(FrameErrorKind kind) {
 struct Framer::Parser {
     Framer& owner;
     FramingPath path;
+    Repeats repeats;
     XML_Parser expat;
     std::string held;  // bytes from absolute offset `held_base`
     long long held_base = 0;
@@ -94,6 +95,7 @@ struct Framer::Parser {
     long long fed = 0;       // absolute end of the bytes given to expat or framed by the scanner
     long long skipped = 0;   // bytes framed by the scanner
     std::size_t stanzas_scanned = 0;
+    std::size_t stanzas_repeated = 0;
     int depth = 0;  // expat's: 0 outside the stream, 1 inside it, 2+ inside a stanza
     long long unit_start = 0;
     bool expat_owns = true;  // the bytes from `fed` on go to expat
@@ -106,7 +108,8 @@ struct Framer::Parser {
     ElementView header;
     ElementView top;
 
-    Parser(Framer& framer, FramingPath framing) : owner(framer), path(framing) {
+    Parser(Framer& framer, FramingPath framing, Repeats repeats_kept)
+        : owner(framer), path(framing), repeats(repeats_kept) {
         // Forcing UTF-8 ignores any other encoding a peer declares (RFC 6120 §11.6).
         expat = XML_ParserCreateNS("UTF-8", kNamespaceSeparator);
         XML_SetReturnNSTriplet(expat, 1);
@@ -340,6 +343,11 @@ struct Framer::Parser {
                 expat_owns = true;  // the closing tag, or not a stanza
                 return true;
             }
+            // A broadcast's next copy: the last stanza's bytes but for `to`.
+            if (const std::size_t size = scanner.repeat(rest); size != 0) {
+                ++stanzas_repeated;
+                return hand_on_scanned(rest, size);
+            }
             scanner.reset();
             scanning = true;
         }
@@ -354,7 +362,13 @@ struct Framer::Parser {
                 break;
         }
         scanning = false;
-        const std::size_t size = scanner.end();
+        if (repeats == Repeats::compared)
+            scanner.remember_for_repeats(rest.substr(0, scanner.end()));
+        return hand_on_scanned(rest, scanner.end());
+    }
+
+    // A stanza the scanner vouched for, `size` bytes at the start of `rest`.
+    bool hand_on_scanned(std::string_view rest, std::size_t size) {
         if (size > owner.limits_.max_unit_bytes) {
             owner.fail(FrameErrorKind::policy_violation,
                        "stanza of " + std::to_string(size) + " bytes is over the limit of " +
@@ -388,8 +402,8 @@ struct Framer::Parser {
     }
 };
 
-Framer::Framer(FrameSink& sink, FramerLimits limits, FramingPath path)
-    : sink_(sink), limits_(limits), parser_(std::make_unique<Parser>(*this, path)) {}
+Framer::Framer(FrameSink& sink, FramerLimits limits, FramingPath path, Repeats repeats)
+    : sink_(sink), limits_(limits), parser_(std::make_unique<Parser>(*this, path, repeats)) {}
 
 Framer::~Framer() = default;
 
@@ -410,6 +424,10 @@ std::size_t Framer::pending_bytes() const {
 
 std::size_t Framer::stanzas_scanned() const {
     return parser_->stanzas_scanned;
+}
+
+std::size_t Framer::stanzas_repeated() const {
+    return parser_->stanzas_repeated;
 }
 
 void Framer::pause() {

@@ -51,9 +51,16 @@ struct FramerLimits {
 // scanner is tested against.
 enum class FramingPath { scanner_first, expat_only };
 
+// A MUC sends each occupant the same message but for `to`. With `compared`, a stanza that is
+// the one before it but for its `to` value is compared with it rather than scanned (the
+// value alone is checked); the last stanza is kept for that. `scanned` keeps nothing, for a
+// stream that carries no broadcasts (the server's).
+enum class Repeats { compared, scanned };
+
 class Framer {
   public:
-    Framer(FrameSink& sink, FramerLimits limits, FramingPath path = FramingPath::scanner_first);
+    Framer(FrameSink& sink, FramerLimits limits, FramingPath path = FramingPath::scanner_first,
+           Repeats repeats = Repeats::compared);
     ~Framer();
     Framer(const Framer&) = delete;
     Framer& operator=(const Framer&) = delete;
@@ -81,6 +88,8 @@ class Framer {
     std::size_t pending_bytes() const;
     // Stanzas the scanner framed without expat (for tests).
     std::size_t stanzas_scanned() const;
+    // Of those, the ones taken as the stanza before them with another `to` (for tests).
+    std::size_t stanzas_repeated() const;
 
   private:
     struct Parser;

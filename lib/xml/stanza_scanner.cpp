@@ -17,12 +17,40 @@ constexpr std::size_t kMaxPartialToken = 16 * 1024;
 constexpr std::size_t kMaxDepth = 256;
 // The duplicate check compares each attribute with those before it.
 constexpr std::size_t kMaxAttributes = 64;
+// The longest element kept as the model of repeat().
+constexpr std::size_t kMaxRepeatModel = 8 * 1024;
 
 constexpr std::string_view kXmlNamespace = "http://www.w3.org/XML/1998/namespace";
+
+// An attribute value from `i` (just past its opening quote) to its closing `quote`, where `i`
+// stops.
+inline StanzaScanner::Step scan_value(std::string_view b, std::size_t& i, char quote,
+                                      bool& has_references) {
+    for (;;) {
+        i = skip_plain_blocks<'<', '&', '\'', '"'>(b, i);
+        if (i >= b.size()) return Step::more;
+        const auto v = static_cast<unsigned char>(b[i]);
+        if (v == static_cast<unsigned char>(quote)) return Step::ok;  // most often what stopped it
+        if (kPlainValue[v]) {
+            ++i;
+        } else if (v == '\'' || v == '"') {
+            ++i;
+        } else if (v == '&') {
+            std::uint32_t unused;
+            if (Step step = scan_reference(b, i, unused); step != Step::ok) return step;
+            has_references = true;
+        } else if (v >= 0x80) {
+            if (Step step = scan_utf8(b, i); step != Step::ok) return step;
+        } else {
+            return Step::unsure;  // '<', a control, or whitespace expat would normalize
+        }
+    }
+}
 
 }  // namespace
 
 void StanzaScanner::reset() {
+    repeat_to_ = kNoRepeat;  // the state below is no longer the remembered element's
     resume_ = 0;
     end_ = 0;
     stack_.clear();
@@ -79,25 +107,7 @@ StanzaScanner::Step StanzaScanner::scan_start_tag(std::string_view b, std::size_
         ++i;
         const std::size_t value_start = i;
         bool has_references = false;
-        for (;;) {
-            i = skip_plain_blocks<'<', '&', '\'', '"'>(b, i);
-            if (i >= b.size()) return Step::more;
-            const auto v = static_cast<unsigned char>(b[i]);
-            if (v == static_cast<unsigned char>(quote)) break;  // most often what stopped it
-            if (kPlainValue[v]) {
-                ++i;
-            } else if (v == '\'' || v == '"') {
-                ++i;
-            } else if (v == '&') {
-                std::uint32_t unused;
-                if (Step step = scan_reference(b, i, unused); step != Step::ok) return step;
-                has_references = true;
-            } else if (v >= 0x80) {
-                if (Step step = scan_utf8(b, i); step != Step::ok) return step;
-            } else {
-                return Step::unsure;  // '<', a control, or whitespace expat would normalize
-            }
-        }
+        if (Step step = scan_value(b, i, quote, has_references); step != Step::ok) return step;
         const Span value{value_start, i - value_start};
         ++i;  // the closing quote
         if (xmlns) {
@@ -202,6 +212,57 @@ StanzaScanner::Verdict StanzaScanner::scan(std::string_view b) {
             return Verdict::unsure;  // a processing instruction, or not markup at all
         }
     }
+}
+
+void StanzaScanner::remember_for_repeats(std::string_view unit) {
+    repeat_to_ = kNoRepeat;
+    // Broadcast messages are short; a long element is not kept (a framer per peer keeps one).
+    if (end_ > kMaxRepeatModel) return;
+    for (std::size_t a = 0; a < attributes_.size(); ++a) {
+        const ScannedAttribute& attribute = attributes_[a];
+        if (attribute.xml_lang || attribute.name.in(unit) != "to") continue;
+        const std::size_t value_end = attribute.value.offset + attribute.value.length;
+        repeat_prefix_.assign(unit.substr(0, attribute.value.offset));
+        repeat_suffix_.assign(unit.substr(value_end, end_ - value_end));
+        repeat_to_ = a;
+        return;
+    }
+}
+
+std::size_t StanzaScanner::repeat(std::string_view unit) {
+    if (repeat_to_ == kNoRepeat) return 0;
+    const std::size_t prefix = repeat_prefix_.size(), suffix = repeat_suffix_.size();
+    if (unit.size() < prefix + suffix ||
+        std::memcmp(unit.data(), repeat_prefix_.data(), prefix) != 0)
+        return 0;
+    // The prefix ends with the value's opening quote.
+    std::size_t value_end = prefix;
+    bool has_references = false;
+    if (scan_value(unit, value_end, repeat_prefix_.back(), has_references) != Step::ok ||
+        unit.size() - value_end < suffix ||
+        std::memcmp(unit.data() + value_end, repeat_suffix_.data(), suffix) != 0)
+        return 0;
+    // The remembered element's view, with this value: whatever lies after it moves with it.
+    ScannedAttribute& to = attributes_[repeat_to_];
+    const std::size_t old_end = to.value.offset + to.value.length;
+    auto move = [prefix, old_end, value_end](Span& span) {
+        // After the value (even an empty one) is past its closing quote.
+        if (span.offset > prefix) span.offset = span.offset - old_end + value_end;
+    };
+    for (ScannedAttribute& attribute : attributes_) {
+        move(attribute.name);
+        move(attribute.value);
+    }
+    for (ScannedChild& child : children_) {
+        move(child.name);
+        move(child.ns);
+    }
+    move(top_.ns);
+    top_.end = top_.end - old_end + value_end;
+    to.value.length = value_end - prefix;
+    to.has_references = has_references;
+    end_ = value_end + suffix;
+    return end_;
 }
 
 void StanzaScanner::fill(ElementView& view, std::string_view b,

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -38,6 +39,15 @@ class StanzaScanner {
     std::size_t end() const { return end_; }
     // Whether the top element's start tag is complete (expat would be inside the stanza).
     bool inside_top() const { return !stack_.empty() || end_ != 0; }
+
+    // After a complete scan of `unit`: keeps it as the model of repeat() when its start tag
+    // has a `to` attribute (a MUC sends each occupant the same message but for `to`).
+    void remember_for_repeats(std::string_view unit);
+    // `unit` starts at an element's '<'. When its bytes are the model's but for a valid `to`
+    // value (the rest compared, not scanned), it becomes the element scanned, and its size is
+    // returned; otherwise 0, and nothing changed. Valid because only the value differs from
+    // bytes already checked.
+    std::size_t repeat(std::string_view unit);
 
     // The view expat would build for the complete element `unit`, whose parent's default
     // namespace is `inherited_ns`.
@@ -77,6 +87,12 @@ class StanzaScanner {
     std::vector<ScannedAttribute> attributes_;  // the top element's, xmlns left out
     std::vector<ScannedChild> children_;
     std::vector<Span> tag_names_;  // one start tag's attribute names, for the duplicate check
+    // The model of repeat(): the remembered element's bytes before and after its `to` value,
+    // whose attribute is attributes_[repeat_to_] (the state above is still that element's).
+    static constexpr std::size_t kNoRepeat = static_cast<std::size_t>(-1);
+    std::size_t repeat_to_ = kNoRepeat;
+    std::string repeat_prefix_;
+    std::string repeat_suffix_;
 };
 
 }  // namespace xml

@@ -265,3 +265,53 @@ TEST_CASE("framer: a stanza over the size limit is a policy violation") {
         frame_expecting_error(kHeader + "<message a='" + std::string(2000, 'b'), limits);
     CHECK(endless.error.kind == xml::FrameErrorKind::policy_violation);
 }
+
+TEST_CASE("framer: a broadcast's copies are framed as the first one with another `to`") {
+    // The MUC's copies of one message differ only in `to`; attributes and children after it
+    // move with its length.
+    auto copy = [](std::string_view to) {
+        return "<message from='room@conference.localhost/alice' to='" + std::string(to) +
+               "' type='groupchat' id='m1' xmlns='jabber:component:accept'><body>caf\xc3\xa9 "
+               "&amp; tea</body><stanza-id xmlns='urn:xmpp:sid:0' by='room@conference.localhost' "
+               "id='s1'/></message>";
+    };
+    const std::vector<std::string> recipients = {"bob@localhost/phone", "c@d/e",
+                                                 "a-much-longer-recipient@example.org/laptop",
+                                                 "x&amp;y@localhost/r", "caf\xc3\xa9@localhost/r"};
+    std::string stream = kHeader;
+    for (const std::string& to : recipients) stream += copy(to);
+    RecordingSink sink;
+    xml::Framer framer(sink, {});
+    REQUIRE(framer.feed(stream));
+    REQUIRE(sink.units.size() == 1 + recipients.size());
+    CHECK(framer.stanzas_scanned() == recipients.size());
+    CHECK(framer.stanzas_repeated() == recipients.size() - 1);
+    // The view of the last one is its own: `to` decoded, the rest where the bytes say.
+    CHECK(sink.units.back().raw == copy(recipients.back()));
+    CHECK(sink.last_ns == "jabber:component:accept");
+    REQUIRE(sink.last_attributes.size() == 4);
+    CHECK(sink.last_attributes[1] ==
+          std::pair<std::string, std::string>{"to", "caf\xc3\xa9@localhost/r"});
+    CHECK(sink.last_attributes[3] == std::pair<std::string, std::string>{"id", "m1"});
+    REQUIRE(sink.last_children.size() == 2);
+    CHECK(sink.last_children[1].local == "stanza-id");
+    CHECK(sink.last_children[1].ns == "urn:xmpp:sid:0");
+    // A framer told to scan every stanza frames the same units, without comparing.
+    RecordingSink scanned_sink;
+    xml::Framer scanning(scanned_sink, {}, xml::FramingPath::scanner_first, xml::Repeats::scanned);
+    REQUIRE(scanning.feed(stream));
+    CHECK(scanning.stanzas_repeated() == 0);
+    CHECK(scanned_sink.units == sink.units);
+    CHECK(scanned_sink.last_attributes == sink.last_attributes);
+
+    // Anything else in the bytes, or a `to` the scanner would not vouch for, is scanned (or
+    // judged by expat) as any stanza: never taken as a copy.
+    RecordingSink other_sink;
+    xml::Framer other(other_sink, {});
+    std::string changed = copy("c@d/e");
+    changed[changed.find("caf")] = 'k';
+    CHECK_FALSE(other.feed(kHeader + copy("bob@localhost/phone") + changed + copy("a<b")));
+    CHECK(other_sink.units.size() == 3);
+    CHECK(other.stanzas_repeated() == 0);
+    CHECK(other.error().kind == xml::FrameErrorKind::not_well_formed);
+}
