@@ -11,7 +11,7 @@ out=build/fuzz
 mkdir -p "$out/corpus"
 flags="-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Ilib -Itests/unit"
 srcs="tests/fuzz/framer_differential_fuzz.cpp tests/unit/support/framer_differential.cpp
-      lib/xml/framer.cpp lib/xml/stanza_scanner.cpp lib/xml/element_view.cpp"
+      lib/xml/framer.cpp lib/xml/stanza_scanner.cpp lib/xml/tokens.cpp lib/xml/element_view.cpp"
 # shellcheck disable=SC2086
 clang++ $flags $srcs $(pkg-config --cflags --libs expat) -o "$out/framer-differential"
 # Seeds: one file per captured chunk of traffic, the header left out (the target adds one).
