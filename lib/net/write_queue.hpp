@@ -2,12 +2,12 @@
 // are recycled; a flush writes what the socket takes at once, and what is queued while a write
 // request is in flight goes out in the next vectored write, at most kMaxWriteBytes at a time:
 // no allocation per stanza in steady state, one syscall per batch, and a peer that reads
-// slowly is handed bounded writes. Written blocks are
-// kept for reuse up to the owner's high watermark (and 1 MiB more) while the queue is busy: a queue
-// that fills to the watermark and drains again, over and over (a fan-out under load), would
-// otherwise hand megabytes back to the allocator, which returns them to the kernel, and take each
-// page back with a page fault (measured: a third of the proxy's system time at fan-out K = 10).
-// They go back with the queue.
+// slowly is handed bounded writes. Written blocks are kept for reuse up to the owner's high
+// watermark (and 1 MiB more) while the queue is busy: a queue that fills to the watermark and
+// drains again, over and over (a fan-out under load), would otherwise hand megabytes back to
+// the allocator, which returns them to the kernel, and take each page back with a page fault
+// (measured: a third of the proxy's system time at fan-out K = 10). They go back with the
+// queue.
 #pragma once
 
 #include <uv.h>

@@ -102,16 +102,12 @@ BroadcastTracker::Current& BroadcastTracker::entry(const std::string& room) {
     return it->second;
 }
 
-bool BroadcastTracker::is_new_message(const std::string& room, std::uint64_t key,
-                                      std::uint64_t recipient) {
+void BroadcastTracker::start_message(const std::string& room, std::uint64_t key,
+                                     std::uint64_t recipient) {
     Current& current = entry(room);
-    if (current.key == key && !current.recipients.empty()) {
-        if (current.recipients.insert(recipient)) return false;
-    }
     current.key = key;
     current.recipients.clear();
     current.recipients.insert(recipient);
-    return true;
 }
 
 bool BroadcastTracker::continues(const std::string& room, std::uint64_t key,

@@ -67,12 +67,12 @@ class BroadcastTracker {
     // Who a recipient is to the tracker (a hash of the prepared full JID).
     static std::uint64_t recipient_id(std::string_view recipient);
 
-    // True when this copy (to `recipient`) starts a new message in `room`.
-    bool is_new_message(const std::string& room, std::uint64_t key, std::uint64_t recipient);
     // True when this copy continues the broadcast under way in `room` (same message, a
-    // recipient not seen yet), which then counts it; false, recording nothing, when it would
-    // start a new message (is_new_message then records it).
+    // recipient not seen yet), which then counts it; false, recording nothing, when it starts
+    // a new message (a recipient seen again means the same text was sent again).
     bool continues(const std::string& room, std::uint64_t key, std::uint64_t recipient);
+    // `room`'s new message `key`, its first copy to `recipient` (after continues() said no).
+    void start_message(const std::string& room, std::uint64_t key, std::uint64_t recipient);
     // Who the room's latest message went to, or null.
     const RecipientSet* recipients_of(const std::string& room) const;
     // The room's broadcast is over: whatever comes next for it is a new message. Keeps the

@@ -223,10 +223,10 @@ bool OfflineDelivery::groupchat_copy(DeliverySession& session, const xmpp::Stanz
         session.last_copy_.remember(stanza.raw, to_span, from.room, key);
     }
     // A copy of the broadcast under way passes; a new message means the last one has passed.
-    bool is_new = false;
-    if (!session.broadcasts_.continues(*room, key, who)) {
+    const bool is_new = !session.broadcasts_.continues(*room, key, who);
+    if (is_new) {
         complete_broadcast(session, now, out);
-        is_new = session.broadcasts_.is_new_message(*room, key, who);
+        session.broadcasts_.start_message(*room, key, who);
     }
     // A groupchat copy to a full JID proves that session is in the room (and rebuilds the
     // picture after a restart).

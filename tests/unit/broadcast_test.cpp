@@ -103,19 +103,19 @@ TEST_CASE(
     // Nothing under way: a copy continues nothing, and nothing is recorded.
     CHECK_FALSE(tracker.continues(room, 7, 1));
     CHECK(tracker.recipients_of(room) == nullptr);
-    CHECK(tracker.is_new_message(room, 7, 1));
+    tracker.start_message(room, 7, 1);
     // The same message to others continues it, each counted once.
     CHECK(tracker.continues(room, 7, 2));
     CHECK(tracker.continues(room, 7, 3));
     CHECK(tracker.recipients_of(room)->size() == 3);
     // A recipient seen again (the same text sent again) or another key does not, and leaves
-    // the set as it was until is_new_message starts the next message.
+    // the set as it was until start_message starts the next message.
     CHECK_FALSE(tracker.continues(room, 7, 2));
     CHECK_FALSE(tracker.continues(room, 8, 4));
     CHECK(tracker.recipients_of(room)->size() == 3);
-    CHECK(tracker.is_new_message(room, 8, 4));
+    tracker.start_message(room, 8, 4);
     CHECK(tracker.recipients_of(room)->size() == 1);
-    CHECK_FALSE(tracker.is_new_message(room, 8, 5));
+    CHECK(tracker.continues(room, 8, 5));
     // A forgotten room's next copy starts anew.
     tracker.forget(room);
     CHECK_FALSE(tracker.continues(room, 8, 6));
