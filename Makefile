@@ -92,7 +92,7 @@ $(DEPLOY_PROBE): $(patsubst %.cpp,$(BUILD)/%.o,$(wildcard tests/deploy/*.cpp)) $
 	@echo "  LINK $@"
 	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
 
-$(BENCH_BIN): $(BUILD)/bench/bench_main.o $(BUILD)/bench/suite.o $(BUILD)/bench/fanout_memory.o $(BUILD)/bench/fanout_placement.o $(BUILD)/bench/targets.o $(BENCH_LOAD) $(BUILD)/libproxy.a
+$(BENCH_BIN): $(BUILD)/bench/bench_main.o $(BUILD)/bench/suite.o $(BUILD)/bench/suite_throughput.o $(BUILD)/bench/suite_latency.o $(BUILD)/bench/suite_fanout.o $(BUILD)/bench/fanout_memory.o $(BUILD)/bench/fanout_placement.o $(BUILD)/bench/targets.o $(BENCH_LOAD) $(BUILD)/libproxy.a
 	@echo "  LINK $@"
 	@$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
 
