@@ -17,38 +17,40 @@ void Occupancy::enter(const std::string& room, const std::string& full_jid, std:
 }
 
 RoomSessions& Occupancy::room_for_entry(const std::string& room) {
-    if (RoomSessions* last = last_found_.find(room)) return *last;
-    auto it = rooms_.try_emplace(room).first;
-    last_found_.set(it->first, it->second);
-    return it->second;
+    if (last_found_.entry == nullptr || last_found_.entry->name() != room)
+        last_found_.entry = &rooms_.find_or_add(room);
+    return last_found_.entry->value;
 }
 
 void Occupancy::leave(std::string_view room, std::string_view full_jid, xmpp::Decisions* out) {
-    auto r = rooms_.find(room);
-    if (r == rooms_.end() || !r->second.leave(full_jid)) return;
+    Rooms::Entry* entry = find_entry(room);
+    if (entry == nullptr || !entry->value.leave(full_jid)) return;
     --session_count_;
-    const std::string room_name = r->first;
-    if (r->second.empty()) {
-        if (last_found_.is(&r->second)) last_found_.forget();
-        rooms_.erase(r);
+    const std::string room_name(entry->name());
+    if (entry->value.empty()) {
+        if (last_found_.entry == entry) last_found_.entry = nullptr;
+        rooms_.erase(*entry);
     }
     if (observer_ && out != nullptr) observer_(room_name, full_jid, std::nullopt, false, *out);
 }
 
 void Occupancy::rename(std::string_view room, std::string_view full_jid, std::string_view new_nick,
                        xmpp::Decisions* out) {
-    auto r = rooms_.find(room);
-    if (r == rooms_.end() || !r->second.rename(full_jid, new_nick)) return;
-    if (observer_ && out != nullptr) observer_(r->first, full_jid, new_nick, false, *out);
+    Rooms::Entry* entry = find_entry(room);
+    if (entry == nullptr || !entry->value.rename(full_jid, new_nick)) return;
+    if (observer_ && out != nullptr) observer_(entry->name(), full_jid, new_nick, false, *out);
+}
+
+Occupancy::Rooms::Entry* Occupancy::find_entry(std::string_view room) const {
+    if (last_found_.entry != nullptr && last_found_.entry->name() == room) return last_found_.entry;
+    Rooms::Entry* entry = rooms_.find(room);
+    if (entry != nullptr) last_found_.entry = entry;
+    return entry;
 }
 
 const RoomSessions* Occupancy::find_room(std::string_view room) const {
-    if (const RoomSessions* last = last_found_.find(room)) return last;
-    auto r = rooms_.find(room);
-    if (r == rooms_.end()) return nullptr;
-    // The map's entries are not const objects: kept by a reader, this one serves entering too.
-    last_found_.set(r->first, const_cast<RoomSessions&>(r->second));
-    return &r->second;
+    const Rooms::Entry* entry = find_entry(room);
+    return entry == nullptr ? nullptr : &entry->value;
 }
 
 std::optional<std::string> Occupancy::nick_of(std::string_view room,

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "offline/room_sessions.hpp"
-#include "offline/string_keys.hpp"
+#include "offline/room_table.hpp"
 #include "xmpp/stanza_filter.hpp"
 
 namespace offline {
@@ -22,7 +22,7 @@ class Occupancy {
     // empty), when the change was made with decisions to add what it means to (a record); a
     // change without (restoring what a store kept) is not observed.
     using ChangeObserver =
-        std::function<void(const std::string& room, std::string_view full_jid,
+        std::function<void(std::string_view room, std::string_view full_jid,
                            std::optional<std::string_view> nick, bool began, xmpp::Decisions& out)>;
     void observe(ChangeObserver observer) { observer_ = std::move(observer); }
 
@@ -77,11 +77,13 @@ class Occupancy {
     // `room`'s entry or null.
     const RoomSessions* find_room(std::string_view room) const;
 
-    StringKeyMap<RoomSessions> rooms_;
-    // The entry either of the two found last: a broadcast's copies, then its end and its
-    // fan-out, ask about one room in a row (nodes do not move; it is forgotten when its room
-    // goes).
-    mutable LastFound<RoomSessions> last_found_;
+    using Rooms = RoomTable<RoomSessions>;
+    // `room`'s entry or null, the last one found first.
+    Rooms::Entry* find_entry(std::string_view room) const;
+    Rooms rooms_;
+    // The entry found last: a broadcast's copies, then its end and its fan-out, ask about one
+    // room in a row (entries do not move; it is forgotten when its room goes).
+    mutable Rooms::Remembered last_found_;
     std::size_t session_count_ = 0;
     ChangeObserver observer_;
 };

@@ -44,15 +44,15 @@ OfflineDelivery::OfflineDelivery(Options options, std::string muc_domain)
         [this](const std::string& room, const std::string& member, const Registration* now,
                std::string_view why,
                xmpp::Decisions& out) { on_registration_change(room, member, now, why, out); });
-    occupancy_.observe([this](const std::string& room, std::string_view full_jid,
+    occupancy_.observe([this](std::string_view room, std::string_view full_jid,
                               std::optional<std::string_view> nick, bool began,
                               xmpp::Decisions& out) {
         // Back in the room: the member has seen what the notices were about.
         if (nick && notice_pacer_.tracked() > 0)
             notice_pacer_.forget(room, xmpp::bare_part(full_jid));
         StateChange change{
-            nick ? StateChange::Kind::put_session : StateChange::Kind::remove_session, room,
-            std::string(full_jid),
+            nick ? StateChange::Kind::put_session : StateChange::Kind::remove_session,
+            std::string(room), std::string(full_jid),
             Registration{std::string(nick.value_or(std::string_view())), false}};
         change.began = began;
         record(std::move(change), out);

@@ -60,8 +60,8 @@ TEST_CASE("occupancy: a member with several sessions stays present until the las
 TEST_CASE("occupancy: a session too long to be a prepared JID is neither kept nor observed") {
     offline::Occupancy occupancy;
     int observed = 0;
-    occupancy.observe([&](const std::string&, std::string_view, std::optional<std::string_view>,
-                          bool, xmpp::Decisions&) { ++observed; });
+    occupancy.observe([&](std::string_view, std::string_view, std::optional<std::string_view>, bool,
+                          xmpp::Decisions&) { ++observed; });
     xmpp::Decisions out;
     const std::string room = "room@conference.localhost";
     occupancy.enter(room, "u@localhost/" + std::string(4000, 'r'), "n", &out);
