@@ -8,9 +8,8 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
-#include "offline/string_keys.hpp"
+#include "offline/room_table.hpp"
 #include "xmpp/stanza_filter.hpp"
 
 namespace offline {
@@ -45,9 +44,9 @@ class Registrations {
     // std::function: it runs once per copy of every fan-out.
     template <typename Visit>
     void for_each_opted_in(std::string_view room, Visit&& visit) const {
-        const auto r = rooms_.find(room);
-        if (r == rooms_.end()) return;
-        for (const std::string* member : r->second.opted_in) visit(*member);
+        const Rooms::Entry* r = rooms_.find(room);
+        if (r == nullptr) return;
+        for (const std::string* member : r->value.opted_in) visit(*member);
     }
     std::size_t size() const { return count_; }
 
@@ -62,7 +61,8 @@ class Registrations {
         // order: a fan-out visits them only, however many others registered.
         std::set<const std::string*, ByMember> opted_in;
     };
-    StringKeyMap<Room> rooms_;
+    using Rooms = RoomTable<Room>;
+    Rooms rooms_;
     std::size_t count_ = 0;
     ChangeObserver observer_;
 };
