@@ -44,7 +44,9 @@ void Occupancy::rename(std::string_view room, std::string_view full_jid, std::st
 Occupancy::Rooms::Entry* Occupancy::find_entry(std::string_view room) const {
     if (last_found_.entry != nullptr && last_found_.entry->name() == room) return last_found_.entry;
     Rooms::Entry* entry = rooms_.find(room);
-    if (entry != nullptr) last_found_.entry = entry;
+    if (entry == nullptr) return nullptr;
+    last_found_.entry = entry;
+    entry->value.prefetch();
     return entry;
 }
 

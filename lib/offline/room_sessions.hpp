@@ -42,6 +42,11 @@ class RoomSessions {
     bool has_session(std::string_view full_jid, std::uint64_t full_jid_hash) const;
     // Whether any session's full JID has this bare part.
     bool has_member(std::string_view bare_jid) const;
+    // Asks the CPU to start loading the full-JID index and the first sessions of a room just
+    // looked up after it went cold: a broadcast then checks each copy's recipient against
+    // them, and the loads overlap instead of waiting for each other, one session line at a
+    // time. A hint only; nothing changes.
+    void prefetch() const;
     std::size_t size() const { return sessions_.size(); }
     bool empty() const { return sessions_.empty(); }
 
