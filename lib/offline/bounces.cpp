@@ -38,6 +38,7 @@ void BounceTracker::open_fanout(std::string_view id, xmpp::Moment now) {
     // The newest fan-out's list, to follow while the members are the same.
     std::shared_ptr<PackedMembers> list =
         newest_ == nullptr ? std::make_shared<PackedMembers>() : newest_->members;
+    if (fanouts_.empty()) oldest_at_ = now;
     Fanout& fanout = fanouts_.emplace_back();
     fanout.members = std::move(list);
     fanout.at = now;
@@ -119,12 +120,13 @@ void BounceTracker::drop_oldest(const std::function<void(std::string_view member
         newest_id_ = {};
     } else {
         ids_.release_before(fanouts_.front().id);
+        oldest_at_ = fanouts_.front().at;
     }
 }
 
 void BounceTracker::expire(xmpp::Moment now,
                            const std::function<void(std::string_view member)>& delivered) {
-    while (!fanouts_.empty() && now - fanouts_.front().at > ttl_) drop_oldest(&delivered);
+    while (!fanouts_.empty() && now - oldest_at_ > ttl_) drop_oldest(&delivered);
 }
 
 }  // namespace offline

@@ -87,6 +87,9 @@ class BounceTracker {
     ChunkedFifo<Fanout> fanouts_;       // references stay valid as the ends change
     ByteFifo ids_;                      // the fan-outs' message ids, in the same order
     std::uint64_t first_sequence_ = 0;  // of fanouts_.front()
+    // fanouts_.front().at, kept here: expire() asks at every stanza, and the oldest record's
+    // line has gone cold by then (a cache miss a stanza at 10,000 stanzas/s).
+    xmpp::Moment oldest_at_{};
     // Each id's newest fan-out, by sequence number; the index reads the id back from the
     // fan-out itself.
     struct IdOfFanout {
