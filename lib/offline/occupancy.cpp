@@ -17,8 +17,8 @@ void Occupancy::enter(const std::string& room, const std::string& full_jid, std:
 }
 
 RoomSessions& Occupancy::room_for_entry(const std::string& room) {
-    if (last_found_.entry == nullptr || last_found_.entry->name() != room)
-        last_found_.entry = &rooms_.find_or_add(room);
+    if (Rooms::Entry* found = find_entry(room)) return found->value;
+    last_found_.entry = &rooms_.find_or_add(room);
     return last_found_.entry->value;
 }
 

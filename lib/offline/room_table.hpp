@@ -7,7 +7,6 @@
 // until it is erased.
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -62,21 +61,14 @@ class RoomTable {
         for (Slot& slot : slots_) delete slot.entry;
     }
 
-    Entry* find(std::string_view name) const {
-        const std::uint64_t hash = text_hash(name);
-        const std::size_t mask = slots_.size() - 1;
-        for (std::size_t at = hash & mask; slots_[at].entry != nullptr; at = (at + 1) & mask) {
-            const Slot& slot = slots_[at];
-            if (slot.hash == hash && slot.entry->name() == name) return slot.entry;
-        }
-        return nullptr;
-    }
+    Entry* find(std::string_view name) const { return find(name, text_hash(name)); }
 
     Entry& find_or_add(std::string_view name) {
-        if (Entry* found = find(name)) return *found;
+        const std::uint64_t hash = text_hash(name);
+        if (Entry* found = find(name, hash)) return *found;
         if ((size_ + 1) * 2 > slots_.size()) grow();
         auto* entry = new Entry(name);
-        place(slots_, Slot{text_hash(name), entry});
+        place(slots_, Slot{hash, entry});
         ++size_;
         return *entry;
     }
@@ -108,6 +100,15 @@ class RoomTable {
     };
 
   private:
+    Entry* find(std::string_view name, std::uint64_t hash) const {
+        const std::size_t mask = slots_.size() - 1;
+        for (std::size_t at = hash & mask; slots_[at].entry != nullptr; at = (at + 1) & mask) {
+            const Slot& slot = slots_[at];
+            if (slot.hash == hash && slot.entry->name() == name) return slot.entry;
+        }
+        return nullptr;
+    }
+
     struct Slot {
         std::uint64_t hash = 0;
         Entry* entry = nullptr;  // owned; null for a free slot
