@@ -33,6 +33,23 @@ bool BounceTracker::Fanout::add(std::string_view member) {
     return true;
 }
 
+void BounceTracker::Fanout::add_all(const PackedMembers& all) {
+    PackedMembers& list = *members;
+    const std::size_t common = all.common_prefix(list);
+    if (common == all.size()) {
+        // The same members as a fan-out before it (or the first of them): nothing to keep.
+    } else if (common == list.size()) {
+        // Its members go on where the list ends: add() would append them one by one.
+        for (std::size_t i = common; i < all.size(); ++i) list.add_ascending(all.at(i));
+    } else {
+        auto own = std::make_shared<PackedMembers>();
+        own->reserve(all.size(), all.bytes());
+        own->assign_prefix(all, all.size());
+        members = std::move(own);
+    }
+    count = static_cast<std::uint32_t>(all.size());
+}
+
 void BounceTracker::open_fanout(std::string_view id, xmpp::Moment now) {
     const std::uint64_t sequence = first_sequence_ + fanouts_.size();
     // The newest fan-out's list, to follow while the members are the same.
@@ -79,6 +96,36 @@ void BounceTracker::sent(std::string_view member, std::string_view id, xmpp::Mom
     }
     ++newest->unanswered;
     ++tracked_;
+}
+
+void BounceTracker::sent_all(const PackedMembers& members, std::string_view id, xmpp::Moment now) {
+    const bool joins_newest = newest_ != nullptr && newest_->at == now && newest_id_ == id;
+    // Where sent() would do something else than open one fan-out for all of them (no limit to
+    // track under, an id past 4 GiB, the newest fan-out to go on with), or the members are not
+    // in order, it is asked copy by copy.
+    if (members.empty() || !members.ascending() || max_copies_ == 0 ||
+        id.size() > std::numeric_limits<std::uint32_t>::max() || joins_newest) {
+        for (std::size_t i = 0; i < members.size(); ++i) sent(members.at(i), id, now);
+        return;
+    }
+    // As sent() would, copy by copy: the oldest fan-outs go until these fit, and the members
+    // past the limit go out untracked when none is left.
+    while (!fanouts_.empty() && tracked_ + members.size() > max_copies_) {
+        forgotten_ += fanouts_.front().unanswered;
+        drop_oldest(nullptr);
+    }
+    const std::size_t kept = std::min(members.size(), max_copies_ - tracked_);
+    open_fanout(id, now);
+    if (kept < members.size()) {
+        PackedMembers first;
+        first.assign_prefix(members, kept);
+        newest_->add_all(first);
+        forgotten_ += members.size() - kept;
+    } else {
+        newest_->add_all(members);
+    }
+    newest_->unanswered = newest_->count;
+    tracked_ += newest_->count;
 }
 
 bool BounceTracker::take_bounce(std::string_view member, std::string_view id) {

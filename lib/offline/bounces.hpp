@@ -34,6 +34,10 @@ class BounceTracker {
     void set_max_copies(std::size_t max_copies) { max_copies_ = max_copies; }
 
     void sent(std::string_view member, std::string_view id, xmpp::Moment now);
+    // sent() for each of `members` in turn (one ascending run), with the same outcome: a
+    // fan-out's copies, kept as one record whose list is compared with the one before in two
+    // block comparisons rather than member by member.
+    void sent_all(const PackedMembers& members, std::string_view id, xmpp::Moment now);
     // True (and forgotten) when an error from `member` about `id` answers a copy still tracked
     // (the newest such copy). Call expire() first so that copies past the TTL no longer count.
     bool take_bounce(std::string_view member, std::string_view id);
@@ -69,6 +73,9 @@ class BounceTracker {
         // Adds `member` (after every member so far) and returns true, or false when it does
         // not keep the list ascending or fit in it.
         bool add(std::string_view member);
+        // Takes `all` (one ascending run) as its members, from an empty fan-out: as add() for
+        // each, sharing, extending or leaving the list it started with.
+        void add_all(const PackedMembers& all);
     };
     // A cache line a message: the tracker holds one per fan-out for the bounce TTL.
     static_assert(sizeof(Fanout) <= 64);

@@ -121,6 +121,10 @@ class OfflineDelivery {
                  xmpp::Moment now, xmpp::Decisions& out);
     bool send_copy(SentFanout& fanout, const std::string& member, xmpp::Moment now,
                    xmpp::Decisions& out);
+    // send_copy(); with `in_order` (the fan-out's own loop, members ascending) the bounce
+    // tracker hears of the copy with the others, at the end of the loop.
+    bool add_copy(SentFanout& fanout, const std::string& member, xmpp::Moment now,
+                  xmpp::Decisions& out, bool in_order);
     bool send_notice(SentFanout& fanout, const std::string& member, bool mention, xmpp::Moment now,
                      xmpp::Decisions& out);
     const MessageGist& gist_of(SentFanout& fanout);

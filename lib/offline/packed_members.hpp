@@ -39,6 +39,8 @@ class PackedMembers {
     }
 
     std::size_t size() const { return entries_.size(); }
+    // True when the whole set is one ascending run.
+    bool ascending() const { return ascending_ == entries_.size(); }
     bool empty() const { return entries_.empty(); }
     std::string_view at(std::size_t index) const {
         const Entry& e = entries_[index];
@@ -59,6 +61,10 @@ class PackedMembers {
         bytes_.reserve(bytes);
     }
     std::size_t bytes() const { return bytes_.size(); }
+    // How many of the first members of this set and `other` are the same, in the same order.
+    // Sets that share their start share its bytes and offsets too: two block comparisons
+    // answer, where one comparison a member would cost a call each.
+    std::size_t common_prefix(const PackedMembers& other) const;
 
   private:
     struct Entry {

@@ -56,6 +56,24 @@ TEST_CASE("packed members: found by binary search, late ones by a scan, duplicat
     CHECK(members.keeps_ascending("z@x"));
 }
 
+TEST_CASE("packed members: the common start of two sets, member by member") {
+    const auto packed = [](std::vector<const char*> members) {
+        offline::PackedMembers set;
+        for (const char* m : members) set.add(m);
+        return set;
+    };
+    const offline::PackedMembers abc = packed({"a@x", "b@x", "c@x"});
+    CHECK(abc.common_prefix(abc) == 3);
+    CHECK(abc.common_prefix(packed({"a@x", "b@x"})) == 2);
+    CHECK(packed({"a@x", "b@x"}).common_prefix(abc) == 2);
+    CHECK(abc.common_prefix(packed({"a@x", "bb@x", "c@x"})) == 1);
+    CHECK(abc.common_prefix(packed({})) == 0);
+    CHECK(abc.common_prefix(packed({"z@x"})) == 0);
+    // The same bytes cut into other members are other members.
+    CHECK(packed({"ab", "c"}).common_prefix(packed({"a", "bc"})) == 0);
+    CHECK(packed({"x", "ab", "c"}).common_prefix(packed({"x", "a", "bc"})) == 1);
+}
+
 TEST_CASE("bounce tracker: an error answers one copy, once; the others count as delivered") {
     offline::BounceTracker tracker(milliseconds(1000), 100);
     for (const char* m : {"a@x", "b@x", "c@x"}) tracker.sent(m, "m1", at_ms(0));
@@ -208,4 +226,66 @@ TEST_CASE("bounce tracker: a long run against a model, over many chunks of recor
     }
     CHECK(answered > 10000);
     CHECK(tracker.forgotten() > 0);
+}
+
+TEST_CASE("bounce tracker: a fan-out's copies sent at once come out as sent one by one") {
+    // Two trackers, one told of each copy, one of each fan-out's copies together, must answer
+    // every bounce, expiry and count alike: lists shared, extended and parted, ids repeated
+    // within a millisecond (the newest fan-out goes on), a fan-out larger than the limit, the
+    // limit lowered to zero and raised again.
+    offline::BounceTracker one_by_one(milliseconds(40), 16);
+    offline::BounceTracker together(milliseconds(40), 16);
+    std::mt19937 random(11);
+    std::vector<std::string> pool;
+    for (int m = 0; m < 24; ++m) pool.push_back("member" + std::to_string(100 + m) + "@x");
+    std::vector<std::string> last = {pool[0], pool[1], pool[2]};
+    std::vector<std::pair<std::string, std::string>> sent;  // (member, id), to bounce later
+    for (long ms = 0; ms < 6000; ++ms) {
+        if (ms == 2000 || ms == 2100) {
+            const std::size_t limit = ms == 2000 ? 0 : 16;
+            one_by_one.set_max_copies(limit);
+            together.set_max_copies(limit);
+        }
+        REQUIRE(expire(one_by_one, ms) == expire(together, ms));
+        // The members: the last fan-out's, a prefix of it, it and more, or new ones.
+        std::vector<std::string> members;
+        const unsigned shape = random() % 5;
+        if (shape == 0) {
+            members = last;
+        } else if (shape == 1) {
+            members.assign(last.begin(),
+                           last.begin() + static_cast<long>(random() % (last.size() + 1)));
+        } else {
+            std::vector<bool> chosen(pool.size());
+            if (shape == 2) {
+                for (const std::string& m : last)
+                    chosen[static_cast<std::size_t>(std::stoi(m.substr(6, 3)) - 100)] = true;
+            }
+            const std::size_t extra = shape == 4 ? 40 : random() % 6;  // 40: past the limit, mostly
+            for (std::size_t e = 0; e < extra; ++e) chosen[random() % pool.size()] = true;
+            for (std::size_t m = 0; m < pool.size(); ++m) {
+                if (chosen[m]) members.push_back(pool[m]);
+            }
+        }
+        if (!members.empty()) last = members;
+        offline::PackedMembers list;
+        for (const std::string& m : members) list.add(m);
+        const std::string id = random() % 5 == 0 ? "same" : "id-" + std::to_string(ms);
+        // Now and then the same message twice in one millisecond: the newest fan-out goes on.
+        for (int twice = random() % 3 == 0 ? 2 : 1; twice > 0; --twice) {
+            for (const std::string& m : members) one_by_one.sent(m, id, at_ms(ms));
+            together.sent_all(list, id, at_ms(ms));
+            for (const std::string& m : members) sent.emplace_back(m, id);
+        }
+        REQUIRE(one_by_one.tracked() == together.tracked());
+        REQUIRE(one_by_one.forgotten() == together.forgotten());
+        for (int b = 0; b < 3 && !sent.empty(); ++b) {
+            const auto& [member, bounced_id] =
+                sent[sent.size() - 1 - random() % std::min<std::size_t>(sent.size(), 200)];
+            REQUIRE(one_by_one.take_bounce(member, bounced_id) ==
+                    together.take_bounce(member, bounced_id));
+        }
+        if (sent.size() > 4000) sent.erase(sent.begin(), sent.begin() + 2000);
+    }
+    CHECK(together.forgotten() > 0);
 }
