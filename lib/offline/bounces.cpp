@@ -50,20 +50,36 @@ void BounceTracker::Fanout::add_all(const PackedMembers& all) {
     count = static_cast<std::uint32_t>(all.size());
 }
 
-void BounceTracker::open_fanout(std::string_view id, xmpp::Moment now) {
+void BounceTracker::open_fanout(std::string_view id, xmpp::Moment now, std::string_view beside_id) {
     const std::uint64_t sequence = first_sequence_ + fanouts_.size();
-    // The newest fan-out's list, to follow while the members are the same.
-    std::shared_ptr<PackedMembers> list =
-        newest_ == nullptr ? std::make_shared<PackedMembers>() : newest_->members;
     if (fanouts_.empty()) oldest_at_ = now;
     Fanout& fanout = fanouts_.emplace_back();
-    fanout.members = std::move(list);
     fanout.at = now;
-    fanout.id = ids_.push(id);
+    fanout.id = ids_.push(id, beside_id);
     fanout.id_length = static_cast<std::uint32_t>(id.size());
+    fanout.member_beside_id_length = static_cast<std::uint32_t>(beside_id.size());
     newest_ = &fanout;
     newest_id_ = id_of(fanout);
     fanout.older_with_same_id = newest_with_id_.exchange(newest_id_, sequence);
+}
+
+void BounceTracker::open_fanout_with_list(std::string_view id, xmpp::Moment now) {
+    // The newest fan-out's list, to follow while the members are the same.
+    std::shared_ptr<PackedMembers> list = newest_ != nullptr && newest_->members
+                                              ? newest_->members
+                                              : std::make_shared<PackedMembers>();
+    open_fanout(id, now);
+    newest_->members = std::move(list);
+}
+
+bool BounceTracker::add_member(Fanout& fanout, std::string_view member) {
+    if (!fanout.members) {
+        auto list = std::make_shared<PackedMembers>();
+        list->add_ascending(member_beside_id(fanout));
+        fanout.members = std::move(list);
+        fanout.member_beside_id_length = 0;
+    }
+    return fanout.add(member);
 }
 
 void BounceTracker::sent(std::string_view member, std::string_view id, xmpp::Moment now) {
@@ -85,8 +101,8 @@ void BounceTracker::sent(std::string_view member, std::string_view id, xmpp::Mom
     }
     Fanout* newest = newest_;
     const bool same_fanout = newest != nullptr && newest->at == now && newest_id_ == id;
-    if (!same_fanout || !newest->add(member)) {
-        open_fanout(id, now);
+    if (!same_fanout || !add_member(*newest, member)) {
+        open_fanout_with_list(id, now);
         newest = newest_;
         // A new fan-out takes any first member that fits in a list at all (4 GiB of members).
         if (!newest->add(member)) {
@@ -115,14 +131,22 @@ void BounceTracker::sent_all(const PackedMembers& members, std::string_view id, 
         drop_oldest(nullptr);
     }
     const std::size_t kept = std::min(members.size(), max_copies_ - tracked_);
-    open_fanout(id, now);
+    PackedMembers first;
+    const PackedMembers* tracked = &members;
     if (kept < members.size()) {
-        PackedMembers first;
         first.assign_prefix(members, kept);
-        newest_->add_all(first);
+        tracked = &first;
         forgotten_ += members.size() - kept;
+    }
+    std::shared_ptr<PackedMembers> previous = newest_ != nullptr ? newest_->members : nullptr;
+    const bool shares_first = previous && !previous->empty() && previous->at(0) == tracked->at(0);
+    if (tracked->size() == 1 && !shares_first) {
+        open_fanout(id, now, tracked->at(0));
+        newest_->count = 1;
     } else {
-        newest_->add_all(members);
+        open_fanout(id, now);
+        newest_->members = previous ? std::move(previous) : std::make_shared<PackedMembers>();
+        newest_->add_all(*tracked);
     }
     newest_->unanswered = newest_->count;
     tracked_ += newest_->count;
@@ -132,9 +156,15 @@ bool BounceTracker::take_bounce(std::string_view member, std::string_view id) {
     for (Fanout* fanout = by_sequence(newest_with_id_.find(id)); fanout != nullptr;
          fanout = by_sequence(fanout->older_with_same_id)) {
         if (fanout->unanswered == 0) continue;
-        const std::size_t index = fanout->members->find(member, [fanout](std::size_t i) {
+        const auto open = [fanout](std::size_t i) {
             return i < fanout->count && !fanout->was_answered(i);
-        });
+        };
+        std::size_t index = PackedMembers::npos;
+        if (fanout->members) {
+            index = fanout->members->find(member, open);
+        } else if (member_beside_id(*fanout) == member && open(0)) {
+            index = 0;
+        }
         if (index == PackedMembers::npos) continue;
         if (!fanout->answered) fanout->answered = std::make_unique<std::vector<bool>>();
         if (index >= fanout->answered->size()) fanout->answered->resize(fanout->count);
@@ -151,7 +181,7 @@ void BounceTracker::drop_oldest(const std::function<void(std::string_view member
     // Still unanswered means no error came back for it: the member's server took it.
     if (delivered != nullptr && *delivered && oldest.unanswered > 0) {
         for (std::size_t i = 0; i < oldest.count; ++i) {
-            if (!oldest.was_answered(i)) (*delivered)(oldest.members->at(i));
+            if (!oldest.was_answered(i)) (*delivered)(member_of(oldest, i));
         }
     }
     // Older fan-outs with this id are gone already, so the id is forgotten when this one was

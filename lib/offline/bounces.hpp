@@ -57,15 +57,20 @@ class BounceTracker {
     // list of the one before as long as its members follow that list (its first `count` are
     // this fan-out's), and takes a list of its own where they part. 10,000 members copied to
     // message after message cost one list, not 26 bytes a copy.
+    // A fan-out of one copy that shares nothing (the common case: one absent member, another
+    // room each message) keeps its member right after its id in `ids_`, with no list: a list
+    // is three heap blocks, freed a bounce TTL later in memory gone cold, and more than twice
+    // the bytes of the record itself.
     struct Fanout {
         xmpp::Moment at;
-        std::shared_ptr<PackedMembers> members;
+        std::shared_ptr<PackedMembers> members;       // null: its one member is beside its id
         std::unique_ptr<std::vector<bool>> answered;  // by a bounce; made at the first one
         ByteFifo::Place id;                           // in ids_
         std::uint32_t id_length = 0;
         std::uint32_t count = 0;  // below max_copies_ (at most 100 million)
         std::uint32_t unanswered = 0;
-        std::uint64_t older_with_same_id = kNone;  // a sequence number, or kNone
+        std::uint32_t member_beside_id_length = 0;  // while `members` is null
+        std::uint64_t older_with_same_id = kNone;   // a sequence number, or kNone
 
         bool was_answered(std::size_t index) const {
             return answered && index < answered->size() && (*answered)[index];
@@ -81,7 +86,19 @@ class BounceTracker {
     static_assert(sizeof(Fanout) <= 64);
 
     Fanout* by_sequence(std::uint64_t sequence);
-    void open_fanout(std::string_view id, xmpp::Moment now);
+    // A new newest fan-out, with no members yet, or `beside_id` as its one member (in `ids_`).
+    void open_fanout(std::string_view id, xmpp::Moment now, std::string_view beside_id = {});
+    // A new fan-out for the copy-by-copy path: it follows the newest one's list, if any.
+    void open_fanout_with_list(std::string_view id, xmpp::Moment now);
+    std::string_view member_beside_id(const Fanout& fanout) const {
+        return ids_.view(fanout.id, fanout.id_length + fanout.member_beside_id_length)
+            .substr(fanout.id_length);
+    }
+    std::string_view member_of(const Fanout& fanout, std::size_t index) const {
+        return fanout.members ? fanout.members->at(index) : member_beside_id(fanout);
+    }
+    // Fanout::add(), after giving a fan-out whose member is beside its id a list.
+    bool add_member(Fanout& fanout, std::string_view member);
     // Drops the oldest fan-out; `delivered` (may be null) hears of its unanswered copies.
     void drop_oldest(const std::function<void(std::string_view member)>* delivered);
 

@@ -6,19 +6,22 @@
 
 namespace offline {
 
-ByteFifo::Place ByteFifo::push(std::string_view bytes) {
-    if (chunks_.empty() || chunks_.back()->memory.size() - chunks_.back()->used < bytes.size()) {
-        if (bytes.size() <= kChunkBytes && spare_) {
+ByteFifo::Place ByteFifo::push(std::string_view first, std::string_view second) {
+    const std::size_t size = first.size() + second.size();
+    if (chunks_.empty() || chunks_.back()->memory.size() - chunks_.back()->used < size) {
+        if (size <= kChunkBytes && spare_) {
             chunks_.push_back(std::move(spare_));
         } else {
-            chunks_.push_back(std::make_unique<Chunk>(std::max(kChunkBytes, bytes.size())));
+            chunks_.push_back(std::make_unique<Chunk>(std::max(kChunkBytes, size)));
         }
     }
     Chunk& chunk = *chunks_.back();
     const Place place{static_cast<std::uint32_t>(first_serial_ + chunks_.size() - 1),
                       static_cast<std::uint32_t>(chunk.used)};
-    if (!bytes.empty()) std::memcpy(chunk.memory.get() + chunk.used, bytes.data(), bytes.size());
-    chunk.used += bytes.size();
+    char* at = chunk.memory.get() + chunk.used;
+    if (!first.empty()) std::memcpy(at, first.data(), first.size());
+    if (!second.empty()) std::memcpy(at + first.size(), second.data(), second.size());
+    chunk.used += size;
     return place;
 }
 

@@ -29,7 +29,9 @@ class ByteFifo {
     ByteFifo(const ByteFifo&) = delete;
     ByteFifo& operator=(const ByteFifo&) = delete;
 
-    Place push(std::string_view bytes);
+    Place push(std::string_view bytes) { return push(bytes, {}); }
+    // `first` and `second` as one string, in one place.
+    Place push(std::string_view first, std::string_view second);
     // `length` is the length pushed at `place`, which must not have been released.
     std::string_view view(Place place, std::size_t length) const {
         const Chunk& chunk = *chunks_[static_cast<std::uint32_t>(place.chunk - first_serial_)];
