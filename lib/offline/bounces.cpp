@@ -42,10 +42,7 @@ void BounceTracker::Fanout::add_all(const PackedMembers& all) {
         // Its members go on where the list ends: add() would append them one by one.
         for (std::size_t i = common; i < all.size(); ++i) list.add_ascending(all.at(i));
     } else {
-        auto own = std::make_shared<PackedMembers>();
-        own->reserve(all.size(), all.bytes());
-        own->assign_prefix(all, all.size());
-        members = std::move(own);
+        members = std::make_shared<PackedMembers>(all);  // they part: a list of its own
     }
     count = static_cast<std::uint32_t>(all.size());
 }
@@ -77,7 +74,6 @@ bool BounceTracker::add_member(Fanout& fanout, std::string_view member) {
         auto list = std::make_shared<PackedMembers>();
         list->add_ascending(member_beside_id(fanout));
         fanout.members = std::move(list);
-        fanout.member_beside_id_length = 0;
     }
     return fanout.add(member);
 }
@@ -138,14 +134,13 @@ void BounceTracker::sent_all(const PackedMembers& members, std::string_view id, 
         tracked = &first;
         forgotten_ += members.size() - kept;
     }
-    std::shared_ptr<PackedMembers> previous = newest_ != nullptr ? newest_->members : nullptr;
+    const PackedMembers* previous = newest_ != nullptr ? newest_->members.get() : nullptr;
     const bool shares_first = previous && !previous->empty() && previous->at(0) == tracked->at(0);
     if (tracked->size() == 1 && !shares_first) {
         open_fanout(id, now, tracked->at(0));
         newest_->count = 1;
     } else {
-        open_fanout(id, now);
-        newest_->members = previous ? std::move(previous) : std::make_shared<PackedMembers>();
+        open_fanout_with_list(id, now);
         newest_->add_all(*tracked);
     }
     newest_->unanswered = newest_->count;
