@@ -124,6 +124,10 @@ class RegistrationFlow {
     Registrations& registrations_;
     const Occupancy& occupancy_;
     PendingIqs pending_;
+    // The prepared JIDs of the iq at hand (from, to), kept from one iq to the next so that
+    // reading them allocates nothing: most iqs the flow reads are not its own.
+    mutable std::string prepared_from_;
+    mutable std::string prepared_to_;
     std::set<std::string, std::less<>>& native_rooms_;
     RegistrationCounters& counters_;
     TreeLimitCounters& tree_limit_refusals_;
