@@ -66,7 +66,9 @@ struct Decision {
 // dropped. The buffer is reused from stanza to stanza.
 class Decisions {
   public:
-    void forward(Direction direction) { add(Decision::Kind::forward, direction, {}); }
+    // Nearly every stanza's one decision: its slot's bytes are never read, so they are left
+    // as they are.
+    void forward(Direction direction) { next_slot(Decision::Kind::forward, direction); }
     void forward_rewritten(Direction direction, std::string bytes) {
         add(Decision::Kind::forward_rewritten, direction, std::move(bytes));
     }
