@@ -26,9 +26,9 @@ void OfflineDelivery::complete_broadcast(DeliverySession& session, xmpp::Moment 
     const std::string& room = session.open_broadcast_room_;
     const RecipientSet* reached = session.broadcasts_.recipients_of(room);
     std::vector<std::string> gone =
-        occupancy_.full_jids_in(room, [reached](std::string_view full_jid) {
-            return reached == nullptr ||
-                   !reached->contains(BroadcastTracker::recipient_id(full_jid));
+        // A recipient's id is the occupancy's hash of its JID, kept with the session.
+        occupancy_.full_jids_in(room, [reached](std::string_view, std::uint64_t full_jid_hash) {
+            return reached == nullptr || !reached->contains(full_jid_hash);
         });
     for (std::string& full_jid : gone) {
         occupancy_.leave(room, full_jid, &out);

@@ -46,15 +46,15 @@ class Occupancy {
     bool has_session_named(std::string_view room, std::string_view full_jid,
                            std::string_view nick) const;
     std::size_t sessions() const { return session_count_; }
-    // The full JIDs of the sessions in `room` that `pick` chooses (copies: the caller may
-    // change occupancy next). Nothing is allocated when none is chosen.
+    // The full JIDs of the sessions in `room` that pick(full JID, its text_hash) chooses
+    // (copies: the caller may change occupancy next). Nothing is allocated when none is chosen.
     template <typename Pick>
     std::vector<std::string> full_jids_in(std::string_view room, Pick pick) const {
         std::vector<std::string> picked;
         const RoomSessions* sessions = find_room(room);
         if (sessions == nullptr) return picked;
-        sessions->for_each_full_jid([&](std::string_view full_jid) {
-            if (pick(full_jid)) picked.emplace_back(full_jid);
+        sessions->for_each_full_jid([&](std::string_view full_jid, std::uint64_t hash) {
+            if (pick(full_jid, hash)) picked.emplace_back(full_jid);
         });
         return picked;
     }

@@ -88,8 +88,8 @@ RoomSessions::Entered RoomSessions::enter(std::string_view full_jid, std::string
                                           std::string_view* kept_nick,
                                           std::optional<std::uint64_t> full_jid_hash) {
     if (!fits(full_jid, nick)) return Entered::refused;
-    const std::uint32_t hash =
-        full_jid_hash ? static_cast<std::uint32_t>(*full_jid_hash) : hash_of(full_jid);
+    const std::uint64_t whole_hash = full_jid_hash ? *full_jid_hash : text_hash(full_jid);
+    const auto hash = static_cast<std::uint32_t>(whole_hash);
     if (const std::size_t at = find_full(full_jid, hash); at != kNotFound) {
         Session& session = sessions_[by_full_jid_[at].session - 1];
         if (nick.empty() || session.nick() == nick) return Entered::unchanged;
@@ -100,7 +100,7 @@ RoomSessions::Entered RoomSessions::enter(std::string_view full_jid, std::string
     grow_for_one_more();
     Session added;
     added.set(full_jid, nick);
-    added.full_hash = hash;
+    added.full_hash = whole_hash;
     sessions_.push_back(std::move(added));
     const auto index = static_cast<std::uint32_t>(sessions_.size() - 1);
     by_full_jid_[free_slot(by_full_jid_, hash)] = FullSlot{hash, index + 1};
@@ -194,14 +194,16 @@ void RoomSessions::unindex_member(std::uint32_t session) {
 
 void RoomSessions::remove(std::uint32_t index) {
     erase_by_shifting_back(by_full_jid_,
-                           find_full(sessions_[index].full_jid(), sessions_[index].full_hash),
+                           find_full(sessions_[index].full_jid(),
+                                     static_cast<std::uint32_t>(sessions_[index].full_hash)),
                            is_free_slot<FullSlot>);
     unindex_member(index);
     const auto last = static_cast<std::uint32_t>(sessions_.size() - 1);
     if (index != last) {
         // The last session moves into the gap: its slots name it at its new place.
         const Session& moved = sessions_[last];
-        by_full_jid_[find_full(moved.full_jid(), moved.full_hash)].session = index + 1;
+        by_full_jid_[find_full(moved.full_jid(), static_cast<std::uint32_t>(moved.full_hash))]
+            .session = index + 1;
         const std::string_view bare = moved.bare_jid();
         MemberSlot& member = by_member_[find_member(bare, hash_of(bare))];
         if (member.session == last + 1) member.session = index + 1;
@@ -236,7 +238,7 @@ void RoomSessions::rebuild(std::size_t full_slots, std::size_t member_slots) {
     by_member_.assign(member_slots, MemberSlot{});
     members_ = 0;
     for (std::uint32_t index = 0; index < sessions_.size(); ++index) {
-        const std::uint32_t hash = sessions_[index].full_hash;
+        const auto hash = static_cast<std::uint32_t>(sessions_[index].full_hash);
         by_full_jid_[free_slot(by_full_jid_, hash)] = FullSlot{hash, index + 1};
         index_member(index);
     }

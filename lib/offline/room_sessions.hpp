@@ -50,9 +50,10 @@ class RoomSessions {
     std::size_t size() const { return sessions_.size(); }
     bool empty() const { return sessions_.empty(); }
 
+    // visit(full JID, its text_hash) for every session.
     template <typename Visit>
     void for_each_full_jid(Visit visit) const {
-        for (const Session& s : sessions_) visit(s.full_jid());
+        for (const Session& s : sessions_) visit(s.full_jid(), s.full_hash);
     }
 
   private:
@@ -61,10 +62,12 @@ class RoomSessions {
     // match reads the index slot and this line, not a third place.
     static constexpr std::size_t kSessionBytes = 64;
     static constexpr std::size_t kInlineBytes =
-        kSessionBytes - sizeof(void*) - sizeof(std::uint32_t) - 3 * sizeof(std::uint16_t);
+        kSessionBytes - sizeof(void*) - sizeof(std::uint64_t) - 3 * sizeof(std::uint16_t);
     struct alignas(kSessionBytes) Session {
         std::unique_ptr<char[]> spilled;  // the text, when longer than kInlineBytes
-        std::uint32_t full_hash = 0;
+        // text_hash(full JID), whole: a broadcast's recipients are matched by it without
+        // hashing every session's JID again (the index slots keep its low half).
+        std::uint64_t full_hash = 0;
         std::uint16_t full_length = 0;
         std::uint16_t bare_length = 0;
         std::uint16_t nick_length = 0;

@@ -67,7 +67,8 @@ TEST_CASE("occupancy: a session too long to be a prepared JID is neither kept no
     occupancy.enter(room, "u@localhost/" + std::string(4000, 'r'), "n", &out);
     CHECK(occupancy.sessions() == 0);
     CHECK(observed == 0);
-    CHECK(occupancy.full_jids_in(room, [](std::string_view) { return true; }).empty());
+    CHECK(
+        occupancy.full_jids_in(room, [](std::string_view, std::uint64_t) { return true; }).empty());
     occupancy.enter(room, "u@localhost/desk", "n", &out);
     CHECK(occupancy.sessions() == 1);
     CHECK(observed == 1);

@@ -35,7 +35,12 @@ void agree(const offline::RoomSessions& sessions, const std::map<std::string, st
     CHECK_FALSE(sessions.has_member("member1@example.or"));
     CHECK_FALSE(sessions.nick_of("member1@example.org").has_value());
     std::map<std::string, int> listed;
-    sessions.for_each_full_jid([&](std::string_view full_jid) { ++listed[std::string(full_jid)]; });
+    int wrong_hashes = 0;
+    sessions.for_each_full_jid([&](std::string_view full_jid, std::uint64_t hash) {
+        ++listed[std::string(full_jid)];
+        if (hash != offline::text_hash(full_jid)) ++wrong_hashes;
+    });
+    CHECK(wrong_hashes == 0);
     CHECK(listed.size() == model.size());
     for (const auto& [full_jid, times] : listed) {
         CHECK(times == 1);
