@@ -2,16 +2,28 @@
 
 namespace xml {
 
+namespace {
+
+// Every stanza's attributes are looked up by name several times over, and their names are short
+// and mostly differ in their first byte ("to", "id", "from", "type"): that byte is compared
+// before a memcmp call is made.
+bool is_named(const Attribute& a, std::string_view local) {
+    return a.name.ns.empty() && a.name.local.size() == local.size() && !local.empty() &&
+           a.name.local.front() == local.front() && a.name.local == local;
+}
+
+}  // namespace
+
 std::string_view ElementView::attribute(std::string_view local) const {
     for (const Attribute& a : attributes()) {
-        if (a.name.ns.empty() && a.name.local == local) return a.value;
+        if (is_named(a, local)) return a.value;
     }
     return {};
 }
 
 RawSpan ElementView::raw_attribute(std::string_view local) const {
     for (const Attribute& a : attributes()) {
-        if (a.name.ns.empty() && a.name.local == local) return a.raw_value;
+        if (is_named(a, local)) return a.raw_value;
     }
     return {};
 }
