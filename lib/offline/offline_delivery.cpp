@@ -12,19 +12,14 @@ namespace {
 using xmpp::Direction;
 
 // Reads a JID of this MUC's (a room, with or without a nick) into `out`; false for any other
-// JID. The prepared domain holds no '@', so "@domain" at the end of the bare part is the room's.
+// JID.
 bool read_room_address(std::string_view text, const std::string& domain, RoomAddress& out) {
     const std::optional<std::size_t> bare_length = xmpp::prepare_jid_into(text, out.prepared);
     if (!bare_length) return false;
-    const std::string_view prepared = out.prepared;
-    const std::string_view bare = prepared.substr(0, *bare_length);
-    if (bare.size() <= domain.size() + 1 || !bare.ends_with(domain) ||
-        bare[bare.size() - domain.size() - 1] != '@') {
-        return false;
-    }
-    out.room.assign(bare);
-    out.nick.assign(*bare_length < prepared.size() ? prepared.substr(*bare_length + 1)
-                                                   : std::string_view());
+    const xmpp::PreparedJidParts jid = xmpp::prepared_parts(out.prepared, *bare_length);
+    if (jid.local.empty() || jid.domain != domain) return false;
+    out.room.assign(jid.bare);
+    out.nick.assign(jid.resource);
     return true;
 }
 

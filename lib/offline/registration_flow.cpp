@@ -35,29 +35,6 @@ StanzaError registration_not_stored() {
             "The room's registration could not be stored; try again later"};
 }
 
-// The parts of a JID that prepare_jid_into() wrote into `prepared` (`bare_length` is what it
-// returned). A prepared localpart or domainpart holds no '@', so the first one ends the local.
-struct PreparedJid {
-    std::string_view bare;
-    std::string_view local;  // empty when none
-    std::string_view domain;
-    bool has_resource = false;
-};
-
-PreparedJid parts_of(std::string_view prepared, std::size_t bare_length) {
-    PreparedJid jid;
-    jid.bare = prepared.substr(0, bare_length);
-    jid.has_resource = bare_length < prepared.size();
-    const std::size_t at = jid.bare.find('@');
-    if (at == std::string_view::npos) {
-        jid.domain = jid.bare;
-    } else {
-        jid.local = jid.bare.substr(0, at);
-        jid.domain = jid.bare.substr(at + 1);
-    }
-    return jid;
-}
-
 }  // namespace
 
 RegistrationFlow::RegistrationFlow(const Options& options, std::string muc_domain,
@@ -120,13 +97,13 @@ bool RegistrationFlow::from_component(const xml::ElementView& top, std::string_v
     const std::optional<std::size_t> from_bare =
         xmpp::prepare_jid_into(top.attribute("from"), prepared_from_);
     if (!from_bare) return false;
-    const PreparedJid from = parts_of(prepared_from_, *from_bare);
-    if (from.domain != muc_domain_ || from.has_resource) return false;
-    const std::string room = from.local.empty() ? std::string() : std::string(from.bare);
+    const xmpp::PreparedJidParts from = xmpp::prepared_parts(prepared_from_, *from_bare);
+    if (from.domain != muc_domain_ || !from.resource.empty()) return false;
+    // A view into prepared_from_: copied only for what settles an answer or augments a form.
+    const std::string_view room = from.local.empty() ? std::string_view() : from.bare;
     if (!room.empty() && (!pending_.empty() || is_tagged(id))) {
-        const std::optional<std::size_t> to_bare =
-            xmpp::prepare_jid_into(top.attribute("to"), prepared_to_);
-        if (to_bare) {
+        if (const std::optional<std::size_t> to_bare =
+                xmpp::prepare_jid_into(top.attribute("to"), prepared_to_)) {
             const std::string_view requester = prepared_to_;
             std::optional<PendingIq> iq;
             // A marked id answers a marked submit; otherwise it is a member's own id that looks
@@ -142,8 +119,8 @@ bool RegistrationFlow::from_component(const xml::ElementView& top, std::string_v
             if (iq) {
                 const bool submit = iq->kind == PendingIq::Kind::submit;
                 const bool decided =
-                    settle(std::move(*iq), room, std::string(requester.substr(0, *to_bare)), top,
-                           raw, out);
+                    settle(std::move(*iq), std::string(room),
+                           std::string(requester.substr(0, *to_bare)), top, raw, out);
                 // The MUC's "registered" is only true for the member once it is on disk.
                 if (submit && type == "result") {
                     out.if_not_durable(Direction::to_server,
@@ -156,7 +133,7 @@ bool RegistrationFlow::from_component(const xml::ElementView& top, std::string_v
             if (is_tagged(id)) return answer_forgotten_submit(top, raw, out);
         }
     }
-    return disco && augment_disco(room, raw, out);
+    return disco && augment_disco(std::string(room), raw, out);
 }
 
 std::optional<RegistrationFlow::RoomRequest> RegistrationFlow::room_request(
@@ -167,8 +144,8 @@ std::optional<RegistrationFlow::RoomRequest> RegistrationFlow::room_request(
     if (id.empty()) return std::nullopt;
     const std::optional<std::size_t> to_bare = xmpp::prepare_jid_into(to_text, prepared_to_);
     if (!to_bare) return std::nullopt;
-    const PreparedJid to = parts_of(prepared_to_, *to_bare);
-    if (to.local.empty() || to.has_resource || to.domain != muc_domain_) return std::nullopt;
+    const xmpp::PreparedJidParts to = xmpp::prepared_parts(prepared_to_, *to_bare);
+    if (to.local.empty() || !to.resource.empty() || to.domain != muc_domain_) return std::nullopt;
     // A sender whose JID does not prepare cannot be keyed: the MUC deals with it alone.
     const std::optional<std::size_t> from_bare = xmpp::prepare_jid_into(from_text, prepared_from_);
     if (!from_bare) return std::nullopt;

@@ -297,6 +297,16 @@ std::optional<std::size_t> already_prepared(std::string_view text) {
 
 }  // namespace
 
+PreparedJidParts prepared_parts(std::string_view prepared, std::size_t bare_length) {
+    PreparedJidParts parts;
+    parts.bare = prepared.substr(0, bare_length);
+    if (bare_length < prepared.size()) parts.resource = prepared.substr(bare_length + 1);
+    const std::size_t at = parts.bare.find('@');
+    parts.local = at == std::string_view::npos ? std::string_view() : parts.bare.substr(0, at);
+    parts.domain = at == std::string_view::npos ? parts.bare : parts.bare.substr(at + 1);
+    return parts;
+}
+
 std::optional<std::size_t> prepare_jid_into(std::string_view text, std::string& out) {
     if (const std::optional<std::size_t> bare_length = already_prepared(text)) {
         out.assign(text);

@@ -34,6 +34,17 @@ std::optional<std::size_t> prepare_jid_into(std::string_view text, std::string& 
 // nameprep + syntax check of a domainpart alone (for config `domain`).
 std::optional<std::string> prepare_domain(std::string_view text);
 
+// The parts of the JID prepare_jid_into() wrote into `prepared` (`bare_length` as it returned
+// it): views into `prepared`, empty when absent. A prepared localpart holds no '@', so only the
+// bare part is searched, once.
+struct PreparedJidParts {
+    std::string_view bare;
+    std::string_view local;
+    std::string_view domain;
+    std::string_view resource;
+};
+PreparedJidParts prepared_parts(std::string_view prepared, std::size_t bare_length);
+
 // The bare part of a JID already prepared (parse_jid's output): everything before the first
 // '/' (a prepared local part or domain holds none). No copy.
 inline std::string_view bare_part(std::string_view prepared_jid) {

@@ -181,6 +181,11 @@ void check_prepared_into(const std::string& text) {
     if (!expected) return;
     CHECK(buffer == expected->full());
     CHECK(buffer.substr(0, *bare_length) == expected->bare());
+    const xmpp::PreparedJidParts parts = xmpp::prepared_parts(buffer, *bare_length);
+    CHECK(parts.bare == expected->bare());
+    CHECK(parts.local == expected->local);
+    CHECK(parts.domain == expected->domain);
+    CHECK(parts.resource == expected->resource);
 }
 
 }  // namespace
