@@ -27,10 +27,11 @@ class ZeroedMemory {
 
     // Below this a block comes from the allocator (zeroed by it: a few pages at most).
     static constexpr std::size_t kMappedFrom = 64 * 1024;
+    // A mapping, whose pages populate() faults in (the allocator's are resident already).
+    bool mapped() const { return size_ >= kMappedFrom; }
 
   private:
     void release();
-    bool mapped() const { return size_ >= kMappedFrom; }
 
     char* bytes_ = nullptr;
     std::size_t size_ = 0;

@@ -49,6 +49,8 @@ Session::Session(uv_loop_t* loop, SessionEnvironment environment,
     }
     uv_check_init(loop_, &after_commits_);
     after_commits_.data = this;
+    uv_check_init(loop_, &prepare_ahead_);
+    prepare_ahead_.data = this;
     env_.counters->sessions_accepted++;
     env_.counters->sessions_active++;
 }
@@ -111,6 +113,12 @@ void Session::on_read(Side& side, ssize_t nread) {
     }
     core_.feed(side.which, bytes, now());
     after_core();
+    // After every read of this loop iteration, its output already handed to the sockets.
+    uv_check_start(&prepare_ahead_, [](uv_check_t* check) {
+        uv_check_stop(check);
+        auto* self = static_cast<Session*>(check->data);
+        if (!self->handles_closing_) self->core_.prepare_ahead();
+    });
 }
 
 void Session::write(const session::Write& write) {
@@ -297,14 +305,14 @@ void Session::close_when_drained(Side& side) {
 void Session::close_handles_when_done() {
     if (handles_closing_ || resolving_ || !component_->done || !server_->done) return;
     handles_closing_ = true;
-    close_handles(
-        {as_handle(&component_->tcp), server_->open ? as_handle(&server_->tcp) : nullptr,
-         as_handle(&handshake_timer_), as_handle(&connect_timer_), as_handle(&after_commits_)},
-        [this] {
-            // It frees this session: it must not be a member while it runs.
-            auto finished = std::move(env_.on_finished);
-            if (finished) finished(this);
-        });
+    close_handles({as_handle(&component_->tcp), server_->open ? as_handle(&server_->tcp) : nullptr,
+                   as_handle(&handshake_timer_), as_handle(&connect_timer_),
+                   as_handle(&after_commits_), as_handle(&prepare_ahead_)},
+                  [this] {
+                      // It frees this session: it must not be a member while it runs.
+                      auto finished = std::move(env_.on_finished);
+                      if (finished) finished(this);
+                  });
 }
 
 }  // namespace net

@@ -101,6 +101,7 @@ class Session : private session::SessionActions {
     uv_timer_t connect_timer_{};
     // Runs after_core() once at the end of a loop iteration in which commits became durable.
     uv_check_t after_commits_{};
+    uv_check_t prepare_ahead_{};  // after the iteration's reads: ComponentSession::prepare_ahead
     uv_getaddrinfo_t resolve_request_{};
     uv_connect_t connect_request_{};
     bool resolving_ = false;  // a getaddrinfo callback is still to come

@@ -43,6 +43,13 @@ class BounceTracker {
     bool take_bounce(std::string_view member, std::string_view id);
     // Forgets copies older than the TTL; `delivered(member)` for each that drew no error.
     void expire(xmpp::Moment now, const std::function<void(std::string_view member)>& delivered);
+    // Between batches: the memory the next fan-outs will be kept in is made ready now (see
+    // ChunkedFifo::prepare_ahead), while the tracker grows for its first bounce TTL.
+    void prepare_ahead() {
+        fanouts_.prepare_ahead();
+        ids_.prepare_ahead();
+        newest_with_id_.prepare_ahead();
+    }
 
     std::size_t tracked() const { return tracked_; }
     // Copies forgotten before their TTL because the limit was reached: their bounces, if any

@@ -40,6 +40,12 @@ class ByteFifo {
     // Strings put before `place` are read no more: the chunks wholly before its chunk go.
     void release_before(Place place);
     void clear();
+    // While strings are kept, makes the chunk that push() takes next, so that its pages are
+    // populated between batches (ChunkedFifo::prepare_ahead says why).
+    void prepare_ahead() {
+        if (!spare_ && !chunks_.empty()) spare_ = std::make_unique<Chunk>(kChunkBytes);
+    }
+    bool has_spare() const { return spare_ != nullptr; }
 
     std::size_t chunks() const { return chunks_.size(); }
 

@@ -64,6 +64,15 @@ class ChunkedFifo {
         while (!empty()) pop_front();
     }
 
+    // While the FIFO grows, makes the chunk that emplace_back() takes next, so that its
+    // pages are populated between batches rather than in the middle of one (a system call of
+    // 10 to 70 µs on the VMs measured). Call it between batches; a FIFO never prepared
+    // allocates its chunks as it needs them.
+    void prepare_ahead() {
+        if (!spare_ && !chunks_.empty()) spare_ = std::make_unique<Chunk>();
+    }
+    bool has_spare() const { return spare_ != nullptr; }
+
   private:
     struct Chunk {
         memory::PopulatedMemory memory{kChunkBytes};

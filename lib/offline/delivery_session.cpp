@@ -24,6 +24,10 @@ void DeliverySession::on_batch_end(xmpp::Direction direction, xmpp::Moment now,
     link_.on_batch_end(*this, direction, now, out);
 }
 
+void DeliverySession::prepare_ahead() {
+    link_.prepare_ahead();
+}
+
 // What this session still owed absent members goes out if the server still takes it; its
 // requests and join attempts end with it (the MUC answers on the connection it was asked on).
 void DeliverySession::on_session_end(xmpp::Moment now, xmpp::Decisions& out) {

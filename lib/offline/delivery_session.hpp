@@ -66,6 +66,7 @@ class DeliverySession : public xmpp::StanzaFilter {
                    xmpp::Decisions& out) override;
     void on_batch_end(xmpp::Direction direction, xmpp::Moment now, xmpp::Decisions& out) override;
     void on_session_end(xmpp::Moment now, xmpp::Decisions& out) override;
+    void prepare_ahead() override;
 
   private:
     friend class OfflineDelivery;

@@ -89,6 +89,7 @@ class OfflineDelivery {
                    xmpp::Moment now, xmpp::Decisions& out);
     void on_batch_end(DeliverySession& session, xmpp::Direction direction, xmpp::Moment now,
                       xmpp::Decisions& out);
+    void prepare_ahead() { bounces_.prepare_ahead(); }
     void opened(DeliverySession& session);
     void closed(DeliverySession& session);
     // The sum of `count(session)` over the sessions open now.

@@ -10,7 +10,8 @@
 // the new one fills. Until then a lookup tries both; the old one's moved and erased slots stay
 // as markers so that its probe runs are not cut short. A table's empty slot is all zero bytes,
 // so a new one is zeroed memory nobody writes (lib/memory): its pages are faulted in 64 KiB at
-// a time ahead of need, from three eighths full on. Writing it whole when it is needed faulted
+// a time ahead of need, from three eighths full on, between batches (prepare_ahead) where the
+// owner calls it, else by the puts. Writing it whole when it is needed faulted
 // in every page of it at once (a megabyte, 8 ms of one loop iteration at 50,000 stanzas/s on a
 // VM where a page fault costs ~11 µs); writing it empty a few slots a put was 4% of the
 // proxy's time at fan-out K = 10 (stores into memory not yet in any cache).
@@ -92,12 +93,30 @@ class SequenceIndex {
         return erase_unless(key, [](std::uint64_t) { return false; });
     }
 
+    // Between batches: makes the next generation's table once it is wanted, populates its
+    // pages a step (kPopulatedBytes) ahead of the puts, and gives back a finished old
+    // generation's memory. Each is a system call (populating 64 KiB took 10 to 70 µs on the
+    // VMs measured); here no stanza waits for it. An index never prepared does all of it on
+    // its puts, as they need it.
+    void prepare_ahead() {
+        if (retired_.size() > 0) retired_ = Table();
+        if (next_.size() == 0) {
+            if (!wants_next()) return;
+            make_next();
+        }
+        const std::size_t wanted =
+            std::min(next_.memory.size(), prepared_slots_ * sizeof(Slot) + kPopulatedBytes);
+        while (populated_bytes_ < wanted) populate_next();
+    }
+
     std::size_t size() const { return current_live_ + old_live_; }
     // Entries still waiting to move to the new generation (0 but while it grows).
     std::size_t moving() const { return old_live_; }
     // Generations that began before their table was populated ahead (its pages then fault in
     // one by one as they are first written).
     std::size_t unprepared_generations() const { return unprepared_generations_; }
+    // Steps of the next table populated by a put, prepare_ahead() not having got there first.
+    std::size_t populated_on_put() const { return populated_on_put_; }
 
     static constexpr std::uint64_t kNone = ~std::uint64_t{0};
 
@@ -161,22 +180,40 @@ class SequenceIndex {
             slot.stored = Slot::kMoved;
             --old_live_;
         }
-        // Through: the old generation gives its memory back.
-        if (old_live_ == 0 && old_.size() > 0) old_ = Table();
+        // Through: the old generation's memory goes back at the next prepare_ahead().
+        if (old_live_ == 0 && old_.size() > 0) retired_ = std::move(old_);
     }
 
+    bool wants_next() const { return current_live_ * 8 >= current_.size() * 3; }
+
+    void make_next() {
+        next_ = Table(current_.size() * 2);
+        prepared_slots_ = 0;
+        // The allocator's memory (a small table) has no pages to populate.
+        populated_bytes_ = next_.memory.mapped() ? 0 : next_.memory.size();
+    }
+
+    void populate_next() {
+        next_.memory.populate(populated_bytes_, kPopulatedBytes);
+        populated_bytes_ += kPopulatedBytes;
+    }
+
+    // On the put path: counts the next table's slots made ready, and makes or populates it
+    // only where prepare_ahead() has not. It populates a step behind (so that a put which
+    // finds the next table just made leaves its first pages to prepare_ahead() too), and
+    // catches up once every slot is counted.
     void prepare_next() {
         if (next_.size() == 0) {
-            if (current_live_ * 8 < current_.size() * 3) return;
-            next_ = Table(current_.size() * 2);
-            prepared_slots_ = 0;
-            populated_bytes_ = 0;
+            if (!wants_next()) return;
+            make_next();
         }
         if (prepared_slots_ >= next_.size()) return;
         prepared_slots_ = std::min(prepared_slots_ + kPreparedPerPut, next_.size());
-        if (prepared_slots_ * sizeof(Slot) > populated_bytes_) {
-            next_.memory.populate(populated_bytes_, kPopulatedBytes);
-            populated_bytes_ += kPopulatedBytes;
+        const std::size_t prepared_bytes = prepared_slots_ * sizeof(Slot);
+        const std::size_t slack = prepared_slots_ == next_.size() ? 0 : kPopulatedBytes;
+        while (prepared_bytes > populated_bytes_ + slack) {
+            populate_next();
+            ++populated_on_put_;
         }
     }
 
@@ -199,10 +236,12 @@ class SequenceIndex {
     Table old_;
     std::size_t old_live_ = 0;
     std::size_t cursor_ = 0;           // the next old slot to move
+    Table retired_;                    // an old generation emptied since prepare_ahead()
     Table next_;                       // the next generation's table, populated ahead
     std::size_t prepared_slots_ = 0;   // of next_: counted towards its pages populated
     std::size_t populated_bytes_ = 0;  // of next_'s memory
     std::size_t unprepared_generations_ = 0;
+    std::size_t populated_on_put_ = 0;
 };
 
 }  // namespace offline

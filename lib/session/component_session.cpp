@@ -104,6 +104,10 @@ void ComponentSession::feed(Side from, std::string_view bytes, xmpp::Moment now)
     after_framed(source, source.framer.feed(bytes));
 }
 
+void ComponentSession::prepare_ahead() {
+    if (!ended_) chain_->prepare_ahead();
+}
+
 bool ComponentSession::resume_input(xmpp::Moment now) {
     now_ = now;
     for (Peer* source : {&component_, &server_}) {

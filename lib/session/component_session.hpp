@@ -44,6 +44,9 @@ class ComponentSession : private xmpp::StanzaOutput {
     bool resume_input(xmpp::Moment now);
     // The answer to wait_durable(ticket).
     void durable(std::uint64_t ticket, bool ok);
+    // The driver has handed the output of every read so far to the sockets: the filters make
+    // ready what later stanzas will need (StanzaFilter::prepare_ahead).
+    void prepare_ahead();
 
     // Events the driver saw. Each ends the session (once), with what each side is owed.
     void upstream_failed(std::string_view to_component, std::string_view to_log);

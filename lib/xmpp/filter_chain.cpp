@@ -29,6 +29,10 @@ void FilterChain::end_batch(Direction direction, Moment now, StanzaOutput& out) 
                       now, out);
 }
 
+void FilterChain::prepare_ahead() {
+    for (const auto& filter : filters_) filter->prepare_ahead();
+}
+
 void FilterChain::start_session(Moment now, StanzaOutput& out) {
     tell_every_filter([&](StanzaFilter& filter,
                           Decisions& decisions) { filter.on_session_start(now, decisions); },

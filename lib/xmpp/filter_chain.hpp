@@ -51,6 +51,8 @@ class FilterChain {
     // Tells every filter that a component session started (handshake accepted) or ended.
     void start_session(Moment now, StanzaOutput& out);
     void end_session(Moment now, StanzaOutput& out);
+    // Between batches (StanzaFilter::prepare_ahead).
+    void prepare_ahead();
 
   private:
     template <typename Hook>

@@ -179,6 +179,10 @@ class StanzaFilter {
         (void)now;
         (void)out;
     }
+    // Every batch read so far has been handled and its output handed to the sockets: a
+    // filter makes ready now what is slow to make (memory whose pages must be faulted in),
+    // so that no stanza waits for it. Decides nothing.
+    virtual void prepare_ahead() {}
 };
 
 }  // namespace xmpp

@@ -108,6 +108,46 @@ TEST_CASE("byte fifo: strings read back until released, chunks reused, long ones
     CHECK(fifo.push("").offset == 11);  // an empty string takes no room
 }
 
+TEST_CASE("chunked fifo: the chunk prepared between batches is the one the next record takes") {
+    int live = 0;
+    {
+        offline::ChunkedFifo<Counted> fifo;
+        fifo.prepare_ahead();
+        CHECK_FALSE(fifo.has_spare());  // nothing kept, nothing to grow into
+        const std::size_t per_chunk = offline::ChunkedFifo<Counted>::kPerChunk;
+        for (std::size_t i = 0; i < per_chunk; ++i) fifo.emplace_back(i, live);
+        fifo.prepare_ahead();
+        REQUIRE(fifo.has_spare());
+        fifo.prepare_ahead();  // one is enough
+        fifo.emplace_back(per_chunk, live);
+        CHECK_FALSE(fifo.has_spare());  // taken by the record that needed a new chunk
+        for (std::size_t i = 0; i <= per_chunk; ++i) CHECK(fifo[i].value == i);
+        CHECK(live == static_cast<int>(per_chunk + 1));
+    }
+    CHECK(live == 0);  // the spare held no record
+}
+
+TEST_CASE("byte fifo: the chunk prepared between batches is the one the next string takes") {
+    offline::ByteFifo fifo;
+    fifo.prepare_ahead();
+    CHECK_FALSE(fifo.has_spare());
+    const std::string piece(1000, 'p');
+    std::vector<offline::ByteFifo::Place> places;
+    while (fifo.chunks() < 2) {
+        if (fifo.chunks() == 1 && !fifo.has_spare()) fifo.prepare_ahead();
+        places.push_back(fifo.push(piece));
+    }
+    CHECK_FALSE(fifo.has_spare());  // the second chunk is the one prepared
+    for (const auto& place : places) CHECK(fifo.view(place, piece.size()) == piece);
+    // An outsized string leaves the usual-sized spare for the next one.
+    fifo.prepare_ahead();
+    REQUIRE(fifo.has_spare());
+    const std::string outsized(2 * offline::ByteFifo::kChunkBytes, 'o');
+    const auto place = fifo.push(outsized);
+    CHECK(fifo.view(place, outsized.size()) == outsized);
+    CHECK(fifo.has_spare());
+}
+
 TEST_CASE("zeroed memory: zero as it comes, mapped pages populated on request, movable") {
     const std::size_t bytes = 1 << 20;
     memory::ZeroedMemory mapped(bytes);

@@ -4,6 +4,7 @@
 // deterministically on the core, in component_session_test.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -396,4 +397,48 @@ TEST_CASE(
     const std::size_t bound = link.limits.write_queue_high_bytes + largest_stanza + largest_fanout;
     INFO("queue peak " << proxy.counters().queue_peak_bytes.load() << ", bound " << bound);
     CHECK(proxy.counters().queue_peak_bytes.load() <= bound);
+}
+
+namespace {
+
+// Counts the stanzas it forwards and, at each prepare_ahead(), how many it had forwarded.
+struct PreparingFilter : xmpp::StanzaFilter {
+    std::atomic<int> stanzas{0};
+    std::atomic<int> prepared{0};
+    std::atomic<int> stanzas_when_prepared{-1};
+    void on_stanza(xmpp::Direction direction, const xmpp::Stanza&, xmpp::Moment,
+                   xmpp::Decisions& out) override {
+        ++stanzas;
+        out.forward(direction);
+    }
+    void prepare_ahead() override {
+        stanzas_when_prepared = stanzas.load();
+        ++prepared;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("relay: after each read's stanzas are written, the filters prepare ahead") {
+    ListeningSocket upstream;
+    auto filter = std::make_shared<PreparingFilter>();
+    ProxyThread proxy(test_link(upstream.port()), [filter](const config::Link&) {
+        auto chain = std::make_unique<xmpp::FilterChain>();
+        chain->add(filter);
+        return chain;
+    });
+    Session session = establish(proxy, upstream);
+    for (int i = 1; i <= 3; ++i) {
+        const int prepared_before = filter->prepared.load();
+        const std::string stanza =
+            "<message type='groupchat' id='p" + std::to_string(i) + "'><body>x</body></message>";
+        session.component.send_all(stanza);
+        std::string at_server;
+        REQUIRE(session.server.read_exactly(at_server, stanza.size(), 5s));
+        CHECK(at_server == stanza);
+        for (int wait = 0; wait < 500 && filter->prepared.load() == prepared_before; ++wait)
+            std::this_thread::sleep_for(10ms);
+        CHECK(filter->prepared.load() > prepared_before);
+        CHECK(filter->stanzas_when_prepared.load() == i);
+    }
 }

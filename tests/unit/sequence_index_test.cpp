@@ -110,3 +110,30 @@ TEST_CASE("sequence index: a new generation starts only once the old one has mov
     CHECK(index.find("id4") == index.kNone);
     CHECK(index.find("id5") == 5);
 }
+
+TEST_CASE("sequence index: prepared between batches, no put populates the next table") {
+    // Puts in batches of 40 (a read's fan-outs at a high rate), prepare_ahead() between them,
+    // as the session calls it once a loop iteration's output is written.
+    auto fill = [](bool prepare, std::size_t& populated_on_put, std::size_t& unprepared) {
+        Keys keys;
+        offline::SequenceIndex<KeyOf> index(KeyOf{&keys});
+        for (int i = 0; i < 300000; ++i) {
+            const std::string key = "id" + std::to_string(i);
+            index.exchange(key, keys.add(key));
+            if (prepare && i % 40 == 39) index.prepare_ahead();
+        }
+        CHECK(index.size() == 300000);
+        CHECK(index.find("id0") == 0);
+        CHECK(index.find("id299999") == 299999);
+        populated_on_put = index.populated_on_put();
+        unprepared = index.unprepared_generations();
+    };
+    std::size_t populated_on_put = 0, unprepared = 0;
+    fill(true, populated_on_put, unprepared);
+    CHECK(populated_on_put == 0);
+    CHECK(unprepared == 0);
+    // Never prepared, the puts populate every table's pages themselves, still in time.
+    fill(false, populated_on_put, unprepared);
+    CHECK(populated_on_put > 100);
+    CHECK(unprepared == 0);
+}
