@@ -25,6 +25,7 @@ void DeliverySession::on_batch_end(xmpp::Direction direction, xmpp::Moment now,
 }
 
 void DeliverySession::prepare_ahead() {
+    flow_.prepare_ahead();
     link_.prepare_ahead();
 }
 

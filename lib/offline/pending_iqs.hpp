@@ -72,6 +72,12 @@ class PendingIqs {
                                   std::string_view id, xmpp::Moment now);
     // Forgets every request that expired before `now`; cheap when none did.
     void purge(xmpp::Moment now);
+    // Between batches: the form requests' index makes its next table ready
+    // (SequenceIndex::prepare_ahead), while unanswered requests make it grow.
+    void prepare_ahead() { form_index_.prepare_ahead(); }
+    // Steps of that index's next table populated by an add, prepare_ahead() not having got
+    // there first.
+    std::size_t populated_on_add() const { return form_index_.populated_on_put(); }
 
     bool empty() const { return entries_.empty() && forms_->live == 0; }
     std::size_t size() const { return entries_.size() + forms_->live; }

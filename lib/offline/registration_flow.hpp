@@ -73,6 +73,8 @@ class RegistrationFlow {
         pending_.set_max_bytes(options.max_pending_iq_bytes);
     }
     const RegistrationCounters& counters() const { return counters_; }
+    // Between batches (PendingIqs::prepare_ahead).
+    void prepare_ahead() { pending_.prepare_ahead(); }
     std::size_t pending_bytes() const { return pending_.bytes(); }
     std::uint64_t pending_evictions() const { return pending_.evictions(); }
     const TreeLimitCounters& tree_limit_refusals() const { return tree_limit_refusals_; }

@@ -827,6 +827,29 @@ TEST_CASE("registration pending iqs: an answer after expiry finds nothing, even 
     CHECK(pending.bytes() == 0);
 }
 
+TEST_CASE("registration pending iqs: unanswered form requests, prepared between batches") {
+    // A MUC that answers no register get: the index of form requests grows into mapped
+    // tables; prepared between batches of 20 adds, no add populates one.
+    for (const bool prepare : {true, false}) {
+        offline::PendingIqs pending(256 << 20);
+        offline::PendingIq iq;
+        iq.expires = 60s;
+        for (int i = 0; i < 60000; ++i) {
+            REQUIRE(pending.add("room@conference.localhost", "bob@localhost/phone",
+                                "get-" + std::to_string(i), iq));
+            if (prepare && i % 20 == 19) pending.prepare_ahead();
+        }
+        CHECK(pending.size() == 60000);
+        CHECK(pending.find("room@conference.localhost", "bob@localhost/phone", "get-4321", 1s) !=
+              nullptr);
+        if (prepare) {
+            CHECK(pending.populated_on_add() == 0);
+        } else {
+            CHECK(pending.populated_on_add() > 0);
+        }
+    }
+}
+
 // The bytes one request is accounted, for a table that holds exactly `n` of them.
 std::size_t budget_for(std::size_t n, std::string_view id, offline::PendingIq::Kind kind) {
     offline::PendingIq iq;
