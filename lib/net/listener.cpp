@@ -69,7 +69,6 @@ void Listener::on_connection(int status) {
         durability_,
         proxy_start_ns_,
         log_stanzas_,
-        heap_,
         [this](Session* finished) {
             sessions_.remove_if([finished](const auto& l) { return l.get() == finished; });
             spdlog::debug("link {}: session closed, {} left", config_.name, sessions_.size());

@@ -37,8 +37,6 @@ class Listener {
     void update(const config::Link& config) { config_ = config; }
     // Where stanza contents are logged when the operator asked for it (log.stanzas).
     void log_stanzas_from(const bool* flag) { log_stanzas_ = flag; }
-    // Whose heap growth its sessions populate between batches (lib/memory).
-    void populate_heap_growth_with(memory::HeapGrowth* heap) { heap_ = heap; }
     // Called whenever a session has finished or the listen socket has closed (after stop()):
     // what finished() answers may have changed. Never called from inside a Listener method the
     // owner called.
@@ -73,7 +71,6 @@ class Listener {
     bool accepting_ = false;
     bool listen_closed_ = false;
     const bool* log_stanzas_ = nullptr;
-    memory::HeapGrowth* heap_ = nullptr;
     std::function<void()> on_closed_;
     std::function<void()> on_change_;
     unsigned next_session_ = 1;

@@ -43,7 +43,6 @@ std::unique_ptr<Listener> Proxy::make_listener(const config::Link& link) {
     auto listener =
         std::make_unique<Listener>(loop_, link, &capture_, durability_, start_ns_, chain_factory_);
     listener->log_stanzas_from(&log_stanzas_);
-    listener->populate_heap_growth_with(&heap_growth_);
     listener->on_change([this] { settle_soon(); });
     ++listeners_open_;
     return listener;

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "memory/heap_growth.hpp"
 #include "net/capture.hpp"
 #include "net/listener.hpp"
 
@@ -74,7 +73,6 @@ class Proxy {
     uv_timer_t shutdown_deadline_{};  // sessions still open then are closed
     bool timers_open_ = false;
     bool log_stanzas_ = false;
-    memory::HeapGrowth heap_growth_;  // the process's heap, populated between batches
     bool shutting_down_ = false;
     bool shutdown_done_ = false;
     int listeners_open_ = 0;

@@ -117,9 +117,7 @@ void Session::on_read(Side& side, ssize_t nread) {
     uv_check_start(&prepare_ahead_, [](uv_check_t* check) {
         uv_check_stop(check);
         auto* self = static_cast<Session*>(check->data);
-        if (self->handles_closing_) return;
-        self->core_.prepare_ahead();
-        if (self->env_.heap != nullptr) self->env_.heap->populate_gained();
+        if (!self->handles_closing_) self->core_.prepare_ahead();
     });
 }
 

@@ -12,7 +12,6 @@
 #include <string>
 
 #include "config/config.hpp"
-#include "memory/heap_growth.hpp"
 #include "net/capture.hpp"
 #include "net/durability.hpp"
 #include "session/component_session.hpp"
@@ -27,7 +26,6 @@ struct SessionEnvironment {
     Durability* durability;        // may be null: then persist decisions cost nothing
     std::uint64_t proxy_start_ns;  // uv_hrtime() at start: filters and captures count from it
     const bool* log_stanzas;       // may be null; when true, every relayed stanza is logged
-    memory::HeapGrowth* heap;      // may be null; populated between batches (the process's heap)
     std::function<void(class Session*)> on_finished;
 };
 
