@@ -9,10 +9,11 @@ namespace offline {
 ByteFifo::Place ByteFifo::push(std::string_view first, std::string_view second) {
     const std::size_t size = first.size() + second.size();
     if (chunks_.empty() || chunks_.back()->memory.size() - chunks_.back()->used < size) {
-        if (size <= kChunkBytes && spare_) {
-            chunks_.push_back(std::move(spare_));
+        if (size <= kChunkBytes && spare_count_ > 0) {
+            chunks_.push_back(std::move(spares_[--spare_count_]));
         } else {
             chunks_.push_back(std::make_unique<Chunk>(std::max(kChunkBytes, size)));
+            ++chunks_made_;
         }
     }
     Chunk& chunk = *chunks_.back();
@@ -38,10 +39,16 @@ void ByteFifo::release_front() {
     chunks_.pop_front();
     ++first_serial_;
     // Kept for the next chunk when it is of the usual size (an outsized one goes back).
-    if (chunk->memory.size() == kChunkBytes) {
+    if (chunk->memory.size() == kChunkBytes && spare_count_ < kMaxSpares) {
         chunk->used = 0;
-        spare_ = std::move(chunk);
+        spares_[spare_count_++] = std::move(chunk);
     }
+}
+
+void ByteFifo::prepare_ahead() {
+    if (spare_count_ > 0 || chunks_.empty()) return;
+    spares_[spare_count_++] = std::make_unique<Chunk>(kChunkBytes);
+    ++chunks_made_;
 }
 
 }  // namespace offline

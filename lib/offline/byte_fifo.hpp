@@ -42,10 +42,10 @@ class ByteFifo {
     void clear();
     // While strings are kept, makes the chunk that push() takes next, so that its pages are
     // populated between batches (ChunkedFifo::prepare_ahead says why).
-    void prepare_ahead() {
-        if (!spare_ && !chunks_.empty()) spare_ = std::make_unique<Chunk>(kChunkBytes);
-    }
-    bool has_spare() const { return spare_ != nullptr; }
+    void prepare_ahead();
+    bool has_spare() const { return spare_count_ > 0; }
+    // Chunks ever made (not taken from the spares).
+    std::size_t chunks_made() const { return chunks_made_; }
 
     std::size_t chunks() const { return chunks_.size(); }
 
@@ -59,7 +59,11 @@ class ByteFifo {
     void release_front();
 
     std::deque<std::unique_ptr<Chunk>> chunks_;
-    std::unique_ptr<Chunk> spare_;    // of kChunkBytes, for the next chunk needed
+    // Of kChunkBytes, for the next chunks needed: two, as ChunkedFifo keeps (and why).
+    static constexpr std::size_t kMaxSpares = 2;
+    std::unique_ptr<Chunk> spares_[kMaxSpares];
+    std::size_t spare_count_ = 0;
+    std::size_t chunks_made_ = 0;
     std::uint32_t first_serial_ = 0;  // of chunks_.front()
 };
 

@@ -148,6 +148,41 @@ TEST_CASE("byte fifo: the chunk prepared between batches is the one the next str
     CHECK(fifo.has_spare());
 }
 
+TEST_CASE("chunked fifos: prepared between batches and turning over, no chunk is made again") {
+    // At a steady size (the bounce tracker after its first TTL) the front gives back a chunk
+    // for each one the back takes: once warm, neither FIFO makes a chunk nor lets one go.
+    int live = 0;
+    offline::ChunkedFifo<Counted> records;
+    offline::ByteFifo ids;
+    std::deque<offline::ByteFifo::Place> places;
+    const std::size_t per_chunk = offline::ChunkedFifo<Counted>::kPerChunk;
+    const std::string id(100, 'i');  // 655 to a chunk
+    std::size_t records_made_warm = 0, ids_made_warm = 0;
+    for (std::size_t i = 0; i < 40 * per_chunk; ++i) {
+        records.emplace_back(i, live);
+        places.push_back(ids.push(id));
+        if (records.size() > per_chunk * 3 / 2) records.pop_front();
+        if (places.size() > 1000) {
+            places.pop_front();
+            ids.release_before(places.front());
+        }
+        if (i % 16 == 15) {  // a batch
+            records.prepare_ahead();
+            ids.prepare_ahead();
+        }
+        if (i == 10 * per_chunk) {
+            records_made_warm = records.chunks_made();
+            ids_made_warm = ids.chunks_made();
+        }
+    }
+    CHECK(records.chunks_made() == records_made_warm);
+    CHECK(ids.chunks_made() == ids_made_warm);
+    CHECK(records_made_warm <= 5);
+    CHECK(ids_made_warm <= 5);
+    CHECK(records.front().value == 40 * per_chunk - records.size());
+    CHECK(ids.view(places.back(), id.size()) == id);
+}
+
 TEST_CASE("zeroed memory: zero as it comes, mapped pages populated on request, movable") {
     const std::size_t bytes = 1 << 20;
     memory::ZeroedMemory mapped(bytes);
