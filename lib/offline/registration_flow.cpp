@@ -137,7 +137,7 @@ bool RegistrationFlow::from_component(const xml::ElementView& top, std::string_v
 }
 
 std::optional<RegistrationFlow::RoomRequest> RegistrationFlow::room_request(
-    const xml::ElementView& top) const {
+    const xml::ElementView& top) {
     const std::string_view to_text = top.attribute("to");
     const std::string_view from_text = top.attribute("from");
     const std::string_view id = top.attribute("id");

@@ -88,7 +88,8 @@ class RegistrationFlow {
         IqAddress reply;        // addressing of an answer, spelled as the request was (views
                                 // into the request's attributes: valid during the call only)
     };
-    std::optional<RoomRequest> room_request(const xml::ElementView& top) const;
+    // Reads the JIDs into prepared_from_ and prepared_to_.
+    std::optional<RoomRequest> room_request(const xml::ElementView& top);
 
     bool track_register(const RoomRequest& request, std::string_view type, std::string_view raw,
                         xmpp::Moment now, xmpp::Decisions& out);
@@ -128,8 +129,8 @@ class RegistrationFlow {
     PendingIqs pending_;
     // The prepared JIDs of the iq at hand (from, to), kept from one iq to the next so that
     // reading them allocates nothing: most iqs the flow reads are not its own.
-    mutable std::string prepared_from_;
-    mutable std::string prepared_to_;
+    std::string prepared_from_;
+    std::string prepared_to_;
     std::set<std::string, std::less<>>& native_rooms_;
     RegistrationCounters& counters_;
     TreeLimitCounters& tree_limit_refusals_;
