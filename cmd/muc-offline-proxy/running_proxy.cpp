@@ -6,10 +6,17 @@
 #include <cstring>
 
 #include "net/close_handles.hpp"
+#include "net/scheduler_slice.hpp"
 
 namespace {
 
 constexpr std::uint64_t kShutdownGraceMs = 5000;
+
+void log_slice(const char* when, const net::SliceOutcome& outcome) {
+    using Kind = net::SliceOutcome::Kind;
+    const bool trouble = outcome.kind == Kind::refused || outcome.kind == Kind::not_applicable;
+    spdlog::log(trouble ? spdlog::level::warn : spdlog::level::info, "{}{}", when, outcome.detail);
+}
 
 std::string joined(const std::vector<std::string>& names) {
     std::string out;
@@ -39,6 +46,8 @@ RunningProxy::~RunningProxy() = default;
 
 bool RunningProxy::start(std::string& error) {
     for (const std::string& line : features_.summary()) spdlog::info("state loaded: {}", line);
+    // Before the first commit starts the thread pool, whose threads inherit it.
+    log_slice("", net::request_scheduler_slice(config_.scheduling.slice_us));
     if (!proxy_.start(error)) {
         durable_.close(nullptr);  // the relay has closed what it opened
         return false;
@@ -128,6 +137,11 @@ void RunningProxy::reload() {
 void RunningProxy::apply(config::Config next) {
     spdlog::default_logger()->set_level(spdlog::level::from_str(next.log.level));
     durable_.set_max_retained_bytes(next.store.max_retained_bytes);
+    if (next.scheduling.slice_us != config_.scheduling.slice_us) {
+        log_slice("SIGHUP: ", next.scheduling.slice_us == 0
+                                  ? net::restore_default_scheduler_slice()
+                                  : net::request_scheduler_slice(next.scheduling.slice_us));
+    }
     features_.reconfigure(next);
     net::Proxy::Reconfigured changes = proxy_.reconfigure(next);
     const bool metrics_changed = next.metrics != config_.metrics;

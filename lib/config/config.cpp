@@ -264,8 +264,8 @@ Metrics read_metrics(const ConfigValue& value, const std::vector<Link>& links,
 }
 
 Config read_config(const ConfigValue& root) {
-    root.expect_object_with_keys(
-        {"links", "limits", "registration", "offline", "store", "log", "metrics", "capture"});
+    root.expect_object_with_keys({"links", "limits", "registration", "offline", "store",
+                                  "scheduling", "log", "metrics", "capture"});
     Config config;
     Limits top_level;
     if (auto limits = root.member("limits")) top_level = read_limits(*limits, top_level);
@@ -290,6 +290,19 @@ Config read_config(const ConfigValue& root) {
             config.store.path = path->non_empty_string("expected a file path");
         if (auto bytes = store->member("max_retained_bytes"))
             config.store.max_retained_bytes = bytes->integer(1024 * 1024, 16ull << 30);
+    }
+    if (auto scheduling = root.member("scheduling")) {
+        scheduling->expect_object_with_keys({"slice_us"});
+        if (auto slice = scheduling->member("slice_us")) {
+            // 1-99 is no slice the kernel grants (it would round it up to 100).
+            const auto& json = slice->json();
+            const bool in_range =
+                json.is_number_unsigned() &&
+                (json.get<std::uint64_t>() == 0 ||
+                 (json.get<std::uint64_t>() >= 100 && json.get<std::uint64_t>() <= 100000));
+            if (!in_range) slice->reject("expected 0 or an integer 100-100000");
+            config.scheduling.slice_us = json.get<std::uint32_t>();
+        }
     }
     if (auto log = root.member("log")) config.log = read_log(*log);
     if (auto metrics = root.member("metrics"))

@@ -75,9 +75,17 @@ struct Store {
     bool operator==(const Store&) const = default;
 };
 
+struct Scheduling {
+    // The loop thread's requested scheduling slice (net/scheduler_slice.hpp); 0 leaves the
+    // kernel's own.
+    std::uint32_t slice_us = 100;
+    bool operator==(const Scheduling&) const = default;
+};
+
 struct Config {
     std::vector<Link> links;
     Store store;
+    Scheduling scheduling;
     Log log;
     Metrics metrics;
     std::optional<std::string> capture_path;  // JSON Lines of every chunk read, per link

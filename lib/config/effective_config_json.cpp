@@ -77,6 +77,7 @@ std::string effective_config_json(const Config& config) {
     document["links"] = std::move(links);
     document["store"] =
         Json{{"path", config.store.path}, {"max_retained_bytes", config.store.max_retained_bytes}};
+    document["scheduling"] = Json{{"slice_us", config.scheduling.slice_us}};
     document["log"] = Json{{"level", config.log.level}, {"stanzas", config.log.stanzas}};
     document["metrics"] = Json{
         {"listen", config.metrics.listen ? endpoint_json(*config.metrics.listen) : Json(nullptr)},

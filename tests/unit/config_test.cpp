@@ -60,6 +60,7 @@ const std::string kFull = R"({
     "handshake_timeout_ms": 100,
     "upstream_connect_timeout_ms": 3600000
   },
+  "scheduling": {"slice_us": 250},
   "log": {"level": "debug", "stanzas": true},
   "metrics": {"listen": {"port": 9464}},
   "capture": "/var/lib/muc-offline-proxy/capture.jsonl"
@@ -104,6 +105,7 @@ TEST_CASE("config: every key set, and per-link limits over top-level limits") {
     CHECK(rooms.limits.max_stanza_bytes == 2048);
     CHECK(rooms.limits.write_queue_low_bytes == 32768);
 
+    CHECK(config.scheduling.slice_us == 250);
     CHECK(config.log.level == "debug");
     CHECK(config.capture_path == "/var/lib/muc-offline-proxy/capture.jsonl");
 }
@@ -163,6 +165,9 @@ TEST_CASE("config: the effective config spells out every default") {
   "store": {
     "path": "muc-offline-proxy.db",
     "max_retained_bytes": 67108864
+  },
+  "scheduling": {
+    "slice_us": 100
   },
   "log": {
     "level": "info",
@@ -542,6 +547,23 @@ TEST_CASE("config: the store's path") {
               .store.max_retained_bytes == 2097152);
     CHECK(error_of(R"({"store": {"max_retained_bytes": 1000}, )" + links + "}") ==
           "store.max_retained_bytes: expected an integer 1048576-17179869184, got 1000");
+}
+
+TEST_CASE("config: scheduling.slice_us is 0 or within the kernel's range") {
+    const std::string links =
+        R"("links": [{"domain": "x", "listen": {"port": 1}, "upstream": {"port": 2}}])";
+    CHECK(parsed("{" + links + "}").scheduling.slice_us == 100);
+    CHECK(parsed(R"({"scheduling": {"slice_us": 0}, )" + links + "}").scheduling.slice_us == 0);
+    CHECK(parsed(R"({"scheduling": {"slice_us": 100000}, )" + links + "}").scheduling.slice_us ==
+          100000);
+    CHECK(error_of(R"({"scheduling": {"slice_us": 99}, )" + links + "}") ==
+          "scheduling.slice_us: expected 0 or an integer 100-100000, got 99");
+    CHECK(error_of(R"({"scheduling": {"slice_us": 100001}, )" + links + "}") ==
+          "scheduling.slice_us: expected 0 or an integer 100-100000, got 100001");
+    CHECK(error_of(R"({"scheduling": {"slice_us": "short"}, )" + links + "}") ==
+          R"(scheduling.slice_us: expected 0 or an integer 100-100000, got "short")");
+    CHECK(error_of(R"({"scheduling": {"nice": 5}, )" + links + "}") ==
+          "scheduling.nice: unknown key");
 }
 
 TEST_CASE("config: metrics are off by default, on loopback when on") {

@@ -37,6 +37,7 @@ class ProxyProcess {
     ProxyProcess& operator=(const ProxyProcess&) = delete;
 
     void send_signal(int signum) const;
+    pid_t pid() const { return pid_; }
     bool running();
     // Once running() has seen the process end: the signal that ended it, 0 if none did.
     int ended_by_signal() const { return ended_by_signal_; }
