@@ -25,6 +25,9 @@ struct KernelSchedAttr {
     std::uint32_t sched_util_max;
 };
 
+// SCHED_FLAG_RESET_ON_FORK (linux/sched.h, whose other names clash with glibc's <sched.h>).
+constexpr std::uint64_t kResetOnFork = 0x01;
+
 bool read_attr(KernelSchedAttr& attr, pid_t thread = 0) {
     attr = KernelSchedAttr{};
     return syscall(SYS_sched_getattr, thread, &attr, sizeof attr, 0) == 0;
@@ -34,8 +37,9 @@ std::string microseconds(std::uint64_t ns) {
     return std::to_string((ns + 500) / 1000) + " µs";
 }
 
-// Sets the calling thread's slice to `wanted_ns` (0: the kernel's default), keeping its policy
-// and nice value (one set by the service manager, say). Fills in all but `detail` on success.
+// Sets the calling thread's slice to `wanted_ns` (0: the kernel's default), keeping its policy,
+// nice value and reset-on-fork flag (as the service manager set them, say). Fills in all but
+// `detail` on success.
 bool set_slice(std::uint64_t wanted_ns, SliceOutcome& outcome) {
     KernelSchedAttr attr;
     if (!read_attr(attr)) {
@@ -54,7 +58,7 @@ bool set_slice(std::uint64_t wanted_ns, SliceOutcome& outcome) {
         return false;
     }
     attr.size = sizeof attr;
-    attr.sched_flags = 0;
+    attr.sched_flags &= kResetOnFork;
     attr.sched_runtime = wanted_ns;
     attr.sched_deadline = 0;
     attr.sched_period = 0;
@@ -91,7 +95,7 @@ SliceOutcome request_scheduler_slice(std::uint32_t slice_us) {
         outcome.kind = SliceOutcome::Kind::granted;
         outcome.detail = "scheduling slice " + microseconds(wanted_ns) +
                          (outcome.slice_before_ns != 0
-                              ? " (the kernel's was " + microseconds(outcome.slice_before_ns) + ")"
+                              ? " (it was " + microseconds(outcome.slice_before_ns) + ")"
                               : std::string()) +
                          ": the loop runs as soon as a read is ready";
     } else {

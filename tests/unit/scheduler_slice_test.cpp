@@ -66,16 +66,30 @@ TEST_CASE("scheduler slice: granted and reported back where the kernel takes req
     });
 }
 
-TEST_CASE("scheduler slice: the nice value stays; threads started afterwards inherit it" *
+TEST_CASE("scheduler slice: policy, nice value and reset-on-fork stay" *
           doctest::skip(!kSlicesCanChange)) {
     const bool takes = kernel_takes_slices();
     on_a_thread([takes] {
-        // Raising one's own nice value needs no privilege; the request must not undo it.
+        // Raising one's own nice value, or moving to SCHED_BATCH with reset-on-fork, needs no
+        // privilege; the request must undo none of them.
         REQUIRE(setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 7) == 0);
+        const sched_param none{};
+        REQUIRE(sched_setscheduler(0, SCHED_BATCH | SCHED_RESET_ON_FORK, &none) == 0);
         const net::SliceOutcome outcome = net::request_scheduler_slice(200);
         INFO(outcome.detail);
+        if (takes) CHECK(outcome.kind == Kind::granted);
+        if (takes) CHECK(net::scheduler_slice_ns() == 200000);
+        CHECK(sched_getscheduler(0) == (SCHED_BATCH | SCHED_RESET_ON_FORK));
         errno = 0;
         CHECK(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())) == 7);
+    });
+}
+
+TEST_CASE("scheduler slice: threads started afterwards inherit it" *
+          doctest::skip(!kSlicesCanChange)) {
+    const bool takes = kernel_takes_slices();
+    on_a_thread([takes] {
+        net::request_scheduler_slice(200);
         std::uint64_t child_slice = 0;
         std::thread child([&child_slice] { child_slice = net::scheduler_slice_ns(); });
         child.join();
