@@ -9,12 +9,8 @@ namespace offline {
 ByteFifo::Place ByteFifo::push(std::string_view first, std::string_view second) {
     const std::size_t size = first.size() + second.size();
     if (chunks_.empty() || chunks_.back()->memory.size() - chunks_.back()->used < size) {
-        if (size <= kChunkBytes && spare_count_ > 0) {
-            chunks_.push_back(std::move(spares_[--spare_count_]));
-        } else {
-            chunks_.push_back(std::make_unique<Chunk>(std::max(kChunkBytes, size)));
-            ++chunks_made_;
-        }
+        std::unique_ptr<Chunk> spare = size <= kChunkBytes ? spares_.take() : nullptr;
+        chunks_.push_back(spare ? std::move(spare) : spares_.make(std::max(kChunkBytes, size)));
     }
     Chunk& chunk = *chunks_.back();
     const Place place{static_cast<std::uint32_t>(first_serial_ + chunks_.size() - 1),
@@ -39,16 +35,14 @@ void ByteFifo::release_front() {
     chunks_.pop_front();
     ++first_serial_;
     // Kept for the next chunk when it is of the usual size (an outsized one goes back).
-    if (chunk->memory.size() == kChunkBytes && spare_count_ < kMaxSpares) {
+    if (chunk->memory.size() == kChunkBytes) {
         chunk->used = 0;
-        spares_[spare_count_++] = std::move(chunk);
+        spares_.keep(std::move(chunk));
     }
 }
 
 void ByteFifo::prepare_ahead() {
-    if (spare_count_ > 0 || chunks_.empty()) return;
-    spares_[spare_count_++] = std::make_unique<Chunk>(kChunkBytes);
-    ++chunks_made_;
+    if (!chunks_.empty()) spares_.prepare(kChunkBytes);
 }
 
 }  // namespace offline

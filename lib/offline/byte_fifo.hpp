@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "memory/populated_memory.hpp"
+#include "offline/spare_chunks.hpp"
 
 namespace offline {
 
@@ -43,9 +44,9 @@ class ByteFifo {
     // While strings are kept, makes the chunk that push() takes next, so that its pages are
     // populated between batches (ChunkedFifo::prepare_ahead says why).
     void prepare_ahead();
-    bool has_spare() const { return spare_count_ > 0; }
+    bool has_spare() const { return !spares_.empty(); }
     // Chunks ever made (not taken from the spares).
-    std::size_t chunks_made() const { return chunks_made_; }
+    std::size_t chunks_made() const { return spares_.made(); }
 
     std::size_t chunks() const { return chunks_.size(); }
 
@@ -59,11 +60,7 @@ class ByteFifo {
     void release_front();
 
     std::deque<std::unique_ptr<Chunk>> chunks_;
-    // Of kChunkBytes, for the next chunks needed: two, as ChunkedFifo keeps (and why).
-    static constexpr std::size_t kMaxSpares = 2;
-    std::unique_ptr<Chunk> spares_[kMaxSpares];
-    std::size_t spare_count_ = 0;
-    std::size_t chunks_made_ = 0;
+    SpareChunks<Chunk> spares_;       // of kChunkBytes each
     std::uint32_t first_serial_ = 0;  // of chunks_.front()
 };
 

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "memory/populated_memory.hpp"
+#include "offline/spare_chunks.hpp"
 
 namespace offline {
 
@@ -53,7 +54,7 @@ class ChunkedFifo {
         --size_;
         if (head_ == kPerChunk) {
             // The front chunk is done: it is kept as a spare (or goes back to the allocator).
-            keep_spare(std::move(chunks_.front()));
+            spares_.keep(std::move(chunks_.front()));
             chunks_.pop_front();
             head_ = 0;
         }
@@ -68,14 +69,11 @@ class ChunkedFifo {
     // 10 to 70 µs on the VMs measured). Call it between batches; a FIFO never prepared
     // allocates its chunks as it needs them.
     void prepare_ahead() {
-        if (spare_count_ == 0 && !chunks_.empty()) {
-            spares_[spare_count_++] = std::make_unique<Chunk>();
-            ++chunks_made_;
-        }
+        if (!chunks_.empty()) spares_.prepare();
     }
-    bool has_spare() const { return spare_count_ > 0; }
+    bool has_spare() const { return !spares_.empty(); }
     // Chunks ever made (not taken from the spares).
-    std::size_t chunks_made() const { return chunks_made_; }
+    std::size_t chunks_made() const { return spares_.made(); }
 
   private:
     struct Chunk {
@@ -83,12 +81,8 @@ class ChunkedFifo {
     };
 
     std::unique_ptr<Chunk> take_chunk() {
-        if (spare_count_ > 0) return std::move(spares_[--spare_count_]);
-        ++chunks_made_;
-        return std::make_unique<Chunk>();
-    }
-    void keep_spare(std::unique_ptr<Chunk> chunk) {
-        if (spare_count_ < kMaxSpares) spares_[spare_count_++] = std::move(chunk);
+        if (std::unique_ptr<Chunk> spare = spares_.take()) return spare;
+        return spares_.make();
     }
     void* raw(std::size_t position) const {
         return chunks_[position / kPerChunk]->memory.get() + (position % kPerChunk) * sizeof(T);
@@ -96,13 +90,7 @@ class ChunkedFifo {
     T* slot(std::size_t position) const { return std::launder(static_cast<T*>(raw(position))); }
 
     std::deque<std::unique_ptr<Chunk>> chunks_;
-    // Two: at a steady size the front gives back a chunk for each one the back takes, and
-    // the one prepare_ahead() made while the FIFO grew is still there. With one, each turn
-    // would free a chunk and prepare_ahead() make another.
-    static constexpr std::size_t kMaxSpares = 2;
-    std::unique_ptr<Chunk> spares_[kMaxSpares];
-    std::size_t spare_count_ = 0;
-    std::size_t chunks_made_ = 0;
+    SpareChunks<Chunk> spares_;
     std::size_t head_ = 0;  // the front record's place in chunks_.front()
     std::size_t size_ = 0;
 };
