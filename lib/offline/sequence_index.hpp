@@ -96,8 +96,9 @@ class SequenceIndex {
     // Between batches: makes the next generation's table once it is wanted, populates its
     // pages a step (kPopulatedBytes) ahead of the puts, and gives back a finished old
     // generation's memory. Each is a system call (populating 64 KiB took 10 to 70 µs on the
-    // VMs measured); here no stanza waits for it. An index never prepared does all of it on
-    // its puts, as they need it.
+    // VMs measured); here no stanza waits for it. An index never prepared makes and populates
+    // its next table on its puts, as they need it, and keeps one emptied old table until the
+    // next one empties (at most half the current table).
     void prepare_ahead() {
         if (retired_.size() > 0) retired_ = Table();
         if (next_.size() == 0) {
